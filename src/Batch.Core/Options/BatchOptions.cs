@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Batch.Core.Options;
+
+/// <summary>The <c>Batch</c> configuration section: where the data, the models and the jobs live.</summary>
+public sealed class BatchOptions
+{
+    public const string Section = "Batch";
+
+    public ConnectionStringsOptions ConnectionStrings { get; set; } = new();
+
+    /// <summary>Blob container that holds <c>{model}/versions/…</c> and <c>{model}/production.json</c>.</summary>
+    [Required]
+    public string BlobContainer { get; set; } = "models";
+
+    /// <summary>IANA time zone in which a data day is a calendar date.</summary>
+    [Required]
+    public string BusinessTimeZone { get; set; } = "Europe/Amsterdam";
+
+    /// <summary>Days after an impression within which a conversion is attributed to it.</summary>
+    [Range(0, 30)]
+    public int ConversionWindowDays { get; set; } = 2;
+
+    /// <summary>Folder of the recurring job declarations (<c>*.json</c>).</summary>
+    [Required]
+    public string JobsDirectory { get; set; } = "jobs";
+
+    /// <summary>Training device: <c>auto</c>, <c>cpu</c> or <c>cuda</c>.</summary>
+    [RegularExpression("^(auto|cpu|cuda)$", ErrorMessage = "Batch:Device must be auto, cpu or cuda.")]
+    public string Device { get; set; } = "auto";
+
+    /// <summary>A running attempt whose heartbeat is older than this is taken to be dead and may be replaced.</summary>
+    [Range(1, 1440)]
+    public int RunLeaseMinutes { get; set; } = 30;
+
+    /// <summary>Model profiles by name.</summary>
+    public Dictionary<string, ModelProfile> Models { get; set; } = new(StringComparer.Ordinal);
+
+    public TimeZoneInfo TimeZone() => TimeZoneInfo.FindSystemTimeZoneById(BusinessTimeZone);
+
+    public ModelProfile Profile(string model) =>
+        Models.TryGetValue(model, out var profile)
+            ? profile
+            : throw new KeyNotFoundException(
+                $"No model profile '{model}' under Batch:Models (known: {string.Join(", ", Models.Keys)}).");
+}
+
+public sealed class ConnectionStringsOptions
+{
+    [Required]
+    public string Postgres { get; set; } = "";
+
+    [Required]
+    public string Blobs { get; set; } = "";
+}

@@ -1,0 +1,105 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Batch.Core.Options;
+
+/// <summary>Everything that defines one nightly model: features, architecture, training and gate.</summary>
+public sealed class ModelProfile
+{
+    public FeatureOptions Features { get; set; } = new();
+    public ArchitectureOptions Architecture { get; set; } = new();
+    public TrainingOptions Training { get; set; } = new();
+    public GateOptions Gate { get; set; } = new();
+
+    /// <summary>Days before the evaluated day that the model trains on.</summary>
+    [Range(1, 365)]
+    public int TrainingDays { get; set; } = 7;
+
+    /// <summary>Throws with every problem listed when the profile cannot work.</summary>
+    public void Validate(string name)
+    {
+        var problems = new List<string>();
+        if (Features.Categorical.Count + Features.Numeric.Count == 0) problems.Add("no features");
+        if (TrainingDays < 1) problems.Add("TrainingDays must be at least 1");
+        problems.AddRange(Architecture.Problems());
+        problems.AddRange(Training.Problems());
+        problems.AddRange(Gate.Problems());
+        if (problems.Count > 0)
+            throw new InvalidOperationException($"Model profile '{name}' is invalid: {string.Join("; ", problems)}.");
+    }
+}
+
+public sealed class FeatureOptions
+{
+    /// <summary>Impression columns embedded as categories.</summary>
+    public List<string> Categorical { get; set; } = [];
+
+    /// <summary>Impression columns used as standardised numbers.</summary>
+    public List<string> Numeric { get; set; } = [];
+
+    /// <summary>Categories seen fewer times than this in the training window share the out-of-vocabulary slot.</summary>
+    public int MinCount { get; set; } = 1;
+}
+
+/// <summary>PLE sizes (the default architecture).</summary>
+public sealed class ArchitectureOptions
+{
+    public string Name { get; set; } = "ple";
+    public int EmbeddingDim { get; set; } = 8;
+    public int Levels { get; set; } = 2;
+    public int SpecificExperts { get; set; } = 1;
+    public int SharedExperts { get; set; } = 1;
+    public List<int> ExpertHidden { get; set; } = [64, 32];
+    public List<int> TowerHidden { get; set; } = [16];
+
+    public IEnumerable<string> Problems()
+    {
+        if (!string.Equals(Name, "ple", StringComparison.Ordinal))
+            yield return $"unknown architecture '{Name}' (available: ple)";
+        if (EmbeddingDim < 1) yield return "EmbeddingDim must be at least 1";
+        if (Levels < 1) yield return "Levels must be at least 1";
+        if (SpecificExperts < 1) yield return "SpecificExperts must be at least 1";
+        if (SharedExperts < 1) yield return "SharedExperts must be at least 1";
+        if (ExpertHidden.Count == 0 || ExpertHidden.Any(h => h < 1)) yield return "ExpertHidden needs positive sizes";
+        if (TowerHidden.Any(h => h < 1)) yield return "TowerHidden sizes must be positive";
+    }
+}
+
+public sealed class TrainingOptions
+{
+    public int Epochs { get; set; } = 2;
+    public int BatchSize { get; set; } = 1024;
+    public double LearningRate { get; set; } = 0.003;
+    public long Seed { get; set; } = 17;
+
+    /// <summary>Fixed loss weights of the CTR and CTCVR losses.</summary>
+    public double CtrLossWeight { get; set; } = 1.0;
+    public double CtcvrLossWeight { get; set; } = 1.0;
+
+    public IEnumerable<string> Problems()
+    {
+        if (Epochs < 1) yield return "Training:Epochs must be at least 1";
+        if (BatchSize < 1) yield return "Training:BatchSize must be at least 1";
+        if (!(LearningRate > 0)) yield return "Training:LearningRate must be positive";
+        if (CtrLossWeight < 0 || CtcvrLossWeight < 0) yield return "loss weights must not be negative";
+    }
+}
+
+/// <summary>When a candidate may replace production.</summary>
+public sealed class GateOptions
+{
+    /// <summary>Largest AUC drop against production tolerated on any task (absolute).</summary>
+    public double MaxAucDrop { get; set; } = 0.01;
+
+    /// <summary>Largest logloss rise against production tolerated on any task (relative, 0.02 = 2 %).</summary>
+    public double MaxLogLossIncrease { get; set; } = 0.02;
+
+    /// <summary>With no production model, every task's AUC must reach this.</summary>
+    public double FirstModelAucFloor { get; set; } = 0.6;
+
+    public IEnumerable<string> Problems()
+    {
+        if (MaxAucDrop < 0) yield return "Gate:MaxAucDrop must not be negative";
+        if (MaxLogLossIncrease < 0) yield return "Gate:MaxLogLossIncrease must not be negative";
+        if (FirstModelAucFloor is < 0 or > 1) yield return "Gate:FirstModelAucFloor must be within [0, 1]";
+    }
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Batch.Core.Days;
+using Batch.Core.Frames;
+using Batch.Core.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Batch.Data.Extraction;
+
+/// <summary>Reads the impressions of a day window with their conversion label by binary COPY.</summary>
+public sealed class DayExtractor(NpgsqlDataSource dataSource)
+{
+    /// <summary>
+    /// Impressions with event time in [first day 00:00, last day + 1 00:00) of <paramref name="zone"/>, ordered
+    /// by (event time, id). <c>Converted</c> is true when a conversion of the impression arrived within
+    /// <paramref name="conversionWindowDays"/> days of it.
+    /// </summary>
+    public async Task<DayFrame> ExtractAsync(
+        FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
+        await CheckColumnsAsync(features, ct).ConfigureAwait(false);
+
+        var (start, _) = DataDays.Bounds(firstDay, zone);
+        var (_, end) = DataDays.Bounds(lastDay, zone);
+        var columns = string.Concat(
+            features.Categorical.Select(c => $", i.\"{c}\"::text").Concat(features.Numeric.Select(n => $", i.\"{n}\"::float8")));
+        var sql = $"""
+            copy (
+                select i.id, i.clicked,
+                       exists (select 1 from conversions c
+                               where c.impression_id = i.id
+                                 and c.event_time >= {Literal(start)}
+                                 and c.event_time < {Literal(end)} + interval '{conversionWindowDays} days'
+                                 and c.event_time <= i.event_time + interval '{conversionWindowDays} days') as converted
+                       {columns}
+                from impressions i
+                where i.event_time >= {Literal(start)} and i.event_time < {Literal(end)}
+                order by i.event_time, i.id
+            ) to stdout (format binary)
+            """;
+
+        var ids = new List<long>();
+        var clicked = new List<bool>();
+        var converted = new List<bool>();
+        var catCodes = features.Categorical.Select(_ => new List<int>()).ToArray();
+        var catVocab = features.Categorical.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
+        var nums = features.Numeric.Select(_ => new List<double>()).ToArray();
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using (var reader = await connection.BeginBinaryExportAsync(sql, ct).ConfigureAwait(false))
+        {
+            while (await reader.StartRowAsync(ct).ConfigureAwait(false) != -1)
+            {
+                ids.Add(await reader.ReadAsync<long>(NpgsqlDbType.Bigint, ct).ConfigureAwait(false));
+                clicked.Add(await reader.ReadAsync<bool>(NpgsqlDbType.Boolean, ct).ConfigureAwait(false));
+                converted.Add(await reader.ReadAsync<bool>(NpgsqlDbType.Boolean, ct).ConfigureAwait(false));
+                for (var c = 0; c < catCodes.Length; c++)
+                {
+                    if (reader.IsNull) { await reader.SkipAsync(ct).ConfigureAwait(false); catCodes[c].Add(-1); continue; }
+                    var value = await reader.ReadAsync<string>(NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                    if (!catVocab[c].TryGetValue(value, out var code))
+                    {
+                        code = catVocab[c].Count;
+                        catVocab[c].Add(value, code);
+                    }
+                    catCodes[c].Add(code);
+                }
+                for (var n = 0; n < nums.Length; n++)
+                {
+                    if (reader.IsNull) { await reader.SkipAsync(ct).ConfigureAwait(false); nums[n].Add(double.NaN); continue; }
+                    nums[n].Add(await reader.ReadAsync<double>(NpgsqlDbType.Double, ct).ConfigureAwait(false));
+                }
+            }
+        }
+
+        return new DayFrame
+        {
+            FirstDay = firstDay,
+            LastDay = lastDay,
+            Ids = [.. ids],
+            Clicked = [.. clicked],
+            Converted = [.. converted],
+            Categorical = features.Categorical.Select((name, c) =>
+                new CategoricalColumn(name, catVocab[c].OrderBy(kv => kv.Value).Select(kv => kv.Key).ToList(), [.. catCodes[c]])).ToList(),
+            Numeric = features.Numeric.Select((name, n) => new NumericColumn(name, [.. nums[n]])).ToList(),
+        };
+    }
+
+    private async Task CheckColumnsAsync(FeatureOptions features, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "select column_name from information_schema.columns where table_schema = current_schema() and table_name = 'impressions'",
+            connection);
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(ct).ConfigureAwait(false)) known.Add(reader.GetString(0));
+        }
+        var unknown = features.Categorical.Concat(features.Numeric).Where(c => !known.Contains(c)).ToList();
+        if (unknown.Count > 0)
+            throw new InvalidOperationException(
+                $"Feature columns not in table impressions: {string.Join(", ", unknown)} (columns: {string.Join(", ", known.Order(StringComparer.Ordinal))}).");
+    }
+
+    private static string Literal(DateTimeOffset instant) =>
+        "'" + instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "+00'::timestamptz";
+}

@@ -1,0 +1,35 @@
+using Batch.Modeling.Features;
+using static TorchSharp.torch;
+
+namespace Batch.Modeling.Training;
+
+/// <summary>Per-impression predictions of a model.</summary>
+public sealed record Predictions(float[] Ctr, float[] Cvr, float[] Ctcvr);
+
+public static class Scorer
+{
+    private const int BatchSize = 8192;
+
+    public static Predictions Predict(MultiTaskModel model, EncodedFrame data)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        var ctr = new float[data.Rows];
+        var cvr = new float[data.Rows];
+        var ctcvr = new float[data.Rows];
+        model.Network.eval();
+        using var _ = no_grad();
+        for (var start = 0; start < data.Rows; start += BatchSize)
+        {
+            using var scope = NewDisposeScope();
+            var n = Math.Min(BatchSize, data.Rows - start);
+            var indices = tensor(data.Indices.AsSpan(start * data.CategoricalCount, n * data.CategoricalCount).ToArray(), [n, data.CategoricalCount], dtype: int64, device: model.Device);
+            var values = tensor(data.Values.AsSpan(start * data.NumericCount, n * data.NumericCount).ToArray(), [n, data.NumericCount], dtype: float32, device: model.Device);
+            var (pCtr, pCvr, pCtcvr) = Esmm.Probabilities(model.Network.forward(indices, values));
+            pCtr.cpu().data<float>().CopyTo(ctr, start);
+            pCvr.cpu().data<float>().CopyTo(cvr, start);
+            pCtcvr.cpu().data<float>().CopyTo(ctcvr, start);
+        }
+        return new Predictions(ctr, cvr, ctcvr);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Batch.Core.Options;
+using Batch.Core.Results;
+
+namespace Batch.Publishing;
+
+/// <summary>manifest.json of a model version: everything needed to serve, audit or re-evaluate it.</summary>
+public sealed record ModelManifest
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+    public required string Model { get; init; }
+    public required string Version { get; init; }
+    public required DateOnly DataDay { get; init; }
+    public required DateOnly TrainingFirstDay { get; init; }
+    public required DateOnly TrainingLastDay { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required long RunId { get; init; }
+    public required ArchitectureOptions Architecture { get; init; }
+
+    /// <summary>The fitted feature encoders, as the modeling library writes them.</summary>
+    public required JsonNode Features { get; init; }
+
+    /// <summary>Output order of the network's logits, and how they compose (ESMM).</summary>
+    public required IReadOnlyList<string> Tasks { get; init; }
+    public required IReadOnlyList<TaskMetrics> Metrics { get; init; }
+    public IReadOnlyList<TaskMetrics>? ProductionMetrics { get; init; }
+    public string? ProductionVersion { get; init; }
+    public required GateDecision Gate { get; init; }
+    public required JsonNode Training { get; init; }
+    public required string WeightsSha256 { get; init; }
+    public required string CodeVersion { get; init; }
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+}
+
+/// <summary>production.json: which version serving loads.</summary>
+public sealed record ProductionPointer(string Version, DateTimeOffset PromotedAt, string? Previous);
