@@ -18,9 +18,16 @@ public static class GatePolicy
         ArgumentNullException.ThrowIfNull(candidate);
         var reasons = new List<string>();
         var failed = false;
+        var judged = new List<TaskMetrics>();
+        foreach (var task in options.JudgedTasks)
+        {
+            var metric = candidate.SingleOrDefault(m => m.Task == task);
+            if (metric is null) { failed = true; reasons.Add($"{task}: the candidate has no metric for this task"); }
+            else judged.Add(metric);
+        }
         if (production is null)
         {
-            foreach (var c in candidate)
+            foreach (var c in judged)
             {
                 var ok = c.Auc >= options.FirstModelAucFloor;
                 failed |= !ok;
@@ -30,7 +37,7 @@ public static class GatePolicy
             return new GateDecision(!failed, failed ? Rejected : FirstModelApproved, reasons);
         }
 
-        foreach (var c in candidate)
+        foreach (var c in judged)
         {
             var p = production.SingleOrDefault(m => m.Task == c.Task);
             if (p is null)

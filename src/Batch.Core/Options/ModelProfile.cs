@@ -48,8 +48,9 @@ public sealed class ArchitectureOptions
     public int Levels { get; set; } = 2;
     public int SpecificExperts { get; set; } = 1;
     public int SharedExperts { get; set; } = 1;
-    public List<int> ExpertHidden { get; set; } = [64, 32];
-    public List<int> TowerHidden { get; set; } = [16];
+    // Lists start empty: the configuration binder appends to a list that already has items.
+    public List<int> ExpertHidden { get; set; } = [];
+    public List<int> TowerHidden { get; set; } = [];
 
     public IEnumerable<string> Problems()
     {
@@ -96,10 +97,21 @@ public sealed class GateOptions
     /// <summary>With no production model, every task's AUC must reach this.</summary>
     public double FirstModelAucFloor { get; set; } = 0.6;
 
+    /// <summary>
+    /// Tasks the gate judges. <c>ctr</c> (pCTR vs click) and <c>ctcvr</c> (pCTCVR vs conversion) are measured on
+    /// every impression; <c>cvr</c> (pCVR vs conversion among clicks) is reported too but rests on few examples.
+    /// Empty means ctr and ctcvr.
+    /// </summary>
+    public List<string> Tasks { get; set; } = [];
+
+    public IReadOnlyList<string> JudgedTasks => Tasks.Count == 0 ? ["ctr", "ctcvr"] : Tasks;
+
     public IEnumerable<string> Problems()
     {
         if (MaxAucDrop < 0) yield return "Gate:MaxAucDrop must not be negative";
         if (MaxLogLossIncrease < 0) yield return "Gate:MaxLogLossIncrease must not be negative";
         if (FirstModelAucFloor is < 0 or > 1) yield return "Gate:FirstModelAucFloor must be within [0, 1]";
+        foreach (var task in Tasks.Where(t => t is not ("ctr" or "cvr" or "ctcvr")))
+            yield return $"Gate:Tasks names unknown task '{task}' (known: ctr, cvr, ctcvr)";
     }
 }

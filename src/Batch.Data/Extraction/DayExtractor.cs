@@ -93,7 +93,8 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
-            "select column_name from information_schema.columns where table_schema = current_schema() and table_name = 'impressions'",
+            // Resolved through the search path, exactly as the extraction query resolves it.
+            "select attname::text from pg_attribute where attrelid = 'impressions'::regclass and attnum > 0 and not attisdropped",
             connection);
         var known = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))

@@ -17,9 +17,23 @@ public sealed class SyntheticWorld
     private readonly Item[] _items;
     private readonly double[] _userCumulative;
 
+    // How much each user segment likes (clicks) and buys (converts) each item category.
+    private readonly double[,] _clickAffinity;
+    private readonly double[,] _buyAffinity;
+
     public SyntheticWorld(long seed, int users = 3000, int items = 600)
     {
         var random = new Random(unchecked((int)seed));
+        _clickAffinity = new double[Segments.Length, Categories.Length];
+        _buyAffinity = new double[Segments.Length, Categories.Length];
+        for (var g = 0; g < Segments.Length; g++)
+        {
+            for (var c = 0; c < Categories.Length; c++)
+            {
+                _clickAffinity[g, c] = 0.6 * Gaussian(random);
+                _buyAffinity[g, c] = 0.4 * _clickAffinity[g, c] + 0.5 * Gaussian(random);
+            }
+        }
         _users = Enumerable.Range(0, users).Select(_ => NewUser(random)).ToArray();
         _items = Enumerable.Range(0, items).Select(_ => NewItem(random)).ToArray();
         _userCumulative = new double[users];
@@ -44,10 +58,10 @@ public sealed class SyntheticWorld
         var slot = 1 + Math.Min(9, (int)(-Math.Log(1 - random.NextDouble()) * 3));
 
         var affinity = Dot(user.Taste, item.Appeal);
-        var clickLogit = -3.45 + 0.9 * affinity + DeviceClickEffect[device] - 0.12 * (slot - 1)
-                         + 0.25 * Math.Sin((localHour - 14) * Math.PI / 12) + 0.4 * (user.Segment == 3 ? 1 : 0);
-        var convertLogit = -2.55 + 0.8 * Dot(user.Intent, item.Appeal) + DeviceConvertEffect[device]
-                           - 0.6 * Math.Log(item.Price / 40.0) + 0.5 * Math.Log(user.Activity) + item.Quality;
+        var clickLogit = -3.3 + 0.5 * affinity + _clickAffinity[user.Segment, item.Category] + DeviceClickEffect[device]
+                         - 0.2 * (slot - 1) + 0.3 * Math.Sin((localHour - 14) * Math.PI / 12) + item.Quality;
+        var convertLogit = -2.9 + 0.4 * Dot(user.Intent, item.Appeal) + _buyAffinity[user.Segment, item.Category]
+                           + DeviceConvertEffect[device] - 0.8 * Math.Log(item.Price / 40.0) + 0.5 * Math.Log(user.Activity) + item.Quality;
         return new SyntheticImpression(
             UserId: 1 + userIndex, ItemId: 1 + itemIndex, Segment: Segments[user.Segment],
             Category: Categories[item.Category], Device: Devices[device], Hour: localHour, Slot: slot,
@@ -71,7 +85,7 @@ public sealed class SyntheticWorld
         var appeal = Normal(random, LatentDim, 0.8);
         var category = random.Next(Categories.Length);
         var price = Math.Round(Math.Exp(3.2 + 0.3 * category / 2.0 + 0.5 * Gaussian(random)), 2);
-        return new Item(appeal, category, price, Quality: 0.3 * Gaussian(random));
+        return new Item(appeal, category, price, Quality: 0.4 * Gaussian(random));
     }
 
     private static double[] Normal(Random random, int n, double scale)

@@ -1,0 +1,106 @@
+using Azure.Storage.Blobs;
+using Batch.Core.Options;
+using Batch.Data.Extraction;
+using Batch.Data.Synthetic;
+using Batch.Pipeline.Jobs;
+using Batch.Pipeline.Ledger;
+using Batch.Pipeline.Resilience;
+using Batch.Pipeline.Runs;
+using Batch.Publishing;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Batch.Host;
+
+/// <summary>The wiring shared by every verb: options, data access, blob store, pipeline and Hangfire.</summary>
+public static class BatchServices
+{
+    /// <summary>appsettings.json beside the executable, then the working directory's, then BATCH_-free environment variables.</summary>
+    public static void AddBatchConfiguration(this IConfigurationBuilder configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables();
+    }
+
+    public static IServiceCollection AddBatch(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<BatchOptions>()
+            .Bind(configuration.GetSection(BatchOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BatchOptions>, ProfileValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => NpgsqlDataSource.Create(Settings(sp).ConnectionStrings.Postgres));
+        services.AddSingleton(_ => TransientRetry.Create());
+        services.AddSingleton(sp => new BlobServiceClient(Settings(sp).ConnectionStrings.Blobs).GetBlobContainerClient(Settings(sp).BlobContainer));
+        services.AddSingleton<ModelStore>();
+        services.AddSingleton<DayExtractor>();
+        services.AddSingleton<SyntheticSeeder>();
+        services.AddSingleton<RunLedger>();
+        services.AddTransient<RetrainPipeline>();
+        services.AddTransient<RetrainJob>();
+        services.AddTransient<NightlyJob>();
+        services.AddTransient<RecurringJobRegistrar>();
+        services.AddHangfire((sp, hangfire) => hangfire
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(
+                bootstrap => bootstrap.UseNpgsqlConnection(Settings(sp).ConnectionStrings.Postgres),
+                new PostgreSqlStorageOptions
+                {
+                    SchemaName = "hangfire",
+                    PrepareSchemaIfNecessary = true,
+                    // Training can take longer than the invisibility timeout; keep the job ours while it runs.
+                    UseSlidingInvisibilityTimeout = true,
+                    InvisibilityTimeout = TimeSpan.FromMinutes(30),
+                    QueuePollInterval = TimeSpan.FromSeconds(1),
+                }));
+        return services;
+    }
+
+    /// <summary>Adds a Hangfire server working <paramref name="queues"/>.</summary>
+    public static IServiceCollection AddBatchWorker(this IServiceCollection services, IReadOnlyList<string> queues, int workers)
+    {
+        services.AddHangfireServer(server =>
+        {
+            server.Queues = [.. queues];
+            server.WorkerCount = workers;
+            server.ServerName = $"{Environment.MachineName}:{string.Join('+', queues)}";
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(5);
+        });
+        return services;
+    }
+
+    public static List<string> ProfileProblems(BatchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<string>();
+        if (options.Models.Count == 0) problems.Add("Batch:Models declares no model profile");
+        foreach (var (name, profile) in options.Models)
+        {
+            try { profile.Validate(name); }
+            catch (InvalidOperationException e) { problems.Add(e.Message); }
+        }
+        try { options.TimeZone(); }
+        catch (TimeZoneNotFoundException) { problems.Add($"Batch:BusinessTimeZone '{options.BusinessTimeZone}' is not a known time zone"); }
+        return problems;
+    }
+
+    private sealed class ProfileValidator : IValidateOptions<BatchOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, BatchOptions options)
+        {
+            var problems = ProfileProblems(options);
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+
+    private static BatchOptions Settings(IServiceProvider sp) => sp.GetRequiredService<IOptions<BatchOptions>>().Value;
+}

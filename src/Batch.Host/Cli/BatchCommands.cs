@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Batch.Core.Days;
+
+namespace Batch.Host.Cli;
+
+/// <summary>The command line: one verb per operator action.</summary>
+public static class BatchCommands
+{
+    public static RootCommand Build()
+    {
+        var model = new Option<string>("--model") { Description = "Model profile name (Batch:Models:<name>)", DefaultValueFactory = _ => "ranker" };
+        var day = new Option<string>("--day") { Description = "Data day, yyyy-MM-dd, in the business time zone", Required = true };
+        var days = new Option<int>("--days") { Description = "Number of days to seed, ending at --end-day", DefaultValueFactory = _ => 14 };
+        var perDay = new Option<int>("--impressions-per-day") { Description = "Synthetic impressions per day", DefaultValueFactory = _ => 30_000 };
+        var endDay = new Option<string?>("--end-day") { Description = "Last seeded day (default: the nightly day)" };
+        var seed = new Option<long>("--seed") { Description = "Random seed of the synthetic world", DefaultValueFactory = _ => 7 };
+        var queues = new Option<string[]>("--queues") { Description = "Hangfire queues to work", AllowMultipleArgumentsPerToken = true };
+        var workers = new Option<int>("--workers") { Description = "Hangfire worker threads", DefaultValueFactory = _ => 1 };
+        var urls = new Option<string>("--urls") { Description = "Where the dashboard listens", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var wait = new Option<bool>("--wait") { Description = "Wait for the job and print its outcome" };
+
+        var root = new RootCommand("Batch: nightly retraining of multi-task CTR/CVR ranking models.");
+
+        var migrate = new Command("migrate", "Apply pending database migrations.");
+        migrate.SetAction((_, ct) => Verbs.MigrateAsync(ct));
+        root.Subcommands.Add(migrate);
+
+        var seedCommand = new Command("seed", "Write synthetic impressions, conversions and their truth for a range of days.") { days, perDay, endDay, seed };
+        seedCommand.SetAction((r, ct) => Verbs.SeedAsync(r.GetValue(days), r.GetValue(perDay), ParseDay(r.GetValue(endDay)), r.GetValue(seed), ct));
+        root.Subcommands.Add(seedCommand);
+
+        var run = new Command("run", "Run the pipeline for one (model, day) in this process.") { model, day };
+        run.SetAction((r, ct) => Verbs.RunAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), ct));
+        root.Subcommands.Add(run);
+
+        var rerun = new Command("rerun", "Enqueue a new attempt of (model, day) on the gpu queue.") { model, day, wait };
+        rerun.SetAction((r, ct) => Verbs.RerunAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(wait), ct));
+        root.Subcommands.Add(rerun);
+
+        var status = new Command("status", "List the runs of a model from the ledger.") { model };
+        status.SetAction((r, ct) => Verbs.StatusAsync(r.GetValue(model)!, ct));
+        root.Subcommands.Add(status);
+
+        var serve = new Command("serve", "Dashboard at /hangfire, recurring jobs from jobs/, and a worker on the default queue.") { queues, workers, urls };
+        serve.SetAction((r, ct) => Verbs.ServeAsync(Queues(r.GetValue(queues), "default"), r.GetValue(workers), r.GetValue(urls)!, ct));
+        root.Subcommands.Add(serve);
+
+        var worker = new Command("worker", "A Hangfire worker (the GPU machine runs `worker --queues gpu`).") { queues, workers };
+        worker.SetAction((r, ct) => Verbs.WorkerAsync(Queues(r.GetValue(queues), "gpu"), r.GetValue(workers), ct));
+        root.Subcommands.Add(worker);
+
+        var demo = new Command("demo", "Seed synthetic data and run the nightly job for two consecutive days through Hangfire.") { model, days, perDay, seed };
+        demo.SetAction((r, ct) => Verbs.DemoAsync(r.GetValue(model)!, r.GetValue(days), r.GetValue(perDay), r.GetValue(seed), ct));
+        root.Subcommands.Add(demo);
+        return root;
+    }
+
+    private static DateOnly? ParseDay(string? text) => text is null ? null : DataDays.Parse(text);
+
+    private static string[] Queues(string[]? given, string fallback) =>
+        given is { Length: > 0 } ? given.SelectMany(q => q.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() : [fallback];
+}

@@ -1,0 +1,28 @@
+using Batch.Core.Options;
+using Batch.Data.Schema;
+using Microsoft.Extensions.Options;
+
+namespace Batch.Host.Cli;
+
+/// <summary>Builds the generic host a verb runs in.</summary>
+public static class HostFactory
+{
+    public static IHost Build(IReadOnlyList<string>? workerQueues = null, int workers = 1, Action<IConfigurationBuilder>? configure = null)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddBatchConfiguration();
+        configure?.Invoke(builder.Configuration);
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Services.AddBatch(builder.Configuration);
+        if (workerQueues is { Count: > 0 }) builder.Services.AddBatchWorker(workerQueues, workers);
+        return builder.Build();
+    }
+
+    /// <summary>Applies pending migrations; every verb that touches the database calls this first.</summary>
+    public static async Task<IReadOnlyList<string>> MigrateAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var settings = services.GetRequiredService<IOptions<BatchOptions>>().Value;
+        return await Migrator.ApplyAsync(settings.ConnectionStrings.Postgres, ct).ConfigureAwait(false);
+    }
+}

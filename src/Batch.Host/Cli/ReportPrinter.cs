@@ -1,0 +1,35 @@
+using System.Globalization;
+using Batch.Pipeline.Ledger;
+
+namespace Batch.Host.Cli;
+
+/// <summary>Writes what the ledger knows of a run for people.</summary>
+public static class ReportPrinter
+{
+    public static void Print(RunReport report, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(output);
+        var run = report.Run;
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"== {run.Model} {run.DataDay:yyyy-MM-dd}  run {run.Id}, attempt {run.Attempt}: {run.Status}"));
+        if (report.Metrics.Count > 0)
+        {
+            output.WriteLine("   task    AUC      logloss   positives/count   | production AUC   logloss");
+            foreach (var m in report.Metrics)
+            {
+                var p = report.ProductionMetrics?.SingleOrDefault(x => x.Task == m.Task);
+                output.WriteLine(string.Create(c,
+                    $"   {m.Task,-6}  {m.Auc,7:F4}  {m.LogLoss,8:F5}  {m.Positives,7}/{m.Count,-8}  | {(p is null ? "       -" : p.Auc.ToString("F4", c)),14}  {(p is null ? "-" : p.LogLoss.ToString("F5", c)),8}"));
+            }
+        }
+        if (report.Gate is { } gate)
+        {
+            output.WriteLine($"   gate: {(gate.Approved ? "APPROVED" : "REJECTED")} ({gate.Verdict}) against {report.ProductionVersion ?? "no production model"}");
+            foreach (var reason in gate.Reasons) output.WriteLine($"     - {reason}");
+        }
+        if (report.Version is not null)
+            output.WriteLine($"   version: {report.Version} ({report.VersionStatus}) at {report.BlobPrefix}");
+        if (run.Error is not null && run.Status != "rejected") output.WriteLine($"   error: {run.Error}");
+    }
+}

@@ -1,0 +1,132 @@
+using Batch.Core.Days;
+using Batch.Core.Options;
+using Batch.Data.Synthetic;
+using Batch.Pipeline.Jobs;
+using Batch.Pipeline.Ledger;
+using Batch.Pipeline.Runs;
+using Hangfire;
+using Microsoft.Extensions.Options;
+
+namespace Batch.Host.Cli;
+
+/// <summary>What each verb does. Exit code 0 on success, 1 when the work failed (the reason is printed).</summary>
+public static class Verbs
+{
+    public static async Task<int> MigrateAsync(CancellationToken ct)
+    {
+        using var host = HostFactory.Build();
+        var applied = await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        Console.WriteLine(applied.Count == 0 ? "Database is up to date." : $"Applied: {string.Join(", ", applied)}");
+        return 0;
+    }
+
+    public static async Task<int> SeedAsync(int days, int perDay, DateOnly? endDay, long seed, CancellationToken ct)
+    {
+        using var host = HostFactory.Build();
+        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        var summary = await SeedCoreAsync(host.Services, days, perDay, endDay, seed, ct).ConfigureAwait(false);
+        Console.WriteLine($"Seeded {summary.FirstDay:yyyy-MM-dd}..{summary.LastDay:yyyy-MM-dd}: {summary.Impressions} impressions, {summary.Clicks} clicks, {summary.Conversions} conversions.");
+        return 0;
+    }
+
+    public static async Task<int> RunAsync(string model, DateOnly day, CancellationToken ct)
+    {
+        using var host = HostFactory.Build();
+        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        var pipeline = host.Services.GetRequiredService<RetrainPipeline>();
+        var ledger = host.Services.GetRequiredService<RunLedger>();
+        try
+        {
+            var outcome = await pipeline.RunAsync(model, day, "cli", null, ct).ConfigureAwait(false);
+            ReportPrinter.Print(await ledger.ReportAsync(outcome.RunId, ct).ConfigureAwait(false), Console.Out);
+            return 0;
+        }
+        catch (Exception e) when (e is DataValidationException or RunAlreadyActiveException)
+        {
+            await Console.Error.WriteLineAsync($"Run failed: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    public static async Task<int> RerunAsync(string model, DateOnly day, bool wait, CancellationToken ct)
+    {
+        using var host = HostFactory.Build();
+        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        host.Services.GetRequiredService<IOptions<BatchOptions>>().Value.Profile(model).Validate(model);
+        var client = host.Services.GetRequiredService<IBackgroundJobClient>();
+        var jobId = client.Enqueue<RetrainJob>(job => job.RunAsync(model, DataDays.Format(day), null, CancellationToken.None));
+        Console.WriteLine($"Enqueued job {jobId}: retrain {model} for {day:yyyy-MM-dd} on queue '{RetrainJob.Queue}'.");
+        if (!wait) return 0;
+        var state = await JobWaiter.WaitAsync(host.Services.GetRequiredService<JobStorage>(), jobId, TimeSpan.FromHours(6), ct).ConfigureAwait(false);
+        await PrintLatestAsync(host.Services, model, day, ct).ConfigureAwait(false);
+        return state == "Succeeded" ? 0 : 1;
+    }
+
+    public static async Task<int> StatusAsync(string model, CancellationToken ct)
+    {
+        using var host = HostFactory.Build();
+        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        var runs = await host.Services.GetRequiredService<RunLedger>().RunsAsync(model, null, ct).ConfigureAwait(false);
+        if (runs.Count == 0) Console.WriteLine($"No runs of {model} yet.");
+        foreach (var r in runs)
+            Console.WriteLine($"{r.DataDay:yyyy-MM-dd}  attempt {r.Attempt,2}  run {r.Id,5}  {r.Status,-9}  {r.Trigger,-8}  started {r.StartedAt:u}{(r.Error is null ? "" : "  " + r.Error)}");
+        return 0;
+    }
+
+    public static async Task<int> WorkerAsync(IReadOnlyList<string> queues, int workers, CancellationToken ct)
+    {
+        using var host = HostFactory.Build(queues, workers);
+        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        Console.WriteLine($"Worker on queues {string.Join(", ", queues)}; Ctrl+C stops it.");
+        await host.RunAsync(ct).ConfigureAwait(false);
+        return 0;
+    }
+
+    public static Task<int> ServeAsync(IReadOnlyList<string> queues, int workers, string urls, CancellationToken ct) =>
+        DashboardHost.RunAsync(queues, workers, urls, ct);
+
+    public static async Task<int> DemoAsync(string model, int days, int perDay, long seed, CancellationToken ct)
+    {
+        using var host = HostFactory.Build([RetrainJob.Queue, "default"], workers: 1);
+        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
+        var nightly = DataDays.NightlyDay(DateTimeOffset.UtcNow, settings.TimeZone(), settings.ConversionWindowDays);
+        var summary = await SeedCoreAsync(host.Services, days, perDay, nightly, seed, ct).ConfigureAwait(false);
+        Console.WriteLine($"Seeded {summary.FirstDay:yyyy-MM-dd}..{summary.LastDay:yyyy-MM-dd}: {summary.Impressions} impressions, {summary.Clicks} clicks, {summary.Conversions} conversions.");
+
+        await host.StartAsync(ct).ConfigureAwait(false);
+        var client = host.Services.GetRequiredService<IBackgroundJobClient>();
+        var storage = host.Services.GetRequiredService<JobStorage>();
+        var failed = false;
+        foreach (var day in new[] { nightly.AddDays(-1), nightly })
+        {
+            var jobId = client.Enqueue<RetrainJob>(job => job.RunAsync(model, DataDays.Format(day), null, CancellationToken.None));
+            Console.WriteLine($"Hangfire job {jobId}: retrain {model} for {day:yyyy-MM-dd}");
+            var state = await JobWaiter.WaitAsync(storage, jobId, TimeSpan.FromMinutes(30), ct).ConfigureAwait(false);
+            failed |= state != "Succeeded";
+            await PrintLatestAsync(host.Services, model, day, ct).ConfigureAwait(false);
+        }
+        await host.StopAsync(ct).ConfigureAwait(false);
+        Console.WriteLine($"Blob container '{settings.BlobContainer}' holds {model}/versions/… and {model}/production.json.");
+        Console.WriteLine("The local stack is still running. Dashboard: dotnet run --project src/Batch.Host -- serve, then open http://127.0.0.1:5080/hangfire");
+        Console.WriteLine("Stop the stack with: deploy/local-stack.sh stop");
+        return failed ? 1 : 0;
+    }
+
+    private static async Task<SeedSummary> SeedCoreAsync(IServiceProvider services, int days, int perDay, DateOnly? endDay, long seed, CancellationToken ct)
+    {
+        var settings = services.GetRequiredService<IOptions<BatchOptions>>().Value;
+        var zone = settings.TimeZone();
+        var last = endDay ?? DataDays.NightlyDay(DateTimeOffset.UtcNow, zone, settings.ConversionWindowDays);
+        return await services.GetRequiredService<SyntheticSeeder>()
+            .SeedAsync(last, days, perDay, seed, zone, settings.ConversionWindowDays, ct).ConfigureAwait(false);
+    }
+
+    private static async Task PrintLatestAsync(IServiceProvider services, string model, DateOnly day, CancellationToken ct)
+    {
+        var ledger = services.GetRequiredService<RunLedger>();
+        var runs = await ledger.RunsAsync(model, day, ct).ConfigureAwait(false);
+        if (runs.Count == 0) { Console.WriteLine($"No run of {model} for {day:yyyy-MM-dd} was recorded."); return; }
+        ReportPrinter.Print(await ledger.ReportAsync(runs[^1].Id, ct).ConfigureAwait(false), Console.Out);
+    }
+}

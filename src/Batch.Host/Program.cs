@@ -1,0 +1,3 @@
+using Batch.Host.Cli;
+
+return await BatchCommands.Build().Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,0 +1,25 @@
+using Batch.Core.Days;
+using Batch.Pipeline.Runs;
+using Hangfire;
+using Hangfire.Server;
+
+namespace Batch.Pipeline.Jobs;
+
+/// <summary>
+/// The Hangfire job that retrains one (model, day). It runs on the <c>gpu</c> queue; its arguments are the
+/// model and the day, so the dashboard's Requeue of a failed job is a re-run of that day.
+/// </summary>
+public sealed class RetrainJob(RetrainPipeline pipeline)
+{
+    public const string Queue = "gpu";
+
+    // Hangfire retries would hide a failed day behind new attempts; an operator re-runs it deliberately.
+    [Queue(Queue)]
+    [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    [JobDisplayName("Retrain {0} for {1}")]
+    public async Task<string> RunAsync(string model, string day, PerformContext? context, CancellationToken ct)
+    {
+        var outcome = await pipeline.RunAsync(model, DataDays.Parse(day), "hangfire", context?.BackgroundJob.Id, ct).ConfigureAwait(false);
+        return $"run {outcome.RunId} attempt {outcome.Attempt}: {outcome.Status}, version {outcome.Version} ({(outcome.Promoted ? "promoted" : "not promoted")}); {outcome.Gate.Verdict}";
+    }
+}
