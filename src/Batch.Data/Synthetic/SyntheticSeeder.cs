@@ -1,4 +1,3 @@
-using Batch.Core.Days;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -40,14 +39,14 @@ public sealed class SyntheticSeeder(NpgsqlDataSource dataSource)
         {
             var baseId = day.DayNumber * IdsPerDay;
             await DeleteDayAsync(connection, baseId, ct).ConfigureAwait(false);
-            var (start, _) = DataDays.Bounds(day, zone);
             var random = new Random(HashCode.Combine(seed, day.DayNumber));
             var rows = new List<(long Id, DateTimeOffset Time, SyntheticImpression Imp, bool Click, DateTimeOffset? ConvertedAt)>(impressionsPerDay);
             for (var i = 0; i < impressionsPerDay; i++)
             {
-                var hour = DrawHour(random);
-                var time = start.AddHours(hour).AddSeconds(random.Next(3600));
-                var localHour = TimeZoneInfo.ConvertTime(time, zone).Hour;
+                var localHour = DrawHour(random);
+                var local = day.ToDateTime(new TimeOnly(localHour, 0)).AddSeconds(random.Next(3600));
+                if (zone.IsInvalidTime(local)) { i--; continue; } // the hour skipped when clocks go forward
+                var time = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeSpan.Zero);
                 var imp = world.Draw(random, localHour);
                 var click = random.NextDouble() < imp.PClick;
                 DateTimeOffset? convertedAt = null;

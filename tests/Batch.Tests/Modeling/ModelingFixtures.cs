@@ -1,0 +1,48 @@
+using Batch.Core.Frames;
+using Batch.Core.Options;
+
+namespace Batch.Tests.Modeling;
+
+/// <summary>Tiny, hand-made frames and sizes for the modeling tests.</summary>
+internal static class ModelingFixtures
+{
+    public static FeatureOptions Features => new() { Categorical = ["device", "segment"], Numeric = ["price"], MinCount = 1 };
+
+    public static ArchitectureOptions Ple(int levels = 2) => new()
+    {
+        Name = "ple", EmbeddingDim = 4, Levels = levels, SpecificExperts = 1, SharedExperts = 2, ExpertHidden = [8, 6], TowerHidden = [4],
+    };
+
+    /// <summary>n rows where the click depends on the device and the conversion on the price.</summary>
+    public static DayFrame Frame(int n, int seed = 3)
+    {
+        var random = new Random(seed);
+        var device = new int[n];
+        var segment = new int[n];
+        var price = new double[n];
+        var clicked = new bool[n];
+        var converted = new bool[n];
+        for (var i = 0; i < n; i++)
+        {
+            device[i] = random.Next(3);
+            segment[i] = random.Next(2);
+            price[i] = 10 + 90 * random.NextDouble();
+            clicked[i] = random.NextDouble() < (device[i] == 0 ? 0.6 : 0.1);
+            converted[i] = clicked[i] && random.NextDouble() < (price[i] < 40 ? 0.7 : 0.1);
+        }
+        return new DayFrame
+        {
+            FirstDay = new DateOnly(2026, 1, 1),
+            LastDay = new DateOnly(2026, 1, 1),
+            Ids = Enumerable.Range(1, n).Select(i => (long)i).ToArray(),
+            Clicked = clicked,
+            Converted = converted,
+            Categorical =
+            [
+                new CategoricalColumn("device", ["mobile", "desktop", "tablet"], device),
+                new CategoricalColumn("segment", ["new", "loyal"], segment),
+            ],
+            Numeric = [new NumericColumn("price", price)],
+        };
+    }
+}
