@@ -13,7 +13,6 @@ state="$root/.local"
 pg_port="${BATCH_PG_PORT:-55432}"
 blob_port="${BATCH_BLOB_PORT:-10100}"
 pg_data="$state/pg"
-pg_log="$state/pg.log"
 az_dir="$root/deploy/azurite"
 az_data="$state/azurite"
 az_pid="$state/azurite.pid"
@@ -57,16 +56,30 @@ ensure_node() {
   fi
 }
 
+# As root, the cluster belongs to the postgres user, who may not be able to reach a checkout under a private
+# home folder; the cluster then lives in /var/tmp under a name derived from the checkout's path.
+choose_pg_data() {
+  [ "$(id -u)" = 0 ] || return 0
+  [ -f "$state/pg-data-path" ] && { pg_data="$(cat "$state/pg-data-path")"; return 0; }
+  if ! su postgres -s /bin/bash -c "test -x '$state'" 2>/dev/null; then
+    pg_data="/var/tmp/batch-local-$(echo "$root" | md5sum | cut -c1-10)/pg"
+    mkdir -p "$pg_data" && chown -R postgres:postgres "$(dirname "$pg_data")"
+    say "the postgres user cannot reach $state; the cluster lives in $pg_data"
+  fi
+  echo "$pg_data" > "$state/pg-data-path"
+}
+
 pg_running() { [ -f "$pg_data/postmaster.pid" ] && as_postgres "'$(find_pg_bin)/pg_ctl' -D '$pg_data' status" >/dev/null 2>&1; }
 
 start_pg() {
   ensure_postgres_installed
   local bin; bin="$(find_pg_bin)"
   mkdir -p "$state"
+  choose_pg_data
   if [ ! -f "$pg_data/PG_VERSION" ]; then
     say "initialising PostgreSQL cluster in $pg_data"
     mkdir -p "$pg_data"
-    [ "$(id -u)" = 0 ] && chown postgres:postgres "$pg_data" "$state"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$pg_data"
     as_postgres "'$bin/initdb' -D '$pg_data' -U batch --auth=trust --encoding=UTF8 --locale=C.UTF-8" >/dev/null
     cat >> "$pg_data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
@@ -80,9 +93,8 @@ full_page_writes = off
 CONF
   fi
   if pg_running; then say "PostgreSQL already running on 127.0.0.1:$pg_port"; else
-    [ "$(id -u)" = 0 ] && chown postgres:postgres "$state"
-    as_postgres "'$bin/pg_ctl' -D '$pg_data' -l '$pg_log' -o '-p $pg_port' -w -t 60 start" >/dev/null \
-      || die "PostgreSQL did not start; see $pg_log"
+    as_postgres "'$bin/pg_ctl' -D '$pg_data' -l '$pg_data/server.log' -o '-p $pg_port' -w -t 60 start" >/dev/null \
+      || die "PostgreSQL did not start; see $pg_data/server.log"
     say "PostgreSQL started on 127.0.0.1:$pg_port"
   fi
   # The application database; tests create their own databases beside it.
@@ -114,6 +126,7 @@ start_azurite() {
 }
 
 stop_all() {
+  [ -f "$state/pg-data-path" ] && pg_data="$(cat "$state/pg-data-path")"
   if az_running; then kill "$(cat "$az_pid")" && say "Azurite stopped"; fi
   rm -f "$az_pid"
   if pg_running; then as_postgres "'$(find_pg_bin)/pg_ctl' -D '$pg_data' -m fast -w stop" >/dev/null && say "PostgreSQL stopped"; fi
@@ -128,6 +141,7 @@ case "${1:-}" in
   start) start_pg; start_azurite ;;
   stop) stop_all ;;
   status)
+    [ -f "$state/pg-data-path" ] && pg_data="$(cat "$state/pg-data-path")"
     pg_running && say "PostgreSQL running on 127.0.0.1:$pg_port" || say "PostgreSQL stopped"
     az_running && say "Azurite running on 127.0.0.1:$blob_port" || say "Azurite stopped" ;;
   env) print_env ;;

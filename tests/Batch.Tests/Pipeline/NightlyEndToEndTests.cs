@@ -1,0 +1,189 @@
+using Batch.Core.Days;
+using Batch.Core.Options;
+using Batch.Data.Synthetic;
+using Batch.Host.Cli;
+using Batch.Pipeline.Jobs;
+using Batch.Pipeline.Ledger;
+using Batch.Publishing;
+using Batch.Tests.Support;
+using Hangfire;
+using Hangfire.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Xunit;
+
+namespace Batch.Tests.Pipeline;
+
+/// <summary>The nightly job through a real Hangfire server on PostgreSQL storage, real Azurite and real training.</summary>
+[Collection(TorchGroup.Name)]
+public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<StackFixture>, IAsyncLifetime
+{
+    private static readonly DateOnly LastDay = new(2026, 10, 20);
+    private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(5);
+    private IHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = HostFactory.Build([RetrainJob.Queue, "default"], workers: 1, configure: c => c.AddInMemoryCollection(Settings()));
+        await _host.StartAsync();
+        var settings = Options;
+        await new SyntheticSeeder(stack.DataSource).SeedAsync(LastDay, 6, 3000, seed: 5, settings.TimeZone(), settings.ConversionWindowDays, CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+
+    private BatchOptions Options => _host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
+    private RunLedger Ledger => _host.Services.GetRequiredService<RunLedger>();
+    private ModelStore Store => _host.Services.GetRequiredService<ModelStore>();
+    private IBackgroundJobClient Client => _host.Services.GetRequiredService<IBackgroundJobClient>();
+    private JobStorage Storage => _host.Services.GetRequiredService<JobStorage>();
+
+    private Dictionary<string, string?> Settings()
+    {
+        var s = new Dictionary<string, string?>
+        {
+            ["Batch:ConnectionStrings:Postgres"] = stack.Postgres,
+            ["Batch:ConnectionStrings:Blobs"] = stack.Blobs,
+            ["Batch:BlobContainer"] = stack.ContainerName,
+            ["Batch:Device"] = "cpu",
+            ["Batch:JobsDirectory"] = Path.Combine(AppContext.BaseDirectory, "jobs"),
+        };
+        foreach (var model in new[] { "e2e", "e2e_fix" })
+        {
+            var p = $"Batch:Models:{model}:";
+            s[p + "TrainingDays"] = "3";
+            s[p + "Features:Categorical:0"] = "device";
+            s[p + "Features:Categorical:1"] = "user_segment";
+            s[p + "Features:Categorical:2"] = "item_category";
+            s[p + "Features:Categorical:3"] = "slot_position";
+            s[p + "Features:Numeric:0"] = "price";
+            s[p + "Features:Numeric:1"] = "user_activity";
+            s[p + "Architecture:EmbeddingDim"] = "4";
+            s[p + "Architecture:Levels"] = "2";
+            s[p + "Architecture:ExpertHidden:0"] = "16";
+            s[p + "Architecture:TowerHidden:0"] = "8";
+            s[p + "Training:Epochs"] = "2";
+            s[p + "Training:BatchSize"] = "512";
+            s[p + "Training:LearningRate"] = "0.01";
+            // The gate's rules have unit tests; here every honest model must pass so the plumbing is what is tested.
+            s[p + "Gate:FirstModelAucFloor"] = "0";
+            s[p + "Gate:MaxAucDrop"] = "1";
+            s[p + "Gate:MaxLogLossIncrease"] = "10";
+        }
+        return s;
+    }
+
+    private async Task<string> RunJobAsync(string model, DateOnly day)
+    {
+        var id = Client.Enqueue<RetrainJob>(j => j.RunAsync(model, DataDays.Format(day), null, CancellationToken.None));
+        return await WaitAsync(id);
+    }
+
+    private Task<string> WaitAsync(string jobId) => JobWaiter.WaitAsync(Storage, jobId, JobTimeout, CancellationToken.None);
+
+    [Fact]
+    public async Task TwoDays_PromoteTheFirstModel_ThenGateTheSecondAgainstIt()
+    {
+        var day1 = LastDay.AddDays(-1);
+        Assert.Equal("Succeeded", await RunJobAsync("e2e", day1));
+        Assert.Equal("Succeeded", await RunJobAsync("e2e", LastDay));
+
+        var run1 = Assert.Single(await Ledger.RunsAsync("e2e", day1, CancellationToken.None));
+        var run2 = Assert.Single(await Ledger.RunsAsync("e2e", LastDay, CancellationToken.None));
+        Assert.Equal(("succeeded", "hangfire"), (run1.Status, run1.Trigger));
+        Assert.NotNull(run1.JobId);
+        var steps = await Ledger.StepsAsync(run2.Id, CancellationToken.None);
+        Assert.Equal(["extract", "validate", "train", "evaluate", "gate", "publish"], steps.Select(s => s.Step));
+        Assert.All(steps, s => Assert.Equal("succeeded", s.Status));
+
+        var report1 = await Ledger.ReportAsync(run1.Id, CancellationToken.None);
+        var report2 = await Ledger.ReportAsync(run2.Id, CancellationToken.None);
+        Assert.Null(report1.ProductionVersion);
+        Assert.Equal("first-model", report1.Gate!.Verdict);
+        Assert.Equal(report1.Version, report2.ProductionVersion);
+        Assert.Equal("no-regression", report2.Gate!.Verdict);
+        Assert.Equal(["ctr", "cvr", "ctcvr"], report2.ProductionMetrics!.Select(m => m.Task));
+        Assert.All(report2.Metrics, m => Assert.InRange(m.Auc, 0.0, 1.0));
+
+        var (pointer, _) = await Store.GetPointerAsync("e2e", CancellationToken.None);
+        Assert.Equal(report2.Version, pointer!.Version);
+        Assert.Equal(report1.Version, pointer.Previous);
+        var (manifest, weights) = await Store.ReadVersionAsync("e2e", report2.Version!, CancellationToken.None);
+        Assert.Equal(report1.Version, manifest.ProductionVersion);
+        Assert.Equal(LastDay, manifest.DataDay);
+        Assert.Equal((LastDay.AddDays(-3), LastDay.AddDays(-1)), (manifest.TrainingFirstDay, manifest.TrainingLastDay));
+        Assert.NotEmpty(weights);
+    }
+
+    [Fact]
+    public async Task ACorruptDay_FailsAndPublishesNothing_ThenARequeueAfterTheFixSucceeds()
+    {
+        var settings = Options;
+        var (start, end) = DataDays.Bounds(LastDay, settings.TimeZone());
+        var where = $"event_time >= '{start:O}' and event_time < '{end:O}'";
+        var victims = await stack.ScalarAsync<string>($"select string_agg(id::text, ',' order by id) from (select id from impressions where {where} order by id limit 3) v");
+        var original = await stack.ScalarAsync<double>($"select price from impressions where id = {victims.Split(',')[0]}");
+        await stack.ExecuteAsync($"update impressions set price = 'NaN' where id in ({victims})");
+
+        var jobId = Client.Enqueue<RetrainJob>(j => j.RunAsync("e2e_fix", DataDays.Format(LastDay), null, CancellationToken.None));
+        Assert.Equal("Failed", await WaitAsync(jobId));
+
+        var failed = Assert.Single(await Ledger.RunsAsync("e2e_fix", LastDay, CancellationToken.None));
+        Assert.Equal("failed", failed.Status);
+        Assert.Contains("3 impressions have a missing or non-finite price", failed.Error, StringComparison.Ordinal);
+        Assert.Contains(victims.Split(',')[0], failed.Error, StringComparison.Ordinal);
+        Assert.Contains("batch rerun --model e2e_fix --day 2026-10-20", failed.Error, StringComparison.Ordinal);
+        var steps = await Ledger.StepsAsync(failed.Id, CancellationToken.None);
+        Assert.Equal([("extract", "succeeded"), ("validate", "failed")], steps.Select(s => (s.Step, s.Status)));
+        Assert.Equal(0L, await stack.ScalarAsync<long>("select count(*) from batch.model_versions where model = 'e2e_fix'"));
+        Assert.Empty(stack.Container.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "e2e_fix/", CancellationToken.None));
+
+        await stack.ExecuteAsync($"update impressions set price = {original.ToString(System.Globalization.CultureInfo.InvariantCulture)} where id in ({victims})");
+        Assert.True(Client.Requeue(jobId)); // what the dashboard's Requeue button does
+        Assert.Equal("Succeeded", await WaitAsync(jobId));
+
+        var attempts = await Ledger.RunsAsync("e2e_fix", LastDay, CancellationToken.None);
+        Assert.Equal([(1, "failed"), (2, "succeeded")], attempts.Select(r => (r.Attempt, r.Status)));
+        Assert.Equal((await Ledger.ReportAsync(attempts[1].Id, CancellationToken.None)).Version,
+            (await Store.GetPointerAsync("e2e_fix", CancellationToken.None)).Pointer!.Version);
+    }
+
+    [Fact]
+    public void NightlyJob_EnqueuesTheNewestDayWhoseConversionWindowClosed_OnTheGpuQueue()
+    {
+        var clock = new FixedClock(new DateTimeOffset(2026, 11, 28, 1, 0, 0, TimeSpan.Zero));
+        var nightly = new NightlyJob(Client, _host.Services.GetRequiredService<IOptions<BatchOptions>>(), clock);
+        // Deleted at once: only what was enqueued is of interest here (a run for that day would fail: no data).
+        var id = nightly.Enqueue("e2e");
+        Client.Delete(id);
+        using var connection = Storage.GetConnection();
+        var job = connection.GetJobData(id)!.Job;
+        Assert.Equal(nameof(RetrainJob.RunAsync), job.Method.Name);
+        Assert.Equal(["e2e", "2026-11-25"], job.Args.Take(2).Select(a => (string)a));
+        var enqueued = Storage.GetMonitoringApi().JobDetails(id).History.Single(h => h.StateName == "Enqueued");
+        Assert.Equal(RetrainJob.Queue, enqueued.Data["Queue"]);
+    }
+
+    [Fact]
+    public void Registrar_AddsTheDeclaredJobs_AndRemovesTheUndeclared()
+    {
+        _host.Services.GetRequiredService<IRecurringJobManager>().AddOrUpdate("stale-job", () => Console.WriteLine("x"), Cron.Daily());
+        var registered = _host.Services.GetRequiredService<RecurringJobRegistrar>().Register();
+        Assert.Equal(["ranker-nightly"], registered.Select(j => j.Id));
+        using var after = Storage.GetConnection();
+        var jobs = after.GetRecurringJobs();
+        var nightly = Assert.Single(jobs);
+        Assert.Equal(("ranker-nightly", "30 2 * * *", "Europe/Amsterdam"), (nightly.Id, nightly.Cron, nightly.TimeZoneId));
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
