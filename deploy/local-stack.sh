@@ -25,7 +25,7 @@ die() { echo "local-stack: $*" >&2; exit 1; }
 
 as_postgres() {
   # initdb and postgres refuse to run as root.
-  if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && su postgres -s /bin/bash -c "$*"); else bash -c "$*"; fi
 }
 
 find_pg_bin() {
