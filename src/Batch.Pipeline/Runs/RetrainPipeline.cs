@@ -50,7 +50,14 @@ public sealed class RetrainPipeline(
         }
         catch (Exception e)
         {
-            await ledger.FinishRunAsync(run.Id, "failed", e.Message, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await ledger.FinishRunAsync(run.Id, "failed", e.Message, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ledgerError)
+            {
+                throw new AggregateException($"Run {run.Id} failed, and marking it failed in the ledger failed too.", e, ledgerError);
+            }
             throw;
         }
     }
@@ -148,9 +155,10 @@ public sealed class RetrainPipeline(
             };
             await store.EnsureContainerAsync(ct).ConfigureAwait(false);
             var prefix = await store.WriteVersionAsync(manifest, weights, gate.Approved, ct).ConfigureAwait(false);
-            await ledger.RecordVersionAsync(version, run.Model, run.Id, day, gate.Approved, prefix, metrics, ct).ConfigureAwait(false);
+            // The pointer moves last, and only if nobody moved it since evaluation read it.
             if (gate.Approved)
                 await store.PromoteAsync(run.Model, version, pointer.Pointer?.Version, pointer.ETag, ct).ConfigureAwait(false);
+            await ledger.RecordVersionAsync(version, run.Model, run.Id, day, gate.Approved, prefix, metrics, ct).ConfigureAwait(false);
             return (true, (object)new { version, prefix, promoted = gate.Approved, container = store.ContainerName });
         }, ct).ConfigureAwait(false);
 
