@@ -40,28 +40,72 @@ public sealed class FeatureOptions
     public int MinCount { get; set; } = 1;
 }
 
-/// <summary>PLE sizes (the default architecture).</summary>
+/// <summary>Which multi-task architecture, and its sizes.</summary>
 public sealed class ArchitectureOptions
 {
-    public string Name { get; set; } = "ple";
+    public const string SingleTask = "single-task";
+    public const string SharedBottom = "shared-bottom";
+    public const string Omoe = "omoe";
+    public const string Mmoe = "mmoe";
+    public const string Cgc = "cgc";
+    public const string Ple = "ple";
+    public const string SnrTrans = "snr-trans";
+    public const string SnrAver = "snr-aver";
+
+    public static readonly IReadOnlyList<string> Names = [SingleTask, SharedBottom, Omoe, Mmoe, Cgc, Ple, SnrTrans, SnrAver];
+
+    public string Name { get; set; } = Ple;
     public int EmbeddingDim { get; set; } = 8;
+
+    // Lists start empty: the configuration binder appends to a list that already has items.
+
+    /// <summary>Hidden sizes of every expert, bottom network and SNR sub-network.</summary>
+    public List<int> ExpertHidden { get; set; } = [];
+
+    /// <summary>Hidden sizes of each task tower (empty: the head reads the tower input directly).</summary>
+    public List<int> TowerHidden { get; set; } = [];
+
+    /// <summary>OMoE and MMoE: number of experts.</summary>
+    public int Experts { get; set; } = 4;
+
+    /// <summary>PLE: extraction levels (CGC is one level).</summary>
     public int Levels { get; set; } = 2;
+
+    /// <summary>CGC and PLE: experts owned by each task, and shared experts, per level.</summary>
     public int SpecificExperts { get; set; } = 1;
     public int SharedExperts { get; set; } = 1;
-    // Lists start empty: the configuration binder appends to a list that already has items.
-    public List<int> ExpertHidden { get; set; } = [];
-    public List<int> TowerHidden { get; set; } = [];
+
+    /// <summary>SNR: number of sub-networks in each layer, bottom first.</summary>
+    public List<int> SubNetworks { get; set; } = [];
+
+    /// <summary>SNR: weight of the L0 penalty on the routing variables.</summary>
+    public double L0Weight { get; set; } = 1e-3;
 
     public IEnumerable<string> Problems()
     {
-        if (!string.Equals(Name, "ple", StringComparison.Ordinal))
-            yield return $"unknown architecture '{Name}' (available: ple)";
+        if (!Names.Contains(Name, StringComparer.Ordinal))
+        {
+            yield return $"unknown architecture '{Name}' (available: {string.Join(", ", Names)})";
+            yield break;
+        }
         if (EmbeddingDim < 1) yield return "EmbeddingDim must be at least 1";
-        if (Levels < 1) yield return "Levels must be at least 1";
-        if (SpecificExperts < 1) yield return "SpecificExperts must be at least 1";
-        if (SharedExperts < 1) yield return "SharedExperts must be at least 1";
-        if (ExpertHidden.Count == 0 || ExpertHidden.Any(h => h < 1)) yield return "ExpertHidden needs positive sizes";
+        if (ExpertHidden.Count == 0 || ExpertHidden.Any(h => h < 1)) yield return "ExpertHidden needs at least one positive size";
         if (TowerHidden.Any(h => h < 1)) yield return "TowerHidden sizes must be positive";
+        switch (Name)
+        {
+            case Omoe or Mmoe when Experts < 1:
+                yield return $"{Name} needs Experts of at least 1";
+                break;
+            case Cgc or Ple:
+                if (Name == Ple && Levels < 1) yield return "Levels must be at least 1";
+                if (SpecificExperts < 1) yield return "SpecificExperts must be at least 1";
+                if (SharedExperts < 1) yield return "SharedExperts must be at least 1";
+                break;
+            case SnrTrans or SnrAver:
+                if (SubNetworks.Count == 0 || SubNetworks.Any(n => n < 1)) yield return $"{Name} needs SubNetworks, a positive count per layer";
+                if (L0Weight < 0) yield return "L0Weight must not be negative";
+                break;
+        }
     }
 }
 

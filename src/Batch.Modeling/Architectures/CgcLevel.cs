@@ -1,19 +1,18 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
 
 /// <summary>
-/// One extraction level of PLE (Tang et al., RecSys 2020), which is CGC when used alone.
+/// One extraction level of PLE (Tang et al., RecSys 2020); CGC is one such level on its own.
 /// </summary>
 /// <remarks>
 /// Each task owns <c>specific</c> experts that read that task's input; <c>shared</c> experts read the shared
-/// input. Task gate t mixes t's specific experts with the shared experts, reading t's input. Below the top level
-/// a shared gate, reading the shared input, mixes every expert into the next level's shared input. Each
-/// expert runs once per forward pass.
+/// input. Task gate t reads t's input and mixes t's specific experts with the shared experts. Below the top
+/// level a shared gate reads the shared input and mixes every expert into the next level's shared input.
+/// Each expert runs once per forward pass.
 /// </remarks>
-public sealed class CgcLevel : nn.Module<Tensor[], Tensor[]>
+public sealed class CgcLevel : nn.Module
 {
     private readonly ModuleList<ModuleList<Mlp>> specific;
     private readonly ModuleList<Mlp> shared;
@@ -38,28 +37,24 @@ public sealed class CgcLevel : nn.Module<Tensor[], Tensor[]>
     public int OutputDim { get; }
 
     /// <param name="inputs">one [batch, in] input per task, then the shared input</param>
+    /// <param name="mix">mixes expert outputs with a named gate (see <see cref="MultiTaskNetwork"/>)</param>
     /// <returns>one [batch, OutputDim] output per task, then the shared output when this level has a shared gate</returns>
-    public override Tensor[] forward(Tensor[] inputs)
+    public Tensor[] Forward(Tensor[] inputs, Func<string, Linear, Tensor, IReadOnlyList<Tensor>, Tensor> mix)
     {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(mix);
         var tasks = specific.Count;
         var sharedInput = inputs[tasks];
-        var sharedOut = shared.Select(e => e.forward(sharedInput)).ToList();                   // each [batch, out]
+        var sharedOut = shared.Select(e => e.call(sharedInput)).ToList();                 // each [batch, out]
         var specificOut = Enumerable.Range(0, tasks)
-            .Select(t => specific[t].Select(e => e.forward(inputs[t])).ToList()).ToList();    // [task][expert] [batch, out]
+            .Select(t => specific[t].Select(e => e.call(inputs[t])).ToList()).ToList();  // [task][expert] [batch, out]
 
         var outputs = new List<Tensor>(tasks + 1);
-        for (var t = 0; t < tasks; t++)
-        {
-            var experts = stack(specificOut[t].Concat(sharedOut), 1);                     // [batch, experts, out]
-            var weights = nn.functional.softmax(task_gates[t].forward(inputs[t]), 1);     // [batch, experts]
-            outputs.Add(bmm(weights.unsqueeze(1), experts).squeeze(1));                   // [batch, out]
-        }
-        if (shared_gate.Count == 1)
-        {
-            var all = stack(specificOut.SelectMany(e => e).Concat(sharedOut), 1);         // [batch, all experts, out]
-            var weights = nn.functional.softmax(shared_gate[0].forward(sharedInput), 1);  // [batch, all experts]
-            outputs.Add(bmm(weights.unsqueeze(1), all).squeeze(1));                      // [batch, out]
-        }
+        for (var t = 0; t < tasks; t++) outputs.Add(mix($"task{t}", task_gates[t], inputs[t], [.. specificOut[t], .. sharedOut]));
+        if (shared_gate.Count == 1) outputs.Add(mix("shared", shared_gate[0], sharedInput, [.. specificOut.SelectMany(e => e), .. sharedOut]));
         return [.. outputs];
     }
+
+    /// <summary>Task <paramref name="task"/>'s specific experts and gate.</summary>
+    public IEnumerable<Parameter> TaskParameters(int task) => specific[task].parameters().Concat(task_gates[task].parameters());
 }

@@ -24,7 +24,7 @@ public sealed class FeatureInput : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor indices, Tensor values)
     {
         var parts = new List<Tensor>(embeddings.Count + 1);
-        for (var j = 0; j < embeddings.Count; j++) parts.Add(embeddings[j].forward(indices[.., j])); // [batch, dim]
+        for (var j = 0; j < embeddings.Count; j++) parts.Add(embeddings[j].call(indices[.., j])); // [batch, dim]
         parts.Add(values);                                                                           // [batch, numeric]
         return cat(parts, 1);                                                                        // [batch, OutputDim]
     }

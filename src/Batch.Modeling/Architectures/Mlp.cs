@@ -27,5 +27,5 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
 
     public int OutputDim { get; }
 
-    public override Tensor forward(Tensor input) => layers.forward(input); // [batch, OutputDim]
+    public override Tensor forward(Tensor input) => layers.call(input); // [batch, OutputDim]
 }

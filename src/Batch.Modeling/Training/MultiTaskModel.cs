@@ -12,7 +12,7 @@ public sealed class MultiTaskModel : IDisposable
 {
     public const int TaskCount = 2;
 
-    private MultiTaskModel(PleModel network, FeatureEncoders encoders, ArchitectureOptions architecture, Device device)
+    private MultiTaskModel(MultiTaskNetwork network, FeatureEncoders encoders, ArchitectureOptions architecture, Device device)
     {
         Network = network;
         Encoders = encoders;
@@ -20,7 +20,7 @@ public sealed class MultiTaskModel : IDisposable
         Device = device;
     }
 
-    public PleModel Network { get; }
+    public MultiTaskNetwork Network { get; }
     public FeatureEncoders Encoders { get; }
     public ArchitectureOptions Architecture { get; }
     public Device Device { get; }
@@ -30,7 +30,7 @@ public sealed class MultiTaskModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(encoders);
         manual_seed(seed);
-        var network = new PleModel(encoders.Cardinalities, encoders.Numeric.Count, TaskCount, architecture);
+        var network = ArchitectureCatalog.Create(new ArchitectureContext(encoders.Cardinalities, encoders.Numeric.Count, TaskCount, architecture));
         network.to(device);
         return new MultiTaskModel(network, encoders, architecture, device);
     }

@@ -41,6 +41,7 @@ public static class Trainer
                 var logits = model.Network.forward(indices.index_select(0, rows), values.index_select(0, rows)); // [batch, 2]
                 var (ctrLoss, ctcvrLoss) = Esmm.Losses(logits, clicked.index_select(0, rows), converted.index_select(0, rows));
                 var loss = ctrLoss * options.CtrLossWeight + ctcvrLoss * options.CtcvrLossWeight;
+                if (model.Network.AuxiliaryLoss() is { } auxiliary) loss = loss + auxiliary;
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();

@@ -1,5 +1,6 @@
 using Batch.Core.Frames;
 using Batch.Core.Options;
+using Xunit;
 
 namespace Batch.Tests.Modeling;
 
@@ -8,10 +9,16 @@ internal static class ModelingFixtures
 {
     public static FeatureOptions Features => new() { Categorical = ["device", "segment"], Numeric = ["price"], MinCount = 1 };
 
-    public static ArchitectureOptions Ple(int levels = 2) => new()
+    public static ArchitectureOptions Ple(int levels = 2) => Architecture("ple", levels);
+
+    /// <summary>Small sizes that give every architecture something of each part.</summary>
+    public static ArchitectureOptions Architecture(string name, int levels = 2) => new()
     {
-        Name = "ple", EmbeddingDim = 4, Levels = levels, SpecificExperts = 1, SharedExperts = 2, ExpertHidden = [8, 6], TowerHidden = [4],
+        Name = name, EmbeddingDim = 4, ExpertHidden = [8, 6], TowerHidden = [4], Experts = 3,
+        Levels = levels, SpecificExperts = 1, SharedExperts = 2, SubNetworks = [3, 2], L0Weight = 1e-3,
     };
+
+    public static TheoryData<string> AllArchitectures() => [.. ArchitectureOptions.Names];
 
     /// <summary>n rows where the click depends on the device and the conversion on the price.</summary>
     public static DayFrame Frame(int n, int seed = 3)

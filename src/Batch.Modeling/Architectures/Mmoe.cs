@@ -1,0 +1,37 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Batch.Modeling.Architectures;
+
+/// <summary>
+/// Multi-gate mixture of experts (Ma et al., KDD 2018): shared experts, and one softmax gate per task, so each
+/// task can lean on different experts.
+/// </summary>
+public sealed class Mmoe : MultiTaskNetwork
+{
+    private readonly FeatureInput input;
+    private readonly ModuleList<Mlp> experts;
+    private readonly ModuleList<Linear> gates;
+    private readonly TaskTowers towers;
+
+    public Mmoe(ArchitectureContext context) : base(nameof(Mmoe), context.Tasks)
+    {
+        input = context.NewInput();
+        experts = context.NewExperts(input.OutputDim, context.Options.Experts);
+        gates = new ModuleList<Linear>(Enumerable.Range(0, context.Tasks).Select(_ => nn.Linear(input.OutputDim, context.Options.Experts)).ToArray());
+        towers = new TaskTowers(context.Tasks, experts[0].OutputDim, context.Options.TowerHidden);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor indices, Tensor values)
+    {
+        var x = input.call(indices, values);                                   // [batch, features]
+        var outputs = experts.Select(e => e.call(x)).ToList();                 // experts × [batch, out]
+        var states = Enumerable.Range(0, Tasks).Select(t => Mix($"task{t}", gates[t], x, outputs)).ToArray();
+        return towers.call(states);                                            // [batch, tasks]
+    }
+
+    public override IEnumerable<Parameter> SharedParameters() => input.parameters().Concat(experts.parameters());
+
+    public override IEnumerable<Parameter> TaskParameters(int task) => gates[task].parameters().Concat(towers.Of(task));
+}

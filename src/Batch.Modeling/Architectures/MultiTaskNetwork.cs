@@ -1,0 +1,47 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Batch.Modeling.Architectures;
+
+/// <summary>
+/// The contract of every multi-task architecture: feature indices and values in, one logit per task out;
+/// the parameters every task shares listed apart from each task's own (loss balancers need the split);
+/// gate or routing weights reported to an observer for diagnostics.
+/// </summary>
+public abstract class MultiTaskNetwork : nn.Module<Tensor, Tensor, Tensor>
+{
+    protected MultiTaskNetwork(string name, int tasks) : base(name)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(tasks, 1);
+        Tasks = tasks;
+    }
+
+    public int Tasks { get; }
+
+    /// <summary>Receives, during forward passes, each gate's weights by name: [batch, experts], rows summing to 1.</summary>
+    public Action<string, Tensor>? GateObserver { get; set; }
+
+    /// <summary>Parameters that more than one task's loss reaches.</summary>
+    public abstract IEnumerable<Parameter> SharedParameters();
+
+    /// <summary>Parameters that only task <paramref name="task"/>'s loss reaches.</summary>
+    public abstract IEnumerable<Parameter> TaskParameters(int task);
+
+    /// <summary>A regularisation term to add to the training loss (SNR's L0 penalty), or null.</summary>
+    public virtual Tensor? AuxiliaryLoss() => null;
+
+    /// <summary>Fraction of routes open at evaluation, for architectures with learned routing; else null.</summary>
+    public virtual double? OpenRouteFraction() => null;
+
+    protected void Observe(string gate, Tensor weights) => GateObserver?.Invoke(gate, weights);
+
+    /// <summary>softmax(gate(x)) · experts: [batch, experts] weights mix [batch, experts, out] into [batch, out].</summary>
+    protected Tensor Mix(string gate, Linear gateLayer, Tensor gateInput, IReadOnlyList<Tensor> expertOutputs)
+    {
+        ArgumentNullException.ThrowIfNull(gateLayer);
+        var experts = stack(expertOutputs, 1);                                   // [batch, experts, out]
+        var weights = nn.functional.softmax(gateLayer.call(gateInput), 1);   // [batch, experts]
+        Observe(gate, weights);
+        return bmm(weights.unsqueeze(1), experts).squeeze(1);                   // [batch, out]
+    }
+}

@@ -1,0 +1,34 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Batch.Modeling.Architectures;
+
+/// <summary>One-gate mixture of experts (the OMoE baseline of Ma et al., KDD 2018): one gate mixes the experts for every task.</summary>
+public sealed class Omoe : MultiTaskNetwork
+{
+    private readonly FeatureInput input;
+    private readonly ModuleList<Mlp> experts;
+    private readonly Linear gate;
+    private readonly TaskTowers towers;
+
+    public Omoe(ArchitectureContext context) : base(nameof(Omoe), context.Tasks)
+    {
+        input = context.NewInput();
+        experts = context.NewExperts(input.OutputDim, context.Options.Experts);
+        gate = nn.Linear(input.OutputDim, context.Options.Experts);
+        towers = new TaskTowers(context.Tasks, experts[0].OutputDim, context.Options.TowerHidden);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor indices, Tensor values)
+    {
+        var x = input.call(indices, values);                                        // [batch, features]
+        var mixed = Mix("gate", gate, x, experts.Select(e => e.call(x)).ToList());  // [batch, out]
+        return towers.call(Enumerable.Repeat(mixed, Tasks).ToArray());              // [batch, tasks]
+    }
+
+    public override IEnumerable<Parameter> SharedParameters() =>
+        input.parameters().Concat(experts.parameters()).Concat(gate.parameters());
+
+    public override IEnumerable<Parameter> TaskParameters(int task) => towers.Of(task);
+}

@@ -1,0 +1,56 @@
+using static TorchSharp.torch;
+using TorchSharp.Modules;
+
+namespace Batch.Modeling.Architectures;
+
+/// <summary>
+/// Progressive Layered Extraction (Tang et al., RecSys 2020): stacked CGC levels over the feature input, then
+/// one tower per task. With one level it is CGC.
+/// </summary>
+public sealed class Ple : MultiTaskNetwork
+{
+    private readonly FeatureInput input;
+    private readonly ModuleList<CgcLevel> levels;
+    private readonly TaskTowers towers;
+
+    public Ple(ArchitectureContext context, int levels) : base(nameof(Ple), context.Tasks)
+    {
+        var o = context.Options;
+        input = context.NewInput();
+        var width = input.OutputDim;
+        var built = new List<CgcLevel>();
+        for (var l = 0; l < levels; l++)
+        {
+            var level = new CgcLevel(context.Tasks, width, o.SpecificExperts, o.SharedExperts, o.ExpertHidden, hasSharedGate: l < levels - 1);
+            built.Add(level);
+            width = level.OutputDim;
+        }
+        this.levels = new ModuleList<CgcLevel>([.. built]);
+        towers = new TaskTowers(context.Tasks, width, o.TowerHidden);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor indices, Tensor values)
+    {
+        var x = input.call(indices, values);                    // [batch, features]
+        var states = Enumerable.Repeat(x, Tasks + 1).ToArray();    // level 1: every input is the feature input
+        for (var l = 0; l < levels.Count; l++)
+        {
+            var level = l;
+            states = levels[l].Forward(states, (gate, layer, gateInput, experts) => Mix($"level{level}.{gate}", layer, gateInput, experts));
+        }
+        return towers.call(states[..Tasks]);                    // [batch, tasks]
+    }
+
+    /// <remarks>
+    /// Below the top level, a task's specific experts also feed the shared gate and so reach every task:
+    /// only the top level's specific experts and gate, and the tower, belong to one task.
+    /// </remarks>
+    public override IEnumerable<Parameter> TaskParameters(int task) => levels[^1].TaskParameters(task).Concat(towers.Of(task));
+
+    public override IEnumerable<Parameter> SharedParameters()
+    {
+        var own = Enumerable.Range(0, Tasks).SelectMany(TaskParameters).ToHashSet(ReferenceEqualityComparer.Instance);
+        return parameters().Where(p => !own.Contains(p));
+    }
+}

@@ -1,0 +1,28 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Batch.Modeling.Architectures;
+
+/// <summary>The yardstick: one independent network (input, bottom, tower) per task; nothing is shared.</summary>
+public sealed class SingleTask : MultiTaskNetwork
+{
+    private readonly ModuleList<FeatureInput> inputs;
+    private readonly ModuleList<Mlp> bottoms;
+    private readonly TaskTowers towers;
+
+    public SingleTask(ArchitectureContext context) : base(nameof(SingleTask), context.Tasks)
+    {
+        inputs = new ModuleList<FeatureInput>(Enumerable.Range(0, context.Tasks).Select(_ => context.NewInput()).ToArray());
+        bottoms = new ModuleList<Mlp>(inputs.Select(i => new Mlp(i.OutputDim, context.Options.ExpertHidden)).ToArray());
+        towers = new TaskTowers(context.Tasks, bottoms[0].OutputDim, context.Options.TowerHidden);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor indices, Tensor values) =>
+        towers.call(Enumerable.Range(0, Tasks).Select(t => bottoms[t].call(inputs[t].call(indices, values))).ToArray());
+
+    public override IEnumerable<Parameter> SharedParameters() => [];
+
+    public override IEnumerable<Parameter> TaskParameters(int task) =>
+        inputs[task].parameters().Concat(bottoms[task].parameters()).Concat(towers.Of(task));
+}

@@ -1,0 +1,64 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Batch.Modeling.Architectures;
+
+/// <summary>
+/// Sub-Network Routing (Ma et al., AAAI 2019): layers of sub-networks joined by learned, sparse routes, the top
+/// layer routed into one tower per task. SNR-Trans routes through a linear transform per connection; SNR-Aver
+/// takes a weighted sum.
+/// </summary>
+public sealed class Snr : MultiTaskNetwork
+{
+    private readonly FeatureInput input;
+    private readonly ModuleList<ModuleList<Mlp>> layers;
+    private readonly ModuleList<HardConcreteRouting> routes;       // layer i-1 → layer i
+    private readonly ModuleList<HardConcreteRouting> task_routes;  // top layer → task t
+    private readonly TaskTowers towers;
+    private readonly double _l0Weight;
+
+    public Snr(ArchitectureContext context, bool transform) : base(nameof(Snr), context.Tasks)
+    {
+        var o = context.Options;
+        input = context.NewInput();
+        var dim = o.ExpertHidden[^1];
+        layers = new ModuleList<ModuleList<Mlp>>(o.SubNetworks.Select((count, i) => new ModuleList<Mlp>(
+            Enumerable.Range(0, count).Select(_ => new Mlp(i == 0 ? input.OutputDim : dim, o.ExpertHidden)).ToArray())).ToArray());
+        routes = new ModuleList<HardConcreteRouting>(Enumerable.Range(1, o.SubNetworks.Count - 1)
+            .Select(i => new HardConcreteRouting(o.SubNetworks[i], o.SubNetworks[i - 1], dim, transform)).ToArray());
+        task_routes = new ModuleList<HardConcreteRouting>(Enumerable.Range(0, context.Tasks)
+            .Select(_ => new HardConcreteRouting(1, o.SubNetworks[^1], dim, transform)).ToArray());
+        towers = new TaskTowers(context.Tasks, dim, o.TowerHidden);
+        _l0Weight = o.L0Weight;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor indices, Tensor values)
+    {
+        var x = input.call(indices, values);                                   // [batch, features]
+        var v = stack(layers[0].Select(s => s.call(x)).ToList(), 1);            // [batch, K1, dim]
+        for (var i = 1; i < layers.Count; i++)
+        {
+            var u = routes[i - 1].call(v);                                      // [batch, Ki, dim]
+            v = stack(layers[i].Select((s, j) => s.call(u[.., j])).ToList(), 1); // [batch, Ki, dim]
+        }
+        return towers.call(task_routes.Select(r => r.call(v)[.., 0]).ToArray()); // [batch, tasks]
+    }
+
+    public override Tensor? AuxiliaryLoss() =>
+        _l0Weight * routes.Concat(task_routes).Select(r => r.L0()).Aggregate((a, b) => a + b);
+
+    public override double? OpenRouteFraction()
+    {
+        var counts = routes.Concat(task_routes).Select(r => r.OpenRoutes()).ToList();
+        return (double)counts.Sum(c => c.Open) / counts.Sum(c => c.Total);
+    }
+
+    public override IEnumerable<Parameter> TaskParameters(int task) => task_routes[task].parameters().Concat(towers.Of(task));
+
+    public override IEnumerable<Parameter> SharedParameters()
+    {
+        var own = Enumerable.Range(0, Tasks).SelectMany(TaskParameters).ToHashSet(ReferenceEqualityComparer.Instance);
+        return parameters().Where(p => !own.Contains(p));
+    }
+}

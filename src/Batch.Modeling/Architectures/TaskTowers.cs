@@ -1,0 +1,26 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Batch.Modeling.Architectures;
+
+/// <summary>One tower (MLP) and one linear head per task, each turning that task's state into its logit.</summary>
+public sealed class TaskTowers : nn.Module<Tensor[], Tensor>
+{
+    private readonly ModuleList<Mlp> towers;
+    private readonly ModuleList<Linear> heads;
+
+    public TaskTowers(int tasks, int inputDim, IReadOnlyList<int> hidden) : base(nameof(TaskTowers))
+    {
+        var built = Enumerable.Range(0, tasks).Select(_ => new Mlp(inputDim, hidden)).ToArray();
+        towers = new ModuleList<Mlp>(built);
+        heads = new ModuleList<Linear>(built.Select(t => nn.Linear(t.OutputDim, 1)).ToArray());
+        RegisterComponents();
+    }
+
+    /// <param name="states">one [batch, in] state per task</param>
+    /// <returns>[batch, tasks] logits</returns>
+    public override Tensor forward(Tensor[] states) =>
+        cat(states.Select((s, t) => heads[t].call(towers[t].call(s))).ToList(), 1);
+
+    public IEnumerable<Parameter> Of(int task) => towers[task].parameters().Concat(heads[task].parameters());
+}

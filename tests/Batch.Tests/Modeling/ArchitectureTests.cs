@@ -1,0 +1,181 @@
+using Batch.Core.Options;
+using Batch.Modeling.Architectures;
+using Batch.Tests.Support;
+using TorchSharp.Modules;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Batch.Tests.Modeling;
+
+/// <summary>What every architecture must do, whatever its topology.</summary>
+[Collection(TorchGroup.Name)]
+public class ArchitectureTests
+{
+    private static readonly int[] Cardinalities = [3, 2];
+
+    private static MultiTaskNetwork Build(string name, int tasks, int levels = 2)
+    {
+        manual_seed(11);
+        return ArchitectureCatalog.Create(new ArchitectureContext(Cardinalities, 1, tasks, ModelingFixtures.Architecture(name, levels)));
+    }
+
+    private static (Tensor Indices, Tensor Values) Batch(int n)
+    {
+        var generator = new Random(n);
+        var indices = Enumerable.Range(0, n * 2).Select(i => (long)generator.Next(i % 2 == 0 ? 3 : 2)).ToArray();
+        return (tensor(indices, [n, 2]), randn(n, 1));
+    }
+
+    [Fact]
+    public void Catalog_KnowsEveryConfigurableName()
+    {
+        Assert.Equal(ArchitectureOptions.Names.Order(StringComparer.Ordinal), ArchitectureCatalog.Names.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Create_FailsWithEveryProblem_WhenNameOrSizesAreImpossible()
+    {
+        var unknown = Assert.Throws<ArgumentException>(() => ArchitectureCatalog.Create(new ArchitectureContext(Cardinalities, 1, 2, new ArchitectureOptions { Name = "moe", ExpertHidden = [4] })));
+        Assert.Contains("unknown architecture 'moe'", unknown.Message, StringComparison.Ordinal);
+        var sizes = Assert.Throws<ArgumentException>(() => ArchitectureCatalog.Create(new ArchitectureContext(Cardinalities, 1, 2, new ArchitectureOptions { Name = "snr-trans", ExpertHidden = [4] })));
+        Assert.Contains("snr-trans needs SubNetworks", sizes.Message, StringComparison.Ordinal);
+        var experts = Assert.Throws<ArgumentException>(() => ArchitectureCatalog.Create(new ArchitectureContext(Cardinalities, 1, 2, new ArchitectureOptions { Name = "mmoe", Experts = 0, ExpertHidden = [] })));
+        Assert.Contains("mmoe needs Experts", experts.Message, StringComparison.Ordinal);
+        Assert.Contains("ExpertHidden", experts.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, int, int> Shapes()
+    {
+        var data = new TheoryData<string, int, int>();
+        foreach (var name in ArchitectureOptions.Names)
+            foreach (var tasks in new[] { 2, 3 })
+                foreach (var batch in new[] { 1, 5 }) data.Add(name, tasks, batch);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Forward_GivesOneLogitPerTask_AndGateRowsSumToOne(string name, int tasks, int batch)
+    {
+        using var scope = NewDisposeScope();
+        using var network = Build(name, tasks);
+        var gates = new List<(string Name, Tensor Weights)>();
+        network.GateObserver = (gate, weights) => gates.Add((gate, weights.detach()));
+        var (indices, values) = Batch(batch);
+        var logits = network.forward(indices, values);
+        Assert.Equal([batch, (long)tasks], logits.shape);
+        foreach (var (gate, weights) in gates)
+        {
+            Assert.Equal(batch, weights.shape[0]);
+            Assert.True(weights.sum(1).sub(1).abs().max().item<float>() < 1e-5, $"{name} gate {gate} rows do not sum to 1");
+        }
+        var expected = name switch
+        {
+            "omoe" => 1,
+            "mmoe" => tasks,
+            "cgc" => tasks,
+            "ple" => 2 * tasks + 1, // two levels: task gates on both, one shared gate below the top
+            _ => 0,
+        };
+        Assert.Equal(expected, gates.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(ModelingFixtures.AllArchitectures), MemberType = typeof(ModelingFixtures))]
+    public void TaskParameters_GetNoGradientFromTheOtherTasksLosses(string name)
+    {
+        using var scope = NewDisposeScope();
+        using var network = Build(name, tasks: 3);
+        network.eval(); // SNR: deterministic routes, so the gradient paths are the ones of evaluation
+        var (indices, values) = Batch(4);
+        for (var task = 0; task < 3; task++)
+        {
+            network.zero_grad();
+            var others = network.forward(indices, values);
+            (others[.., (task + 1) % 3].sum() + others[.., (task + 2) % 3].sum()).backward();
+            var own = network.TaskParameters(task).ToList();
+            Assert.NotEmpty(own);
+            Assert.All(own, p => Assert.True(p.grad is null || p.grad.abs().sum().item<float>() == 0, $"{name}: task {task}'s parameter got a gradient"));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ModelingFixtures.AllArchitectures), MemberType = typeof(ModelingFixtures))]
+    public void SharedAndTaskParameters_PartitionAllParameters(string name)
+    {
+        using var network = Build(name, tasks: 2);
+        var listed = network.SharedParameters().Concat(network.TaskParameters(0)).Concat(network.TaskParameters(1)).ToList();
+        Assert.Equal(network.parameters().Count(), listed.Count);
+        Assert.Equal(listed.Count, listed.Distinct(ReferenceEqualityComparer.Instance).Count());
+    }
+
+    [Fact]
+    public void SingleTask_SharesNothing()
+    {
+        using var network = Build("single-task", tasks: 2);
+        Assert.Empty(network.SharedParameters());
+    }
+
+    [Fact]
+    public void Omoe_FeedsEveryTowerTheSameMixture()
+    {
+        using var scope = NewDisposeScope();
+        using var network = Build("omoe", tasks: 2);
+        var gates = new List<string>();
+        network.GateObserver = (gate, _) => gates.Add(gate);
+        var (indices, values) = Batch(3);
+        network.forward(indices, values);
+        Assert.Equal(["gate"], gates);
+        Assert.Single(network.named_parameters(), p => p.name.StartsWith("gate.weight", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("cgc", 1)]
+    [InlineData("ple", 1)]
+    [InlineData("ple", 2)]
+    public void Ple_RunsEachExpertOncePerForwardPass(string name, int levels)
+    {
+        using var scope = NewDisposeScope();
+        using var network = Build(name, tasks: 2, levels);
+        var calls = 0;
+        var hooks = network.modules().OfType<Mlp>().Where(m => m.OutputDim == 6).Select(m => m.register_forward_hook((_, _, output) => { calls++; return output; })).ToList();
+        var (indices, values) = Batch(2);
+        network.forward(indices, values);
+        // Per level: 2 tasks × 1 specific + 2 shared experts.
+        Assert.Equal((name == "cgc" ? 1 : levels) * 4, calls);
+        foreach (var hook in hooks) hook.remove();
+    }
+
+    [Theory]
+    [InlineData("snr-trans")]
+    [InlineData("snr-aver")]
+    public void Snr_IsDeterministicAtEvaluation_AndSamplesRoutesInTraining(string name)
+    {
+        using var scope = NewDisposeScope();
+        using var network = Build(name, tasks: 2);
+        var (indices, values) = Batch(4);
+        network.eval();
+        Assert.True(network.forward(indices, values).eq(network.forward(indices, values)).all().item<bool>());
+        network.train();
+        Assert.False(network.forward(indices, values).eq(network.forward(indices, values)).all().item<bool>());
+        Assert.Equal(1.0, network.OpenRouteFraction());
+    }
+
+    [Fact]
+    public void HardConcrete_L0PenaltyIsDifferentiable_AndFallsAsRoutesClose()
+    {
+        using var scope = NewDisposeScope();
+        using var routing = new HardConcreteRouting(2, 3, 4, transform: false);
+        var logAlpha = routing.named_parameters().Single(p => p.name == "log_alpha").parameter;
+        var open = routing.L0();
+        open.backward();
+        Assert.True(logAlpha.grad!.abs().sum().item<float>() > 0);
+        Assert.InRange(open.item<float>(), 5.5f, 6f); // nearly all six routes open at initialisation
+
+        using (no_grad()) logAlpha.fill_(-10);
+        Assert.True(routing.L0().item<float>() < 0.01f);
+        routing.eval();
+        Assert.Equal((0L, 6L), routing.OpenRoutes());
+        Assert.Equal(0f, routing.Gates().abs().sum().item<float>());
+    }
+}
