@@ -2,6 +2,7 @@ using Azure.Storage.Blobs;
 using Batch.Core.Options;
 using Batch.Data.Extraction;
 using Batch.Data.Synthetic;
+using Batch.Pipeline.Comparisons;
 using Batch.Pipeline.Jobs;
 using Batch.Pipeline.Ledger;
 using Batch.Pipeline.Resilience;
@@ -44,6 +45,7 @@ public static class BatchServices
         services.AddSingleton<SyntheticSeeder>();
         services.AddSingleton<RunLedger>();
         services.AddTransient<RetrainPipeline>();
+        services.AddTransient<ArchitectureComparison>();
         services.AddTransient<RetrainJob>();
         services.AddTransient<NightlyJob>();
         services.AddTransient<RecurringJobRegistrar>();

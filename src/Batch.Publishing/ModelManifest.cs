@@ -27,6 +27,7 @@ public sealed record ModelManifest
     /// <summary>Output order of the network's logits, and how they compose (ESMM).</summary>
     public required IReadOnlyList<string> Tasks { get; init; }
     public required IReadOnlyList<TaskMetrics> Metrics { get; init; }
+    public ModelDiagnostics? Diagnostics { get; init; }
     public IReadOnlyList<TaskMetrics>? ProductionMetrics { get; init; }
     public string? ProductionVersion { get; init; }
     public required GateDecision Gate { get; init; }

@@ -81,6 +81,17 @@ public sealed class ArchitectureOptions
     /// <summary>SNR: weight of the L0 penalty on the routing variables.</summary>
     public double L0Weight { get; set; } = 1e-3;
 
+    /// <summary>The same sizes under another architecture name.</summary>
+    public ArchitectureOptions Named(string name)
+    {
+        var copy = (ArchitectureOptions)MemberwiseClone();
+        copy.Name = name;
+        copy.ExpertHidden = [.. ExpertHidden];
+        copy.TowerHidden = [.. TowerHidden];
+        copy.SubNetworks = [.. SubNetworks];
+        return copy;
+    }
+
     public IEnumerable<string> Problems()
     {
         if (!Names.Contains(Name, StringComparer.Ordinal))

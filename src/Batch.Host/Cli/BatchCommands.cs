@@ -49,6 +49,17 @@ public static class BatchCommands
         worker.SetAction((r, ct) => Verbs.WorkerAsync(Queues(r.GetValue(queues), "gpu"), r.GetValue(workers), ct));
         root.Subcommands.Add(worker);
 
+        var architectures = new Option<string[]>("--architectures")
+        {
+            Description = "Architectures to compare with the single-task baselines (comma-separated)",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => ["shared-bottom", "omoe", "mmoe", "cgc", "ple", "snr-trans", "snr-aver"],
+        };
+        var tolerance = new Option<double>("--tolerance") { Description = "AUC change that counts as a move", DefaultValueFactory = _ => 0.001 };
+        var compare = new Command("compare", "Train architectures on the same window and compare them with single-task baselines.") { model, day, architectures, tolerance };
+        compare.SetAction((r, ct) => Verbs.CompareAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), Split(r.GetValue(architectures)!), r.GetValue(tolerance), ct));
+        root.Subcommands.Add(compare);
+
         var demo = new Command("demo", "Seed synthetic data and run the nightly job for two consecutive days through Hangfire.") { model, days, perDay, seed };
         demo.SetAction((r, ct) => Verbs.DemoAsync(r.GetValue(model)!, r.GetValue(days), r.GetValue(perDay), r.GetValue(seed), ct));
         root.Subcommands.Add(demo);
@@ -57,6 +68,8 @@ public static class BatchCommands
 
     private static DateOnly? ParseDay(string? text) => text is null ? null : DataDays.Parse(text);
 
-    private static string[] Queues(string[]? given, string fallback) =>
-        given is { Length: > 0 } ? given.SelectMany(q => q.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() : [fallback];
+    private static string[] Queues(string[]? given, string fallback) => given is { Length: > 0 } ? Split(given) : [fallback];
+
+    private static string[] Split(string[] given) =>
+        given.SelectMany(q => q.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
 }

@@ -23,6 +23,13 @@ public static class ReportPrinter
                     $"   {m.Task,-6}  {m.Auc,7:F4}  {m.LogLoss,8:F5}  {m.Positives,7}/{m.Count,-8}  | {(p is null ? "       -" : p.Auc.ToString("F4", c)),14}  {(p is null ? "-" : p.LogLoss.ToString("F5", c)),8}"));
             }
         }
+        if (report.Diagnostics is { } diagnostics)
+        {
+            if (diagnostics.MeanGateWeights.Count > 0) output.WriteLine("   mean gate weight per expert on the held-out day:");
+            foreach (var (gateName, weights) in diagnostics.MeanGateWeights)
+                output.WriteLine(string.Create(c, $"     {gateName,-16} {string.Join(" ", weights.Select(w => w.ToString("F3", c)))}"));
+            if (diagnostics.OpenRouteFraction is { } open) output.WriteLine(string.Create(c, $"   open routes: {open:P0}"));
+        }
         if (report.Gate is { } gate)
         {
             output.WriteLine($"   gate: {(gate.Approved ? "APPROVED" : "REJECTED")} ({gate.Verdict}) against {report.ProductionVersion ?? "no production model"}");

@@ -1,6 +1,7 @@
 using Batch.Core.Days;
 using Batch.Core.Options;
 using Batch.Data.Synthetic;
+using Batch.Pipeline.Comparisons;
 using Batch.Pipeline.Jobs;
 using Batch.Pipeline.Ledger;
 using Batch.Pipeline.Runs;
@@ -60,6 +61,16 @@ public static class Verbs
         var state = await JobWaiter.WaitAsync(host.Services.GetRequiredService<JobStorage>(), jobId, TimeSpan.FromHours(6), ct).ConfigureAwait(false);
         await PrintLatestAsync(host.Services, model, day, ct).ConfigureAwait(false);
         return state == "Succeeded" ? 0 : 1;
+    }
+
+    public static async Task<int> CompareAsync(string model, DateOnly day, IReadOnlyList<string> architectures, double tolerance, CancellationToken ct)
+    {
+        using var host = HostFactory.Build();
+        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
+        var results = await host.Services.GetRequiredService<ArchitectureComparison>().CompareAsync(model, day, architectures, tolerance, ct).ConfigureAwait(false);
+        ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, results, Console.Out);
+        return 0;
     }
 
     public static async Task<int> StatusAsync(string model, CancellationToken ct)

@@ -10,10 +10,18 @@ public static class Scorer
 {
     private const int BatchSize = 8192;
 
-    public static Predictions Predict(MultiTaskModel model, EncodedFrame data)
+    /// <param name="gates">when given, receives every gate's weights over the frame</param>
+    public static Predictions Predict(MultiTaskModel model, EncodedFrame data, GateUsage? gates = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
+        model.Network.GateObserver = gates is null ? null : gates.Observe;
+        try { return PredictBatches(model, data); }
+        finally { model.Network.GateObserver = null; }
+    }
+
+    private static Predictions PredictBatches(MultiTaskModel model, EncodedFrame data)
+    {
         var ctr = new float[data.Rows];
         var cvr = new float[data.Rows];
         var ctcvr = new float[data.Rows];

@@ -35,7 +35,7 @@ public sealed class StepRecord
 /// <summary>What the ledger knows of one run.</summary>
 public sealed record RunReport(
     RunRecord Run, GateDecision? Gate, IReadOnlyList<TaskMetrics> Metrics, IReadOnlyList<TaskMetrics>? ProductionMetrics,
-    string? ProductionVersion, string? Version, string? VersionStatus, string? BlobPrefix);
+    string? ProductionVersion, string? Version, string? VersionStatus, string? BlobPrefix, ModelDiagnostics? Diagnostics);
 
 /// <summary>Records runs, steps, gate decisions and model versions in the <c>batch</c> schema.</summary>
 public sealed class RunLedger(NpgsqlDataSource dataSource)
@@ -164,6 +164,9 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
             """, new { runId }, cancellationToken: ct)).ConfigureAwait(false);
         var version = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
             "select version, status, blob_prefix as BlobPrefix from batch.model_versions where run_id = @runId", new { runId }, cancellationToken: ct)).ConfigureAwait(false);
+        var diagnostics = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "select (detail -> 'diagnostics')::text from batch.steps where run_id = @runId and step = 'evaluate' and status = 'succeeded'",
+            new { runId }, cancellationToken: ct)).ConfigureAwait(false);
         return new RunReport(
             run,
             gate is null ? null : new GateDecision(gate.Approved, gate.Verdict, JsonSerializer.Deserialize<List<string>>(gate.Reasons) ?? []),
@@ -172,7 +175,8 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
             gate?.ProductionVersion,
             version?.Version,
             version?.Status,
-            version?.BlobPrefix);
+            version?.BlobPrefix,
+            diagnostics is null ? null : JsonSerializer.Deserialize<ModelDiagnostics>(diagnostics));
     }
 
     private sealed class GateRow

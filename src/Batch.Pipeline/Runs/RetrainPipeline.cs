@@ -72,17 +72,13 @@ public sealed class RetrainPipeline(
 
         var (train, heldOut) = await steps.RunAsync("extract", async () =>
         {
-            var t = await ExtractAsync(profile.Features, trainFirst, trainLast, zone, settings.ConversionWindowDays, ct).ConfigureAwait(false);
-            var h = await ExtractAsync(profile.Features, day, day, zone, settings.ConversionWindowDays, ct).ConfigureAwait(false);
+            var (t, h) = await TrainingData.ExtractAsync(extractor, transient, profile, settings, day, ct).ConfigureAwait(false);
             return ((t, h), (object)new { trainRows = t.Count, trainFirst, trainLast, heldOutRows = h.Count, heldOutDay = day });
         }, ct).ConfigureAwait(false);
 
         await steps.RunAsync("validate", () =>
         {
-            var problems = DayValidator.Problems(train, "training").Concat(DayValidator.Problems(heldOut, "held-out")).ToList();
-            if (problems.Count > 0)
-                throw new DataValidationException(
-                    $"Source data for {run.Model} on {day:yyyy-MM-dd} is unusable: {string.Join("; ", problems)}. Fix the source rows, then re-run the day (batch rerun --model {run.Model} --day {day:yyyy-MM-dd}).");
+            TrainingData.Validate(run.Model, day, train, heldOut);
             return Task.FromResult((true, (object)new
             {
                 trainClickRate = Rate(train.Clicked), trainConversionRate = Rate(train.Converted),
@@ -99,9 +95,9 @@ public sealed class RetrainPipeline(
         }, ct).ConfigureAwait(false);
 
         var pointer = await store.GetPointerAsync(run.Model, ct).ConfigureAwait(false);
-        var (metrics, productionMetrics) = await steps.RunAsync("evaluate", async () =>
+        var (metrics, diagnostics, productionMetrics) = await steps.RunAsync("evaluate", async () =>
         {
-            var c = Evaluate(candidate, heldOut);
+            var (c, d) = ModelEvaluation.Evaluate(candidate, heldOut);
             IReadOnlyList<TaskMetrics>? p = null;
             if (pointer.Pointer is { } current)
             {
@@ -110,14 +106,15 @@ public sealed class RetrainPipeline(
                     ?? throw new InvalidDataException($"Version {current.Version} has no feature encoders in its manifest.");
                 var productionFrame = SameFeatures(encoders, profile.Features)
                     ? heldOut
-                    : await ExtractAsync(
+                    : await TrainingData.ExtractDaysAsync(
+                        extractor, transient,
                         new FeatureOptions { Categorical = encoders.Categorical.Select(e => e.Column).ToList(), Numeric = encoders.Numeric.Select(e => e.Column).ToList() },
                         day, day, zone, settings.ConversionWindowDays, ct).ConfigureAwait(false);
                 using var stream = new MemoryStream(weights);
                 using var production = MultiTaskModel.Load(stream, encoders, manifest.Architecture, device);
-                p = Evaluate(production, productionFrame);
+                p = ModelEvaluation.Evaluate(production, productionFrame).Metrics;
             }
-            return ((c, p), (object)new { candidate = c, production = p, productionVersion = pointer.Pointer?.Version });
+            return ((c, d, p), (object)new { candidate = c, diagnostics = d, production = p, productionVersion = pointer.Pointer?.Version });
         }, ct).ConfigureAwait(false);
 
         var gate = await steps.RunAsync("gate", async () =>
@@ -146,6 +143,7 @@ public sealed class RetrainPipeline(
                 Features = JsonSerializer.SerializeToNode(candidate.Encoders, ModelManifest.Json)!,
                 Tasks = ["ctr", "cvr"],
                 Metrics = metrics,
+                Diagnostics = diagnostics,
                 ProductionMetrics = productionMetrics,
                 ProductionVersion = pointer.Pointer?.Version,
                 Gate = gate,
@@ -164,22 +162,6 @@ public sealed class RetrainPipeline(
 
         return new RunOutcome(run.Id, run.Model, day, run.Attempt, gate.Approved ? "succeeded" : "rejected",
             metrics, productionMetrics, pointer.Pointer?.Version, gate, version, gate.Approved);
-    }
-
-    private async Task<DayFrame> ExtractAsync(FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int window, CancellationToken ct) =>
-        await transient.ExecuteAsync(async t => await extractor.ExtractAsync(features, first, last, zone, window, t).ConfigureAwait(false), ct).ConfigureAwait(false);
-
-    /// <summary>ctr and ctcvr over every impression, cvr over clicked impressions.</summary>
-    private static List<TaskMetrics> Evaluate(MultiTaskModel model, DayFrame frame)
-    {
-        var p = Scorer.Predict(model, model.Encoders.Encode(frame));
-        var clicked = Enumerable.Range(0, frame.Count).Where(i => frame.Clicked[i]).ToArray();
-        return
-        [
-            TaskEvaluator.Evaluate("ctr", p.Ctr, frame.Clicked),
-            TaskEvaluator.Evaluate("cvr", clicked.Select(i => p.Cvr[i]).ToArray(), clicked.Select(i => frame.Converted[i]).ToArray()),
-            TaskEvaluator.Evaluate("ctcvr", p.Ctcvr, frame.Converted),
-        ];
     }
 
     private static bool SameFeatures(FeatureEncoders encoders, FeatureOptions features) =>

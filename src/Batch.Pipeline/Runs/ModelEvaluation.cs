@@ -1,0 +1,27 @@
+using Batch.Core.Frames;
+using Batch.Core.Results;
+using Batch.Evaluation;
+using Batch.Modeling.Training;
+
+namespace Batch.Pipeline.Runs;
+
+/// <summary>Scores a model on a day and measures it per task.</summary>
+public static class ModelEvaluation
+{
+    /// <summary>ctr and ctcvr over every impression, cvr over clicked impressions; gate usage over the day.</summary>
+    public static (List<TaskMetrics> Metrics, ModelDiagnostics Diagnostics) Evaluate(MultiTaskModel model, DayFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(frame);
+        var usage = new GateUsage();
+        var p = Scorer.Predict(model, model.Encoders.Encode(frame), usage);
+        var clicked = Enumerable.Range(0, frame.Count).Where(i => frame.Clicked[i]).ToArray();
+        List<TaskMetrics> metrics =
+        [
+            TaskEvaluator.Evaluate("ctr", p.Ctr, frame.Clicked),
+            TaskEvaluator.Evaluate("cvr", clicked.Select(i => p.Cvr[i]).ToArray(), clicked.Select(i => frame.Converted[i]).ToArray()),
+            TaskEvaluator.Evaluate("ctcvr", p.Ctcvr, frame.Converted),
+        ];
+        return (metrics, new ModelDiagnostics(usage.Means(), model.Network.OpenRouteFraction()));
+    }
+}
