@@ -60,6 +60,17 @@ public static class BatchCommands
         compare.SetAction((r, ct) => Verbs.CompareAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), Split(r.GetValue(architectures)!), r.GetValue(tolerance), ct));
         root.Subcommands.Add(compare);
 
+        var correlations = new Option<double[]>("--correlations") { Description = "Task correlations p", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [1.0, 0.9, 0.8, 0.5] };
+        var samples = new Option<int>("--samples") { Description = "Training samples per correlation", DefaultValueFactory = _ => 10_000 };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => 10 };
+        var repeats = new Option<int>("--repeats") { Description = "Seeds to average over", DefaultValueFactory = _ => 3 };
+        var correlated = new Command("correlated-tasks", "The MMoE paper's synthetic study: final loss per architecture per task correlation.") { correlations, samples, epochs, repeats };
+        correlated.SetAction(r => Benchmarks.CorrelatedTasks(r.GetValue(correlations)!, r.GetValue(samples), r.GetValue(epochs), r.GetValue(repeats)));
+        var steps = new Option<int>("--steps") { Description = "Timed training steps per measurement", DefaultValueFactory = _ => 20 };
+        var throughput = new Command("throughput", "Training samples per second per architecture at batch 1024 and 4096, against a large matrix multiply.") { steps };
+        throughput.SetAction(r => Benchmarks.Throughput(r.GetValue(steps)));
+        root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput });
+
         var demo = new Command("demo", "Seed synthetic data and run the nightly job for two consecutive days through Hangfire.") { model, days, perDay, seed };
         demo.SetAction((r, ct) => Verbs.DemoAsync(r.GetValue(model)!, r.GetValue(days), r.GetValue(perDay), r.GetValue(seed), ct));
         root.Subcommands.Add(demo);
