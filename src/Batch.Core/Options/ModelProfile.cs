@@ -127,16 +127,78 @@ public sealed class TrainingOptions
     public double LearningRate { get; set; } = 0.003;
     public long Seed { get; set; } = 17;
 
-    /// <summary>Fixed loss weights of the CTR and CTCVR losses.</summary>
-    public double CtrLossWeight { get; set; } = 1.0;
-    public double CtcvrLossWeight { get; set; } = 1.0;
+    /// <summary>How the per-task losses are combined.</summary>
+    public BalancerOptions Balancer { get; set; } = new();
+
+    /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
+    public int DiagnosticsEvery { get; set; } = 20;
 
     public IEnumerable<string> Problems()
     {
         if (Epochs < 1) yield return "Training:Epochs must be at least 1";
         if (BatchSize < 1) yield return "Training:BatchSize must be at least 1";
         if (!(LearningRate > 0)) yield return "Training:LearningRate must be positive";
-        if (CtrLossWeight < 0 || CtcvrLossWeight < 0) yield return "loss weights must not be negative";
+        if (DiagnosticsEvery < 0) yield return "Training:DiagnosticsEvery must not be negative (0 turns it off)";
+        foreach (var problem in Balancer.Problems()) yield return problem;
+    }
+}
+
+/// <summary>The loss balancer and its settings; only the named strategy's settings are read.</summary>
+public sealed class BalancerOptions
+{
+    public const string Fixed = "fixed";
+    public const string Uncertainty = "uncertainty";
+    public const string GradNorm = "gradnorm";
+    public const string Dwa = "dwa";
+    public const string PeLtr = "pe-ltr";
+    public const string Mgda = "mgda";
+    public const string PcGrad = "pcgrad";
+    public const string GradVac = "gradvac";
+
+    public static readonly IReadOnlyList<string> Names = [Fixed, Uncertainty, GradNorm, Dwa, PeLtr, Mgda, PcGrad, GradVac];
+    public static readonly IReadOnlyList<string> MgdaNormalizations = ["none", "l2", "loss", "loss+"];
+
+    public string Name { get; set; } = Fixed;
+
+    // Lists start empty: the configuration binder appends to a list that already has items.
+
+    /// <summary>Fixed: one weight per task (empty: 1 each).</summary>
+    public List<double> Weights { get; set; } = [];
+
+    /// <summary>GradNorm: asymmetry α, and the learning rate of the task weights.</summary>
+    public double GradNormAlpha { get; set; } = 1.5;
+    public double GradNormLearningRate { get; set; } = 0.025;
+
+    /// <summary>DWA: softmax temperature T.</summary>
+    public double DwaTemperature { get; set; } = 2.0;
+
+    /// <summary>PE-LTR: lower bound c_i of each task's weight (empty: 0 each); their sum must stay below 1.</summary>
+    public List<double> LowerBounds { get; set; } = [];
+
+    /// <summary>MGDA: how task gradients are normalised before the min-norm solve: none, l2, loss, loss+.</summary>
+    public string MgdaNormalization { get; set; } = "l2";
+
+    /// <summary>GradVac: rate β of the exponential moving average of each pair's cosine.</summary>
+    public double GradVacBeta { get; set; } = 0.01;
+
+    /// <summary>PCGrad and GradVac: seed of the random task order.</summary>
+    public int Seed { get; set; } = 1;
+
+    public IEnumerable<string> Problems()
+    {
+        if (!Names.Contains(Name, StringComparer.Ordinal))
+        {
+            yield return $"unknown balancer '{Name}' (available: {string.Join(", ", Names)})";
+            yield break;
+        }
+        if (Weights.Any(w => w < 0 || !double.IsFinite(w))) yield return "Balancer:Weights must be finite and not negative";
+        if (GradNormAlpha < 0) yield return "Balancer:GradNormAlpha must not be negative";
+        if (!(GradNormLearningRate > 0)) yield return "Balancer:GradNormLearningRate must be positive";
+        if (!(DwaTemperature > 0)) yield return "Balancer:DwaTemperature must be positive";
+        if (LowerBounds.Any(c => c < 0) || LowerBounds.Sum() >= 1) yield return "Balancer:LowerBounds must not be negative and must sum to less than 1";
+        if (!MgdaNormalizations.Contains(MgdaNormalization, StringComparer.Ordinal))
+            yield return $"Balancer:MgdaNormalization '{MgdaNormalization}' is not one of {string.Join(", ", MgdaNormalizations)}";
+        if (GradVacBeta is <= 0 or > 1) yield return "Balancer:GradVacBeta must be within (0, 1]";
     }
 }
 

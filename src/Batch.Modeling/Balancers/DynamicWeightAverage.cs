@@ -1,0 +1,27 @@
+using static TorchSharp.torch;
+
+namespace Batch.Modeling.Balancers;
+
+/// <summary>
+/// Dynamic Weight Average: λ_t = T·exp(w_t/τ) / Σ_k exp(w_k/τ) with w_t = L_t(e−1) / L_t(e−2), the ratio of the
+/// task's mean loss over the last two epochs; equal weights until two epochs exist.
+/// </summary>
+/// <remarks>Liu, Johns and Davison, "End-to-End Multi-Task Learning with Attention", CVPR 2019.</remarks>
+public sealed class DynamicWeightAverage(double temperature) : WeightedSumBalancer
+{
+    private readonly List<double[]> _history = [];
+
+    protected override double[] Weights(IReadOnlyList<Tensor> losses, BalancerContext context) => WeightsFor(losses.Count);
+
+    public double[] WeightsFor(int tasks)
+    {
+        if (_history.Count < 2) return Enumerable.Repeat(1.0, tasks).ToArray();
+        var last = _history[^1];
+        var before = _history[^2];
+        var scores = last.Select((l, t) => Math.Exp(l / before[t] / temperature)).ToArray();
+        var sum = scores.Sum();
+        return scores.Select(s => tasks * s / sum).ToArray();
+    }
+
+    public override void EndEpoch(IReadOnlyList<double> meanLosses) => _history.Add([.. meanLosses]);
+}

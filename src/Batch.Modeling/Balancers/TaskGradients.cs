@@ -1,0 +1,66 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Batch.Modeling.Balancers;
+
+/// <summary>Per-task gradients as flat vectors, and writing a flat gradient back onto parameters.</summary>
+public static class TaskGradients
+{
+    /// <summary>
+    /// ∂L_t/∂θ for every task t, each flattened over <paramref name="parameters"/> (zeros where a loss does not reach
+    /// a parameter). The graph is kept after the last task only when <paramref name="keepGraph"/>.
+    /// </summary>
+    public static Tensor[] Compute(IReadOnlyList<Tensor> losses, IReadOnlyList<Parameter> parameters, bool keepGraph)
+    {
+        ArgumentNullException.ThrowIfNull(losses);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var inputs = parameters.Cast<Tensor>().ToList();
+        var result = new Tensor[losses.Count];
+        if (inputs.Count == 0)
+        {
+            // autograd.grad aborts the process on an empty input list: nothing shared, nothing to measure.
+            for (var t = 0; t < losses.Count; t++) result[t] = zeros(0, device: losses[t].device);
+            return result;
+        }
+        for (var t = 0; t < losses.Count; t++)
+        {
+            // allow_unused: a task's loss does not reach the other tasks' parameters; an error here would abort the process.
+            var grads = autograd.grad([losses[t]], inputs, retain_graph: keepGraph || t < losses.Count - 1, allow_unused: true);
+            result[t] = cat(grads.Select((g, i) => g is null || g.IsInvalid ? zeros(parameters[i].numel(), device: parameters[i].device) : g.flatten()).ToList());
+        }
+        return result;
+    }
+
+    /// <summary>Sets each parameter's gradient to its slice of <paramref name="flat"/>.</summary>
+    public static void Assign(IReadOnlyList<Parameter> parameters, Tensor flat)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(flat);
+        long offset = 0;
+        using var _ = no_grad();
+        foreach (var p in parameters)
+        {
+            var n = p.numel();
+            p.grad = flat[TensorIndex.Slice(offset, offset + n)].view_as(p).detach().clone();
+            offset += n;
+        }
+    }
+
+    public static double Cosine(Tensor a, Tensor b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var denominator = a.norm().item<float>() * b.norm().item<float>();
+        return denominator == 0 ? 0 : a.dot(b).item<float>() / denominator;
+    }
+
+    /// <summary>Mean cosine over every pair of task gradients.</summary>
+    public static double MeanPairCosine(IReadOnlyList<Tensor> grads)
+    {
+        ArgumentNullException.ThrowIfNull(grads);
+        var cosines = new List<double>();
+        for (var i = 0; i < grads.Count; i++)
+            for (var j = i + 1; j < grads.Count; j++) cosines.Add(Cosine(grads[i], grads[j]));
+        return cosines.Count == 0 ? 1 : cosines.Average();
+    }
+}

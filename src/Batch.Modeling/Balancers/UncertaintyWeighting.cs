@@ -1,0 +1,42 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Batch.Modeling.Balancers;
+
+/// <summary>
+/// Uncertainty weighting: L = Σ L_t / (2·e^{s_t}) + s_t / 2 with a learned log-variance s_t per task.
+/// </summary>
+/// <remarks>Kendall, Gal and Cipolla, "Multi-Task Learning Using Uncertainty to Weigh Losses", CVPR 2018.</remarks>
+public sealed class UncertaintyWeighting : ILossBalancer
+{
+    private readonly Parameter _logVariance;
+
+    public UncertaintyWeighting(int tasks, Device? device = null, double[]? initial = null)
+    {
+        _logVariance = new Parameter(initial is null ? zeros(tasks, dtype: float32, device: device) : tensor(initial.Select(v => (float)v).ToArray(), device: device));
+    }
+
+    public IEnumerable<Parameter> Parameters => [_logVariance];
+
+    public bool MeasuresGradients => false;
+
+    public BalancerStep Backward(IReadOnlyList<Tensor> losses, BalancerContext context)
+    {
+        ArgumentNullException.ThrowIfNull(losses);
+        Total(losses).backward();
+        using var _ = no_grad();
+        var weights = (0.5 * (-_logVariance).exp()).data<float>().Select(w => (double)w).ToArray();
+        return new BalancerStep(weights, null);
+    }
+
+    /// <summary>The weighted loss for the current log-variances.</summary>
+    public Tensor Total(IReadOnlyList<Tensor> losses)
+    {
+        ArgumentNullException.ThrowIfNull(losses);
+        return losses.Select((l, t) => l * 0.5 * (-_logVariance[t]).exp() + 0.5 * _logVariance[t]).Aggregate((a, b) => a + b);
+    }
+
+    public void EndEpoch(IReadOnlyList<double> meanLosses) { }
+
+    public void Dispose() => _logVariance.Dispose();
+}

@@ -1,0 +1,62 @@
+using Batch.Core.Options;
+using Batch.Modeling.Features;
+using Batch.Modeling.Training;
+using Batch.Tests.Support;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Batch.Tests.Modeling.Balancers;
+
+/// <summary>Every strategy with every architecture, and no strategy leaks tensors.</summary>
+[Collection(TorchGroup.Name)]
+public class BalancerTrainingTests
+{
+    public static TheoryData<string, string> Pairs()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var balancer in BalancerOptions.Names)
+            foreach (var architecture in ArchitectureOptions.Names) data.Add(balancer, architecture);
+        return data;
+    }
+
+    private static TrainingOptions Options(string balancer, int epochs) => new()
+    {
+        Epochs = epochs, BatchSize = 32, LearningRate = 0.01, Seed = 5, DiagnosticsEvery = 2,
+        Balancer = new BalancerOptions { Name = balancer, LowerBounds = [0.1, 0.1] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Pairs))]
+    public void EveryStrategyWithEveryArchitecture_TrainsWithFallingLoss(string balancer, string architecture)
+    {
+        var frame = ModelingFixtures.Frame(128);
+        var encoders = FeatureEncoders.Fit(frame, ModelingFixtures.Features);
+        using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture(architecture), CPU, seed: 5);
+        var history = Trainer.Train(model, encoders.Encode(frame), Options(balancer, epochs: 6), CancellationToken.None);
+        Assert.True(history[^1].Ctr + history[^1].Ctcvr < history[0].Ctr + history[0].Ctcvr,
+            $"{balancer} × {architecture}: {history[0].Ctr + history[0].Ctcvr} → {history[^1].Ctr + history[^1].Ctcvr}");
+        Assert.All(history, e => Assert.Equal(2, e.Weights.Count));
+        if (architecture != ArchitectureOptions.SingleTask)
+            Assert.All(history, e => Assert.InRange(e.GradientCosine!.Value, -1.0, 1.0));
+    }
+
+    [Theory]
+    [MemberData(nameof(BalancerNames))]
+    public void NoStrategyLeaksTensors_OverManySteps(string balancer)
+    {
+        var frame = ModelingFixtures.Frame(96);
+        var encoders = FeatureEncoders.Fit(frame, ModelingFixtures.Features);
+        var encoded = encoders.Encode(frame);
+        using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture("ple"), CPU, seed: 5);
+        Trainer.Train(model, encoded, Options(balancer, epochs: 1), CancellationToken.None); // warm up lazily created state
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Trainer.Train(model, encoded, Options(balancer, epochs: 2), CancellationToken.None);
+        var afterFew = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Trainer.Train(model, encoded, Options(balancer, epochs: 10), CancellationToken.None);
+        var afterMany = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Assert.Equal(afterFew - before, afterMany - afterFew);
+    }
+
+    public static TheoryData<string> BalancerNames() => [.. BalancerOptions.Names];
+}
