@@ -45,7 +45,8 @@ public static class BatchServices
         services.AddSingleton<SyntheticSeeder>();
         services.AddSingleton<RunLedger>();
         services.AddTransient<RetrainPipeline>();
-        services.AddTransient<ArchitectureComparison>();
+        services.AddTransient<ModelComparison>();
+        services.AddTransient<RelatednessProbe>();
         services.AddTransient<RetrainJob>();
         services.AddTransient<NightlyJob>();
         services.AddTransient<RecurringJobRegistrar>();

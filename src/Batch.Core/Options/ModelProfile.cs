@@ -130,6 +130,14 @@ public sealed class TrainingOptions
     /// <summary>How the per-task losses are combined.</summary>
     public BalancerOptions Balancer { get; set; } = new();
 
+    /// <summary>The same settings with another loss balancer (its settings kept).</summary>
+    public TrainingOptions WithBalancer(string name)
+    {
+        var copy = (TrainingOptions)MemberwiseClone();
+        copy.Balancer = Balancer.Named(name);
+        return copy;
+    }
+
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
 
@@ -159,6 +167,15 @@ public sealed class BalancerOptions
     public static readonly IReadOnlyList<string> MgdaNormalizations = ["none", "l2", "loss", "loss+"];
 
     public string Name { get; set; } = Fixed;
+
+    public BalancerOptions Named(string name)
+    {
+        var copy = (BalancerOptions)MemberwiseClone();
+        copy.Name = name;
+        copy.Weights = [.. Weights];
+        copy.LowerBounds = [.. LowerBounds];
+        return copy;
+    }
 
     // Lists start empty: the configuration binder appends to a list that already has items.
 

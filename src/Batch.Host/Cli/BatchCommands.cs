@@ -71,6 +71,22 @@ public static class BatchCommands
         throughput.SetAction(r => Benchmarks.Throughput(r.GetValue(steps)));
         root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput });
 
+        var balancers = new Option<string[]>("--balancers")
+        {
+            Description = "Loss balancers to compare (comma-separated)",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => ["fixed", "uncertainty", "gradnorm", "dwa", "pe-ltr", "mgda", "pcgrad", "gradvac"],
+        };
+        var architecture = new Option<string?>("--architecture") { Description = "Architecture (default: the profile's)" };
+        var balance = new Command("balance", "Train one architecture with several loss balancers and compare them with single-task baselines.") { model, day, architecture, balancers, tolerance };
+        balance.SetAction((r, ct) => Verbs.BalanceAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(architecture), Split(r.GetValue(balancers)!), r.GetValue(tolerance), ct));
+        root.Subcommands.Add(balance);
+
+        var moveTolerance = new Option<double>("--tolerance") { Description = "Relative loss change that counts as a move", DefaultValueFactory = _ => 0.01 };
+        var relatedness = new Command("relatedness", "Train on one task's loss only and watch whether the other task's loss falls too.") { model, day, moveTolerance };
+        relatedness.SetAction((r, ct) => Verbs.RelatednessAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(moveTolerance), ct));
+        root.Subcommands.Add(relatedness);
+
         var demo = new Command("demo", "Seed synthetic data and run the nightly job for two consecutive days through Hangfire.") { model, days, perDay, seed };
         demo.SetAction((r, ct) => Verbs.DemoAsync(r.GetValue(model)!, r.GetValue(days), r.GetValue(perDay), r.GetValue(seed), ct));
         root.Subcommands.Add(demo);

@@ -68,8 +68,36 @@ public static class Verbs
         using var host = HostFactory.Build();
         await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
         var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
-        var results = await host.Services.GetRequiredService<ArchitectureComparison>().CompareAsync(model, day, architectures, tolerance, ct).ConfigureAwait(false);
+        var results = await host.Services.GetRequiredService<ModelComparison>().CompareArchitecturesAsync(model, day, architectures, tolerance, ct).ConfigureAwait(false);
         ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, results, Console.Out);
+        return 0;
+    }
+
+    public static async Task<int> BalanceAsync(string model, DateOnly day, string? architecture, IReadOnlyList<string> balancers, double tolerance, CancellationToken ct)
+    {
+        using var host = HostFactory.Build();
+        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
+        var results = await host.Services.GetRequiredService<ModelComparison>().CompareBalancersAsync(model, day, architecture, balancers, tolerance, ct).ConfigureAwait(false);
+        ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, results, Console.Out);
+        ComparisonPrinter.PrintBalancing(results, Console.Out);
+        return 0;
+    }
+
+    public static async Task<int> RelatednessAsync(string model, DateOnly day, double tolerance, CancellationToken ct)
+    {
+        using var host = HostFactory.Build();
+        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        var results = await host.Services.GetRequiredService<RelatednessProbe>().ProbeAsync(model, day, tolerance, ct).ConfigureAwait(false);
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        Console.WriteLine($"{model}, held-out day {day:yyyy-MM-dd}: train one task's loss only, watch the other's held-out logloss.");
+        Console.WriteLine("(With ESMM, pCTCVR = pCTR·pCVR: the two losses share the CTR output, so some coupling is built in.)");
+        foreach (var r in results)
+        {
+            var (b, a) = (r.WatchedBefore, r.WatchedAfter);
+            Console.WriteLine(string.Create(c, $"  trained {r.TrainedTask,-6} watched {r.WatchedTask,-6} logloss {b.LogLoss:F5} → {a.LogLoss:F5} ({(a.LogLoss - b.LogLoss) / b.LogLoss:+0.0%;-0.0%}), AUC {b.Auc:F4} → {a.Auc:F4}  {r.Reading}"));
+            Console.WriteLine(string.Create(c, $"    training loss per epoch (ctr / ctcvr): {string.Join(" | ", r.History.Select(e => $"{e.Ctr:F4} / {e.Ctcvr:F4}"))}"));
+        }
         return 0;
     }
 

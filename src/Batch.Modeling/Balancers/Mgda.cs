@@ -8,7 +8,8 @@ namespace Batch.Modeling.Balancers;
 /// </summary>
 /// <remarks>
 /// Sener and Koltun, NeurIPS 2018. The solver sees the gradients normalised as configured (none, l2: by their
-/// norm, loss: by the loss, loss+: by both); the update is Σ w_t·g_t of the gradients as they are.
+/// norm, loss: by the loss, loss+: by both); as in the authors' code, the weights it finds then scale the raw
+/// task gradients: the update is Σ w_t·g_t.
 /// </remarks>
 public sealed class Mgda(string normalization) : GradientCombiningBalancer
 {
@@ -30,8 +31,6 @@ public sealed class Mgda(string normalization) : GradientCombiningBalancer
         }).ToArray();
         var normalised = grads / tensor(scale.Select(s => (float)s).ToArray(), device: grads.device).unsqueeze(1);
         var weights = MinNormSolver.Solve(Gram(normalised));
-        // The weights were found for normalised gradients; applied to the raw ones they become w_t / scale_t.
-        var applied = weights.Select((w, t) => w / scale[t]).ToArray();
-        return (Weighted(grads, applied), applied);
+        return (Weighted(grads, weights), weights);
     }
 }

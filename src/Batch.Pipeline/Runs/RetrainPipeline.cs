@@ -86,13 +86,14 @@ public sealed class RetrainPipeline(
             }));
         }, ct).ConfigureAwait(false);
 
-        using var candidate = await steps.RunAsync("train", () =>
+        var (candidate, history) = await steps.RunAsync("train", () =>
         {
             var encoders = FeatureEncoders.Fit(train, profile.Features);
             var model = MultiTaskModel.Create(encoders, profile.Architecture, device, profile.Training.Seed);
-            var history = Trainer.Train(model, encoders.Encode(train), profile.Training, ct);
-            return Task.FromResult((model, (object)new { device = device.ToString(), rows = train.Count, epochs = history }));
+            var epochs = Trainer.Train(model, encoders.Encode(train), profile.Training, ct);
+            return Task.FromResult(((model, epochs), (object)new { device = device.ToString(), rows = train.Count, balancer = profile.Training.Balancer.Name, epochs }));
         }, ct).ConfigureAwait(false);
+        using var _ = candidate;
 
         var pointer = await store.GetPointerAsync(run.Model, ct).ConfigureAwait(false);
         var (metrics, diagnostics, productionMetrics) = await steps.RunAsync("evaluate", async () =>
@@ -148,6 +149,7 @@ public sealed class RetrainPipeline(
                 ProductionVersion = pointer.Pointer?.Version,
                 Gate = gate,
                 Training = JsonSerializer.SerializeToNode(profile.Training, ModelManifest.Json)!,
+                TrainingHistory = JsonSerializer.SerializeToNode(history, ModelManifest.Json)!,
                 WeightsSha256 = ModelStore.Sha256(weights),
                 CodeVersion = CodeVersion,
             };

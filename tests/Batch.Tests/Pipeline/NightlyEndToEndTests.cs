@@ -2,6 +2,7 @@ using Batch.Core.Days;
 using Batch.Core.Options;
 using Batch.Data.Synthetic;
 using Batch.Host.Cli;
+using Batch.Pipeline.Comparisons;
 using Batch.Pipeline.Jobs;
 using Batch.Pipeline.Ledger;
 using Batch.Publishing;
@@ -119,6 +120,31 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
         Assert.Equal(LastDay, manifest.DataDay);
         Assert.Equal((LastDay.AddDays(-3), LastDay.AddDays(-1)), (manifest.TrainingFirstDay, manifest.TrainingLastDay));
         Assert.NotEmpty(weights);
+        var epochs = manifest.TrainingHistory!.AsArray();
+        Assert.Equal(2, epochs.Count);
+        Assert.Equal(2, epochs[0]!["weights"]!.AsArray().Count);
+        Assert.Equal(2, manifest.Diagnostics!.MeanGateWeights["level1.task0"].Count); // one specific and one shared expert
+    }
+
+    [Fact]
+    public async Task Balance_ComparesEachStrategyWithSingleTaskBaselines_OnTheSameWindow()
+    {
+        var results = await _host.Services.GetRequiredService<ModelComparison>()
+            .CompareBalancersAsync("e2e", LastDay, "mmoe", ["fixed", "pcgrad"], tolerance: 0.001, CancellationToken.None);
+        Assert.Equal(["single-task", "mmoe + fixed", "mmoe + pcgrad"], results.Select(r => r.Label));
+        Assert.Null(results[0].Verdict);
+        Assert.All(results.Skip(1), r => Assert.NotNull(r.Verdict));
+        Assert.All(results[2].History, e => Assert.InRange(e.ConflictRate!.Value, 0, 1));
+        Assert.Equal(["task0", "task1"], results[1].Diagnostics.MeanGateWeights.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Relatedness_TrainsEachTaskAlone_AndReadsTheOthersLoss()
+    {
+        var results = await _host.Services.GetRequiredService<RelatednessProbe>().ProbeAsync("e2e", LastDay, 0.01, CancellationToken.None);
+        Assert.Equal([("ctr", "ctcvr"), ("ctcvr", "ctr")], results.Select(r => (r.TrainedTask, r.WatchedTask)));
+        Assert.All(results, r => Assert.Contains(r.Reading.Split(':')[0], new[] { "related", "unrelated", "conflicting" }));
+        Assert.All(results, r => Assert.NotEqual(r.WatchedBefore.LogLoss, r.WatchedAfter.LogLoss));
     }
 
     [Fact]
