@@ -193,7 +193,7 @@ public sealed class BalancerOptions
     public List<double> LowerBounds { get; set; } = [];
 
     /// <summary>MGDA: how task gradients are normalised before the min-norm solve: none, l2, loss, loss+.</summary>
-    public string MgdaNormalization { get; set; } = "l2";
+    public string MgdaNormalization { get; set; } = "loss+";
 
     /// <summary>GradVac: rate β of the exponential moving average of each pair's cosine.</summary>
     public double GradVacBeta { get; set; } = 0.01;

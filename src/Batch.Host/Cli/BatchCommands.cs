@@ -69,7 +69,11 @@ public static class BatchCommands
         var steps = new Option<int>("--steps") { Description = "Timed training steps per measurement", DefaultValueFactory = _ => 20 };
         var throughput = new Command("throughput", "Training samples per second per architecture at batch 1024 and 4096, against a large matrix multiply.") { steps };
         throughput.SetAction(r => Benchmarks.Throughput(r.GetValue(steps)));
-        root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput });
+        var benchArchitecture = new Option<string>("--architecture") { Description = "Architecture to time the balancers on", DefaultValueFactory = _ => "ple" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 1024 };
+        var balancerCost = new Command("balancers", "Per-step cost of each loss balancer relative to Fixed on the same model and batch.") { benchArchitecture, batchSize, steps };
+        balancerCost.SetAction(r => Benchmarks.Balancers(r.GetValue(benchArchitecture)!, r.GetValue(batchSize), r.GetValue(steps)));
+        root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput, balancerCost });
 
         var balancers = new Option<string[]>("--balancers")
         {

@@ -40,4 +40,14 @@ public static class Benchmarks
         }
         return 0;
     }
+
+    public static int Balancers(string architecture, int batchSize, int steps)
+    {
+        var device = TorchDevices.Resolve("auto");
+        Console.WriteLine(string.Create(C, $"Per-step cost of each loss balancer on {architecture}, batch {batchSize}, two tasks (ESMM), device {device}: median of 5 interleaved rounds of {steps} steps."));
+        Console.WriteLine($"{"balancer",-12} {"ms/step",9} {"× fixed",8}");
+        foreach (var r in BalancerCostBenchmark.Run(architecture, batchSize, steps, device))
+            Console.WriteLine(string.Create(C, $"{r.Balancer,-12} {r.MillisecondsPerStep,9:F2} {r.RatioToFixed,8:F2}"));
+        return 0;
+    }
 }

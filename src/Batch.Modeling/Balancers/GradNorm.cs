@@ -2,6 +2,7 @@ using static TorchSharp.torch;
 
 namespace Batch.Modeling.Balancers;
 
+
 /// <summary>
 /// GradNorm: task weights learned so that each task's gradient norm on the shared parameters, w_t·‖∇L_t‖, moves
 /// toward the mean norm scaled by the task's relative inverse training rate r_t^α, r_t = (L_t/L_t(0)) / mean_k(L_k/L_k(0)).
@@ -9,34 +10,29 @@ namespace Batch.Modeling.Balancers;
 /// </summary>
 /// <remarks>
 /// Chen et al., "GradNorm: Gradient Normalization for Adaptive Loss Balancing in Deep Multitask Networks", ICML 2018.
-/// The norms are taken over all shared parameters; as G_t = w_t·‖∇L_t‖ is linear in w_t, the gradient of
-/// L_grad = Σ |G_t − target_t| with respect to w_t is sign(G_t − target_t)·‖∇L_t‖, with no second-order graph.
+/// The norms are taken over all shared parameters. As G_t = w_t·‖∇L_t‖ is linear in w_t, the gradient of
+/// L_grad = Σ |G_t − target_t| with respect to w_t is sign(G_t − target_t)·‖∇L_t‖, with no second-order graph;
+/// and the model's gradient Σ w_t·∇L_t is assembled from the per-task gradients, so no extra backward pass runs.
 /// </remarks>
-public sealed class GradNorm(int tasks, double alpha, double learningRate) : WeightedSumBalancer
+public sealed class GradNorm(int tasks, double alpha, double learningRate) : GradientCombiningBalancer
 {
     private readonly double[] _weights = Enumerable.Repeat(1.0, tasks).ToArray();
     private double[]? _initialLosses;
 
     public IReadOnlyList<double> CurrentWeights => _weights;
 
-    public override bool MeasuresGradients => true;
+    protected override bool WeightsOwnParameters => true;
 
-    public override BalancerStep Backward(IReadOnlyList<Tensor> losses, BalancerContext context)
+    protected override (Tensor Combined, double[] Weights) Combine(Tensor grads, IReadOnlyList<double> losses)
     {
+        ArgumentNullException.ThrowIfNull(grads);
         ArgumentNullException.ThrowIfNull(losses);
-        ArgumentNullException.ThrowIfNull(context);
-        var values = losses.Select(l => (double)l.item<float>()).ToArray();
-        _initialLosses ??= values;
-        var grads = TaskGradients.Compute(losses, context.Shared, keepGraph: true);
-        var norms = grads.Select(g => (double)g.norm().item<float>()).ToArray();
-        var cosine = TaskGradients.MeanPairCosine(grads);
-
+        _initialLosses ??= [.. losses];
         var used = _weights.ToArray();
-        losses.Select((l, t) => l * used[t]).Aggregate((a, b) => a + b).backward();
-
+        var norms = Enumerable.Range(0, tasks).Select(t => (double)grads[t].norm().item<float>()).ToArray();
         var g = norms.Select((n, t) => used[t] * n).ToArray();
         var meanG = g.Average();
-        var ratios = values.Select((l, t) => l / _initialLosses[t]).ToArray();
+        var ratios = losses.Select((l, t) => l / _initialLosses[t]).ToArray();
         var meanRatio = ratios.Average();
         for (var t = 0; t < tasks; t++)
         {
@@ -45,8 +41,6 @@ public sealed class GradNorm(int tasks, double alpha, double learningRate) : Wei
         }
         var scale = tasks / _weights.Sum();
         for (var t = 0; t < tasks; t++) _weights[t] *= scale;
-        return new BalancerStep(used, cosine);
+        return (Weighted(grads, used), used);
     }
-
-    protected override double[] Weights(IReadOnlyList<Tensor> losses, BalancerContext context) => [.. _weights];
 }

@@ -14,6 +14,12 @@ public abstract class GradientCombiningBalancer : ILossBalancer
 
     public bool MeasuresGradients => true;
 
+    /// <summary>
+    /// Whether the task's own parameters get the weighted gradient Σ w_t·g_t (loss-weighting methods such as
+    /// GradNorm) rather than the plain sum of the gradients that reach them (gradient-surgery methods).
+    /// </summary>
+    protected virtual bool WeightsOwnParameters => false;
+
     /// <param name="grads">[tasks, n] the task gradients on the shared parameters</param>
     /// <param name="losses">the loss values, for strategies that normalise by them</param>
     /// <returns>the shared parameters' gradient [n], and the task weights it amounts to</returns>
@@ -35,7 +41,8 @@ public abstract class GradientCombiningBalancer : ILossBalancer
         var perTask = stack(grads.Select(g => g[TensorIndex.Slice(0, sharedCount)]).ToList());   // [tasks, n]
         var cosine = TaskGradients.MeanPairCosine(Enumerable.Range(0, losses.Count).Select(t => perTask[t]).ToList());
         var (combined, weights) = Combine(perTask, values);
-        var ownGrad = grads.Select(g => g[TensorIndex.Slice(sharedCount, null)]).Aggregate((a, b) => a + b);
+        var ownGrad = grads.Select((g, t) => WeightsOwnParameters ? g[TensorIndex.Slice(sharedCount, null)] * weights[t] : g[TensorIndex.Slice(sharedCount, null)])
+            .Aggregate((a, b) => a + b);
         TaskGradients.Assign(all, cat([combined, ownGrad]));
         return new BalancerStep(weights, cosine);
     }

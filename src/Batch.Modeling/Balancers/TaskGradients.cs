@@ -41,7 +41,8 @@ public static class TaskGradients
         foreach (var p in parameters)
         {
             var n = p.numel();
-            p.grad = flat[TensorIndex.Slice(offset, offset + n)].view_as(p).detach().clone();
+            // A view into the fresh flat buffer, no copy: libtorch keeps the storage alive as the parameter's grad.
+            p.grad = flat[TensorIndex.Slice(offset, offset + n)].view_as(p);
             offset += n;
         }
     }

@@ -44,13 +44,9 @@ public static class ThroughputBenchmark
     {
         using var scope = NewDisposeScope();
         manual_seed(1);
-        using var network = ArchitectureCatalog.Create(new ArchitectureContext(Enumerable.Repeat(Cardinality, Tables).ToArray(), 2, MultiTaskModel.TaskCount, Sizes(architecture)));
-        network.to(device);
+        using var network = Network(architecture, device);
         using var optimizer = optim.Adam(network.parameters(), 1e-3);
-        var indices = randint(Cardinality, [batchSize, Tables], dtype: int64, device: device);
-        var values = randn(batchSize, 2, device: device);
-        var clicked = bernoulli(full(batchSize, 0.05, device: device));
-        var converted = clicked * bernoulli(full(batchSize, 0.1, device: device));
+        var (indices, values, clicked, converted) = Batch(batchSize, device);
 
         void Step()
         {
@@ -70,6 +66,22 @@ public static class ThroughputBenchmark
         var samplesPerSecond = (double)batchSize * steps / clock.Elapsed.TotalSeconds;
         var gflops = samplesPerSecond * FlopsPerSample(network) / 1e9;
         return new ThroughputResult(architecture, batchSize, network.parameters().Sum(p => p.numel()), samplesPerSecond, gflops, gflops / matmulGflops);
+    }
+
+    /// <summary>A CTR-shaped batch: indices, numeric values, clicks (5 %) and conversions (10 % of clicks).</summary>
+    public static (Tensor Indices, Tensor Values, Tensor Clicked, Tensor Converted) Batch(int batchSize, Device device)
+    {
+        var indices = randint(Cardinality, [batchSize, Tables], dtype: int64, device: device);
+        var values = randn(batchSize, 2, device: device);
+        var clicked = bernoulli(full(batchSize, 0.05, device: device));
+        return (indices, values, clicked, clicked * bernoulli(full(batchSize, 0.1, device: device)));
+    }
+
+    public static MultiTaskNetwork Network(string architecture, Device device)
+    {
+        var network = ArchitectureCatalog.Create(new ArchitectureContext(Enumerable.Repeat(Cardinality, Tables).ToArray(), 2, MultiTaskModel.TaskCount, Sizes(architecture)));
+        network.to(device);
+        return network;
     }
 
     /// <summary>
