@@ -33,6 +33,9 @@ public sealed class BatchOptions
     [Range(1, 1440)]
     public int RunLeaseMinutes { get; set; } = 30;
 
+    /// <summary>Who may open the dashboard from elsewhere than this machine.</summary>
+    public DashboardAccessOptions Dashboard { get; set; } = new();
+
     /// <summary>Model profiles by name.</summary>
     public Dictionary<string, ModelProfile> Models { get; set; } = new(StringComparer.Ordinal);
 
@@ -52,4 +55,18 @@ public sealed class ConnectionStringsOptions
 
     [Required]
     public string Blobs { get; set; } = "";
+}
+
+/// <summary>
+/// Dashboard access. With no user configured the dashboard answers local requests only; with a user and the
+/// SHA-256 of a password (hex), every request must authenticate with HTTP Basic (serve it behind TLS).
+/// </summary>
+public sealed class DashboardAccessOptions
+{
+    public string? User { get; set; }
+
+    /// <summary>Lower-case hex SHA-256 of the password; set it from an environment variable, never in a file.</summary>
+    public string? PasswordSha256 { get; set; }
+
+    public bool RequiresAuthentication => !string.IsNullOrEmpty(User) && !string.IsNullOrEmpty(PasswordSha256);
 }

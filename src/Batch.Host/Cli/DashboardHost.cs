@@ -1,6 +1,9 @@
+using Batch.Core.Options;
 using Batch.Pipeline.Jobs;
 using Hangfire;
 using Hangfire.Dashboard;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 
 namespace Batch.Host.Cli;
 
@@ -9,23 +12,48 @@ public static class DashboardHost
 {
     public static async Task<int> RunAsync(IReadOnlyList<string> queues, int workers, string urls, CancellationToken ct)
     {
+        await using var app = Build(queues, workers, urls);
+        await HostFactory.MigrateAsync(app.Services, ct).ConfigureAwait(false);
+        var registered = app.Services.GetRequiredService<RecurringJobRegistrar>().Register();
+        var access = app.Services.GetRequiredService<IOptions<BatchOptions>>().Value.Dashboard.RequiresAuthentication
+            ? "Basic authentication required" : "local requests only";
+        Console.WriteLine($"Dashboard on {urls}/hangfire ({access}); recurring jobs: {string.Join(", ", registered.Select(j => $"{j.Id} ({j.Cron} {j.TimeZone})"))}; queues: {string.Join(", ", queues)}.");
+        await app.RunAsync(ct).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>The web host, not yet started; <paramref name="configure"/> adds configuration last (tests).</summary>
+    public static WebApplication Build(IReadOnlyList<string> queues, int workers, string urls, Action<IConfigurationBuilder>? configure = null)
+    {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddBatchConfiguration();
+        configure?.Invoke(builder.Configuration);
         builder.WebHost.UseUrls(urls);
         builder.Services.AddBatch(builder.Configuration);
         builder.Services.AddBatchWorker(queues, workers);
-        await using var app = builder.Build();
-        await HostFactory.MigrateAsync(app.Services, ct).ConfigureAwait(false);
-        var registered = app.Services.GetRequiredService<RecurringJobRegistrar>().Register();
-        // Local requests only: the dashboard can re-run and delete jobs.
-        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+        var dashboard = builder.Configuration.GetSection($"{BatchOptions.Section}:Dashboard").Get<DashboardAccessOptions>() ?? new DashboardAccessOptions();
+        if (dashboard.RequiresAuthentication)
         {
-            Authorization = [new LocalRequestsOnlyAuthorizationFilter()],
-            DashboardTitle = "Batch",
-        });
+            builder.Services.AddAuthentication(DashboardAuthentication.SchemeName)
+                .AddScheme<AuthenticationSchemeOptions, DashboardAuthentication>(DashboardAuthentication.SchemeName, null);
+            builder.Services.AddAuthorizationBuilder()
+                .AddPolicy(DashboardAuthentication.Policy, p => p.AddAuthenticationSchemes(DashboardAuthentication.SchemeName).RequireAuthenticatedUser());
+        }
+
+        var app = builder.Build();
+        if (dashboard.RequiresAuthentication)
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+            // Every request authenticates, local or not: the policy replaces the local-only filter.
+            app.MapHangfireDashboardWithAuthorizationPolicy(DashboardAuthentication.Policy, "/hangfire", new DashboardOptions { DashboardTitle = "Batch", Authorization = [] });
+        }
+        else
+        {
+            // Local requests only: the dashboard can re-run and delete jobs.
+            app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new LocalRequestsOnlyAuthorizationFilter()], DashboardTitle = "Batch" });
+        }
         app.MapGet("/", () => Results.Redirect("/hangfire"));
-        Console.WriteLine($"Dashboard on {urls}/hangfire; recurring jobs: {string.Join(", ", registered.Select(j => $"{j.Id} ({j.Cron} {j.TimeZone})"))}; queues: {string.Join(", ", queues)}.");
-        await app.RunAsync(ct).ConfigureAwait(false);
-        return 0;
+        return app;
     }
 }
