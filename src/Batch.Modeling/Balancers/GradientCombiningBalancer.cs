@@ -8,11 +8,9 @@ namespace Batch.Modeling.Balancers;
 /// apart (one backward pass per task), the shared parameters receive the strategy's combination, and every
 /// task's own parameters keep the gradient of the losses that reach them.
 /// </summary>
-public abstract class GradientCombiningBalancer : ILossBalancer
+public abstract class GradientCombiningBalancer : LossBalancer
 {
-    public IEnumerable<Parameter> Parameters => [];
-
-    public bool MeasuresGradients => true;
+    public override bool MeasuresGradients => true;
 
     /// <summary>
     /// Whether the task's own parameters get the weighted gradient Σ w_t·g_t (loss-weighting methods such as
@@ -25,7 +23,7 @@ public abstract class GradientCombiningBalancer : ILossBalancer
     /// <returns>the shared parameters' gradient [n], and the task weights it amounts to</returns>
     protected abstract (Tensor Combined, double[] Weights) Combine(Tensor grads, IReadOnlyList<double> losses);
 
-    public BalancerStep Backward(IReadOnlyList<Tensor> losses, BalancerContext context)
+    public override BalancerStep Backward(IReadOnlyList<Tensor> losses, BalancerContext context)
     {
         ArgumentNullException.ThrowIfNull(losses);
         ArgumentNullException.ThrowIfNull(context);
@@ -46,16 +44,6 @@ public abstract class GradientCombiningBalancer : ILossBalancer
         TaskGradients.Assign(all, cat([combined, ownGrad]));
         return new BalancerStep(weights, cosine);
     }
-
-    public virtual void EndEpoch(IReadOnlyList<double> meanLosses) { }
-
-    public void Dispose()
-    {
-        Dispose(true);
-        GC.SuppressFinalize(this);
-    }
-
-    protected virtual void Dispose(bool disposing) { }
 
     /// <summary>The Gram matrix G·Gᵀ of the task gradients, in doubles.</summary>
     protected static double[,] Gram(Tensor grads)

@@ -1,10 +1,20 @@
+using Batch.Modeling.Architectures;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Balancers;
 
 /// <summary>Which parameters every task reaches, and which belong to one task.</summary>
-public sealed record BalancerContext(IReadOnlyList<Parameter> Shared, IReadOnlyList<IReadOnlyList<Parameter>> TaskOwn);
+public sealed record BalancerContext(IReadOnlyList<Parameter> Shared, IReadOnlyList<IReadOnlyList<Parameter>> TaskOwn)
+{
+    public static BalancerContext Of(MultiTaskNetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return new BalancerContext(
+            network.SharedParameters().ToList(),
+            Enumerable.Range(0, network.Tasks).Select(t => (IReadOnlyList<Parameter>)network.TaskParameters(t).ToList()).ToList());
+    }
+}
 
 /// <summary>What one balancing step did: the task weights used and, when measured, the cosine between the task gradients on the shared parameters.</summary>
 public sealed record BalancerStep(IReadOnlyList<double> Weights, double? GradientCosine);

@@ -7,7 +7,7 @@ namespace Batch.Modeling.Balancers;
 /// Uncertainty weighting: L = Σ L_t / (2·e^{s_t}) + s_t / 2 with a learned log-variance s_t per task.
 /// </summary>
 /// <remarks>Kendall, Gal and Cipolla, "Multi-Task Learning Using Uncertainty to Weigh Losses", CVPR 2018.</remarks>
-public sealed class UncertaintyWeighting : ILossBalancer
+public sealed class UncertaintyWeighting : LossBalancer
 {
     private readonly Parameter _logVariance;
 
@@ -16,11 +16,11 @@ public sealed class UncertaintyWeighting : ILossBalancer
         _logVariance = new Parameter(initial is null ? zeros(tasks, dtype: float32, device: device) : tensor(initial.Select(v => (float)v).ToArray(), device: device));
     }
 
-    public IEnumerable<Parameter> Parameters => [_logVariance];
+    public override IEnumerable<Parameter> Parameters => [_logVariance];
 
-    public bool MeasuresGradients => false;
+    public override bool MeasuresGradients => false;
 
-    public BalancerStep Backward(IReadOnlyList<Tensor> losses, BalancerContext context)
+    public override BalancerStep Backward(IReadOnlyList<Tensor> losses, BalancerContext context)
     {
         ArgumentNullException.ThrowIfNull(losses);
         Total(losses).backward();
@@ -36,7 +36,9 @@ public sealed class UncertaintyWeighting : ILossBalancer
         return losses.Select((l, t) => l * 0.5 * (-_logVariance[t]).exp() + 0.5 * _logVariance[t]).Aggregate((a, b) => a + b);
     }
 
-    public void EndEpoch(IReadOnlyList<double> meanLosses) { }
-
-    public void Dispose() => _logVariance.Dispose();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _logVariance.Dispose();
+        base.Dispose(disposing);
+    }
 }

@@ -55,8 +55,7 @@ public static class BalancerCostBenchmark
             _network = ThroughputBenchmark.Network(architecture, device);
             _balancer = BalancerCatalog.Create(new BalancerOptions { Name = balancer, LowerBounds = [0.1, 0.1] }, MultiTaskModel.TaskCount, device);
             _optimizer = optim.Adam(_network.parameters().Concat(_balancer.Parameters), 1e-3);
-            _context = new BalancerContext(_network.SharedParameters().ToList(),
-                Enumerable.Range(0, _network.Tasks).Select(t => (IReadOnlyList<Parameter>)_network.TaskParameters(t).ToList()).ToList());
+            _context = BalancerContext.Of(_network);
         }
 
         public string Name { get; }

@@ -33,9 +33,7 @@ public static class Trainer
         using var converted = tensor(data.Converted, dtype: float32, device: device);
         using var balancer = BalancerCatalog.Create(options.Balancer, MultiTaskModel.TaskCount, device);
         using var optimizer = optim.Adam(network.parameters().Concat(balancer.Parameters), options.LearningRate);
-        var context = new BalancerContext(
-            network.SharedParameters().ToList(),
-            Enumerable.Range(0, network.Tasks).Select(t => (IReadOnlyList<Parameter>)network.TaskParameters(t).ToList()).ToList());
+        var context = BalancerContext.Of(network);
         var shuffle = new Random(unchecked((int)options.Seed));
         var order = Enumerable.Range(0, data.Rows).Select(i => (long)i).ToArray();
         var history = new List<EpochLoss>();
