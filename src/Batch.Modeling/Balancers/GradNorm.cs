@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Batch.Modeling.Balancers;
 
 
@@ -23,13 +21,13 @@ public sealed class GradNorm(int tasks, double alpha, double learningRate) : Gra
 
     protected override bool WeightsOwnParameters => true;
 
-    protected override (Tensor Combined, double[] Weights) Combine(Tensor grads, IReadOnlyList<double> losses)
+    protected override double[] Coefficients(double[,] gram, IReadOnlyList<double> losses)
     {
-        ArgumentNullException.ThrowIfNull(grads);
+        ArgumentNullException.ThrowIfNull(gram);
         ArgumentNullException.ThrowIfNull(losses);
         _initialLosses ??= [.. losses];
         var used = _weights.ToArray();
-        var norms = Enumerable.Range(0, tasks).Select(t => (double)grads[t].norm().item<float>()).ToArray();
+        var norms = Enumerable.Range(0, tasks).Select(t => Math.Sqrt(gram[t, t])).ToArray();
         var g = norms.Select((n, t) => used[t] * n).ToArray();
         var meanG = g.Average();
         var ratios = losses.Select((l, t) => l / _initialLosses[t]).ToArray();
@@ -41,6 +39,6 @@ public sealed class GradNorm(int tasks, double alpha, double learningRate) : Gra
         }
         var scale = tasks / _weights.Sum();
         for (var t = 0; t < tasks; t++) _weights[t] *= scale;
-        return (Weighted(grads, used), used);
+        return used;
     }
 }

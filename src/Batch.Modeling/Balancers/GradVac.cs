@@ -7,7 +7,10 @@ namespace Batch.Modeling.Balancers;
 /// current cosine φ falls below it, task i's gradient gets the multiple of task j's that raises their cosine to φ̂:
 /// g_i += g_j · ‖g_i‖(φ̂√(1−φ²) − φ√(1−φ̂²)) / (‖g_j‖√(1−φ̂²)). Then φ̂ ← (1−β)φ̂ + βφ.
 /// </summary>
-/// <remarks>Wang et al., "Gradient Vaccine: Investigating and Improving Multi-task Optimization in Massively Multilingual Models", ICLR 2021.</remarks>
+/// <remarks>
+/// Wang et al., "Gradient Vaccine: Investigating and Improving Multi-task Optimization in Massively Multilingual
+/// Models", ICLR 2021. As in PCGrad, the corrections run on coefficients over the original gradients.
+/// </remarks>
 public sealed class GradVac(int tasks, double beta, int seed, double initialTarget = 0) : GradientCombiningBalancer
 {
     private readonly Random _random = new(seed);
@@ -15,40 +18,48 @@ public sealed class GradVac(int tasks, double beta, int seed, double initialTarg
 
     public double Target(int i, int j) => _targets[i, j];
 
-    protected override (Tensor Combined, double[] Weights) Combine(Tensor grads, IReadOnlyList<double> losses)
-    {
-        ArgumentNullException.ThrowIfNull(grads);
-        return (Vaccinate(grads).sum(dim: 0L), Enumerable.Repeat(1.0, tasks).ToArray());
-    }
+    protected override double[] Coefficients(double[,] gram, IReadOnlyList<double> losses) => PcGrad.Sum(Corrections(gram));
 
-    /// <returns>[tasks, n] the corrected gradients; the targets move toward the cosines seen</returns>
-    public Tensor Vaccinate(Tensor grads)
+    /// <returns>A: row i holds the coefficients of task i's corrected gradient; the targets move toward the cosines seen</returns>
+    public double[,] Corrections(double[,] gram)
     {
-        ArgumentNullException.ThrowIfNull(grads);
-        var corrected = new List<Tensor>(tasks);
+        ArgumentNullException.ThrowIfNull(gram);
+        var a = new double[tasks, tasks];
         for (var i = 0; i < tasks; i++)
         {
-            var g = grads[i].clone();
+            a[i, i] = 1;
             var others = Enumerable.Range(0, tasks).Where(j => j != i).ToArray();
             _random.Shuffle(others);
             foreach (var j in others)
             {
-                var other = grads[j];
-                double gNorm = g.norm().item<float>(), oNorm = other.norm().item<float>();
+                var gNorm = Math.Sqrt(Quadratic(gram, a, i));
+                var oNorm = Math.Sqrt(gram[j, j]);
                 if (gNorm == 0 || oNorm == 0) continue;
-                var phi = g.dot(other).item<float>() / (gNorm * oNorm);
+                var phi = Enumerable.Range(0, tasks).Sum(m => a[i, m] * gram[m, j]) / (gNorm * oNorm);
                 var target = _targets[i, j];
                 if (phi < target)
-                {
-                    var coefficient = gNorm * (target * Math.Sqrt(1 - phi * phi) - phi * Math.Sqrt(1 - target * target))
-                                      / (oNorm * Math.Sqrt(1 - target * target));
-                    g = g + coefficient * other;
-                }
+                    a[i, j] += gNorm * (target * Math.Sqrt(1 - phi * phi) - phi * Math.Sqrt(1 - target * target)) / (oNorm * Math.Sqrt(1 - target * target));
                 _targets[i, j] = (1 - beta) * target + beta * phi;
             }
-            corrected.Add(g);
         }
-        return stack(corrected);
+        return a;
+    }
+
+    /// <summary>The corrected gradients themselves, [tasks, n], for inspection.</summary>
+    public Tensor Vaccinate(Tensor grads)
+    {
+        ArgumentNullException.ThrowIfNull(grads);
+        return PcGrad.Matrix(Corrections(Gram(grads)), grads.device).matmul(grads);
+    }
+
+    // ‖Σ_m a_im·g_m‖² = a_iᵀ M a_i
+    private static double Quadratic(double[,] gram, double[,] a, int i)
+    {
+        var k = gram.GetLength(0);
+        double s = 0;
+        for (var m = 0; m < k; m++)
+            for (var n = 0; n < k; n++) s += a[i, m] * gram[m, n] * a[i, n];
+        return s;
     }
 
     private static double[,] Fill(int tasks, double value)

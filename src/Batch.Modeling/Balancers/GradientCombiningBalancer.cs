@@ -1,67 +1,92 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Balancers;
 
 /// <summary>
-/// Balancers that act on the per-task gradients of the shared parameters: each task's gradient is computed
-/// apart (one backward pass per task), the shared parameters receive the strategy's combination, and every
-/// task's own parameters keep the gradient of the losses that reach them.
+/// Balancers that act on the per-task gradients of the shared parameters. Each task's gradient is computed apart
+/// (one backward pass per task); the strategy sees only their Gram matrix M (M_ij = g_i·g_j) and the losses, and
+/// answers with coefficients β, and the shared parameters receive Σ_t β_t·g_t. Every task's own parameters keep
+/// the gradient of the losses that reach them.
 /// </summary>
+/// <remarks>
+/// PCGrad's projections and GradVac's corrections only ever add multiples of the original gradients, and the
+/// min-norm solvers need only dot products, so all of them reduce to coefficients found from M: no
+/// gradient-sized vector is copied or built beyond the per-task gradients themselves.
+/// </remarks>
 public abstract class GradientCombiningBalancer : LossBalancer
 {
     public override bool MeasuresGradients => true;
 
     /// <summary>
-    /// Whether the task's own parameters get the weighted gradient Σ w_t·g_t (loss-weighting methods such as
+    /// Whether the task's own parameters get the weighted gradient Σ β_t·g_t (loss-weighting methods such as
     /// GradNorm) rather than the plain sum of the gradients that reach them (gradient-surgery methods).
     /// </summary>
     protected virtual bool WeightsOwnParameters => false;
 
-    /// <param name="grads">[tasks, n] the task gradients on the shared parameters</param>
+    /// <param name="gram">M_ij = g_i·g_j over the shared parameters</param>
     /// <param name="losses">the loss values, for strategies that normalise by them</param>
-    /// <returns>the shared parameters' gradient [n], and the task weights it amounts to</returns>
-    protected abstract (Tensor Combined, double[] Weights) Combine(Tensor grads, IReadOnlyList<double> losses);
+    /// <returns>β: the shared parameters' gradient is Σ_t β_t·g_t</returns>
+    protected abstract double[] Coefficients(double[,] gram, IReadOnlyList<double> losses);
 
     public override BalancerStep Backward(IReadOnlyList<Tensor> losses, BalancerContext context)
     {
         ArgumentNullException.ThrowIfNull(losses);
         ArgumentNullException.ThrowIfNull(context);
         var shared = context.Shared;
-        var own = context.TaskOwn.SelectMany(p => p).Distinct(ReferenceEqualityComparer.Instance).Cast<Parameter>()
+        var own = context.TaskOwn.SelectMany(p => p).Distinct(ReferenceEqualityComparer.Instance).Cast<TorchSharp.Modules.Parameter>()
             .Where(p => !shared.Contains(p)).ToList();
         var all = shared.Concat(own).ToList();
         var values = losses.Select(l => (double)l.item<float>()).ToArray();
-        var grads = TaskGradients.Compute(losses, all, keepGraph: false);
-        var sharedCount = shared.Sum(p => p.numel());
+        var perParameter = TaskGradients.PerParameter(losses, all); // [parameter][task], null where a loss does not reach
 
         using var _ = no_grad();
-        var perTask = stack(grads.Select(g => g[TensorIndex.Slice(0, sharedCount)]).ToList());   // [tasks, n]
-        var cosine = TaskGradients.MeanPairCosine(Enumerable.Range(0, losses.Count).Select(t => perTask[t]).ToList());
-        var (combined, weights) = Combine(perTask, values);
-        var ownGrad = grads.Select((g, t) => WeightsOwnParameters ? g[TensorIndex.Slice(sharedCount, null)] * weights[t] : g[TensorIndex.Slice(sharedCount, null)])
-            .Aggregate((a, b) => a + b);
-        TaskGradients.Assign(all, cat([combined, ownGrad]));
-        return new BalancerStep(weights, cosine);
+        var k = losses.Count;
+        var gram = new double[k, k];
+        var stacked = new Tensor?[shared.Count];
+        for (var p = 0; p < shared.Count; p++)
+        {
+            var g = stack(perParameter[p].Select((t, i) => t ?? zeros_like(shared[p])).Select(t => t.flatten()).ToList()); // [tasks, n_p]
+            stacked[p] = g;
+            var m = g.matmul(g.t()).to(float64).data<double>().ToArray();
+            for (var i = 0; i < k; i++)
+                for (var j = 0; j < k; j++) gram[i, j] += m[i * k + j];
+        }
+        var beta = shared.Count == 0 ? Enumerable.Repeat(1.0, k).ToArray() : Coefficients(gram, values);
+        var betaTensor = tensor(beta.Select(b => (float)b).ToArray(), device: losses[0].device);
+        for (var p = 0; p < shared.Count; p++) shared[p].grad = betaTensor.matmul(stacked[p]!).view_as(shared[p]);
+        for (var p = 0; p < own.Count; p++)
+        {
+            var reaching = perParameter[shared.Count + p].Select((g, t) => g is null ? null : WeightsOwnParameters ? g * beta[t] : g).Where(g => g is not null).ToList();
+            if (reaching.Count > 0) own[p].grad = reaching.Aggregate((a, b) => a! + b!);
+        }
+        return new BalancerStep(beta, k == 2 ? Cosine(gram, 0, 1) : MeanCosine(gram));
     }
 
-    /// <summary>The Gram matrix G·Gᵀ of the task gradients, in doubles.</summary>
-    protected static double[,] Gram(Tensor grads)
+    public static double Cosine(double[,] gram, int i, int j)
+    {
+        ArgumentNullException.ThrowIfNull(gram);
+        var denominator = Math.Sqrt(gram[i, i] * gram[j, j]);
+        return denominator == 0 ? 0 : gram[i, j] / denominator;
+    }
+
+    private static double MeanCosine(double[,] gram)
+    {
+        var k = gram.GetLength(0);
+        var cosines = new List<double>();
+        for (var i = 0; i < k; i++)
+            for (var j = i + 1; j < k; j++) cosines.Add(Cosine(gram, i, j));
+        return cosines.Count == 0 ? 1 : cosines.Average();
+    }
+
+    /// <summary>The Gram matrix of gradients given as rows of <paramref name="grads"/> [tasks, n].</summary>
+    public static double[,] Gram(Tensor grads)
     {
         ArgumentNullException.ThrowIfNull(grads);
         var k = (int)grads.shape[0];
-        var m = grads.to(float64).matmul(grads.to(float64).t()).data<double>().ToArray();
+        var m = grads.matmul(grads.t()).to(float64).data<double>().ToArray();
         var gram = new double[k, k];
         for (var i = 0; i < k; i++)
             for (var j = 0; j < k; j++) gram[i, j] = m[i * k + j];
         return gram;
-    }
-
-    /// <summary>Σ_t w_t·g_t.</summary>
-    protected static Tensor Weighted(Tensor grads, double[] weights)
-    {
-        ArgumentNullException.ThrowIfNull(grads);
-        ArgumentNullException.ThrowIfNull(weights);
-        return tensor(weights.Select(w => (float)w).ToArray(), device: grads.device).matmul(grads);
     }
 }

@@ -1,9 +1,7 @@
-using static TorchSharp.torch;
-
 namespace Batch.Modeling.Balancers;
 
 /// <summary>
-/// MGDA: the grads parameters move along the min-norm point of the convex hull of the task gradients (a
+/// MGDA: the shared parameters move along the min-norm point of the convex hull of the task gradients (a
 /// Pareto-stationary direction when it is zero); closed form for two tasks, Frank–Wolfe for more.
 /// </summary>
 /// <remarks>
@@ -13,13 +11,14 @@ namespace Batch.Modeling.Balancers;
 /// </remarks>
 public sealed class Mgda(string normalization) : GradientCombiningBalancer
 {
-    protected override (Tensor Combined, double[] Weights) Combine(Tensor grads, IReadOnlyList<double> losses)
+    protected override double[] Coefficients(double[,] gram, IReadOnlyList<double> losses)
     {
-        ArgumentNullException.ThrowIfNull(grads);
+        ArgumentNullException.ThrowIfNull(gram);
         ArgumentNullException.ThrowIfNull(losses);
-        var scale = Enumerable.Range(0, losses.Count).Select(t =>
+        var k = gram.GetLength(0);
+        var scale = Enumerable.Range(0, k).Select(t =>
         {
-            var norm = (double)grads[t].norm().item<float>();
+            var norm = Math.Sqrt(gram[t, t]);
             var s = normalization switch
             {
                 "l2" => norm,
@@ -29,8 +28,9 @@ public sealed class Mgda(string normalization) : GradientCombiningBalancer
             };
             return s > 1e-12 ? s : 1.0;
         }).ToArray();
-        var normalised = grads / tensor(scale.Select(s => (float)s).ToArray(), device: grads.device).unsqueeze(1);
-        var weights = MinNormSolver.Solve(Gram(normalised));
-        return (Weighted(grads, weights), weights);
+        var normalised = new double[k, k];
+        for (var i = 0; i < k; i++)
+            for (var j = 0; j < k; j++) normalised[i, j] = gram[i, j] / (scale[i] * scale[j]);
+        return MinNormSolver.Solve(normalised);
     }
 }

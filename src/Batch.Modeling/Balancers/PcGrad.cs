@@ -4,40 +4,55 @@ namespace Batch.Modeling.Balancers;
 
 /// <summary>
 /// PCGrad: for each task, in random order over the others, remove the component of its gradient that conflicts
-/// (negative dot product) with another task's original gradient; the grads update is the sum.
+/// (negative dot product) with another task's original gradient; the shared update is the sum.
 /// </summary>
-/// <remarks>Yu et al., "Gradient Surgery for Multi-Task Learning", NeurIPS 2020.</remarks>
+/// <remarks>
+/// Yu et al., "Gradient Surgery for Multi-Task Learning", NeurIPS 2020. Every projected gradient is a combination
+/// Σ_k a_ik·g_k of the originals, so the projections run on the coefficients a_i with dot products from the Gram matrix.
+/// </remarks>
 public sealed class PcGrad(int seed) : GradientCombiningBalancer
 {
     private readonly Random _random = new(seed);
 
-    protected override (Tensor Combined, double[] Weights) Combine(Tensor grads, IReadOnlyList<double> losses)
-    {
-        ArgumentNullException.ThrowIfNull(grads);
-        return (Project(grads, _random).sum(dim: 0L), Enumerable.Repeat(1.0, (int)grads.shape[0]).ToArray());
-    }
+    protected override double[] Coefficients(double[,] gram, IReadOnlyList<double> losses) => Sum(Projections(gram, _random));
 
-    /// <returns>[tasks, n] the projected gradients</returns>
-    public static Tensor Project(Tensor grads, Random random)
+    /// <returns>A: row i holds the coefficients of task i's projected gradient over the original ones</returns>
+    public static double[,] Projections(double[,] gram, Random random)
     {
-        ArgumentNullException.ThrowIfNull(grads);
+        ArgumentNullException.ThrowIfNull(gram);
         ArgumentNullException.ThrowIfNull(random);
-        var k = (int)grads.shape[0];
-        var projected = new List<Tensor>(k);
+        var k = gram.GetLength(0);
+        var a = new double[k, k];
         for (var i = 0; i < k; i++)
         {
-            var g = grads[i].clone();
+            a[i, i] = 1;
             var others = Enumerable.Range(0, k).Where(j => j != i).ToArray();
             random.Shuffle(others);
             foreach (var j in others)
             {
-                var other = grads[j];
-                var dot = g.dot(other).item<float>();
-                var normSquared = other.dot(other).item<float>();
-                if (dot < 0 && normSquared > 0) g = g - dot / normSquared * other;
+                var dot = Enumerable.Range(0, k).Sum(m => a[i, m] * gram[m, j]); // g_i'·g_j
+                if (dot < 0 && gram[j, j] > 0) a[i, j] -= dot / gram[j, j];
             }
-            projected.Add(g);
         }
-        return stack(projected);
+        return a;
+    }
+
+    /// <summary>The projected gradients themselves, [tasks, n], for inspection.</summary>
+    public static Tensor Project(Tensor grads, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(grads);
+        return Matrix(Projections(Gram(grads), random), grads.device).matmul(grads);
+    }
+
+    internal static double[] Sum(double[,] a)
+    {
+        var k = a.GetLength(0);
+        return Enumerable.Range(0, k).Select(j => Enumerable.Range(0, k).Sum(i => a[i, j])).ToArray();
+    }
+
+    internal static Tensor Matrix(double[,] a, Device device)
+    {
+        var k = a.GetLength(0);
+        return tensor(Enumerable.Range(0, k * k).Select(x => (float)a[x / k, x % k]).ToArray(), [k, k], device: device);
     }
 }

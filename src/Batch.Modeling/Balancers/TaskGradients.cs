@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Batch.Modeling.Balancers;
 
-/// <summary>Per-task gradients as flat vectors, and writing a flat gradient back onto parameters.</summary>
+/// <summary>Per-task gradients, per parameter or as flat vectors, and their cosines.</summary>
 public static class TaskGradients
 {
     /// <summary>
@@ -31,20 +31,23 @@ public static class TaskGradients
         return result;
     }
 
-    /// <summary>Sets each parameter's gradient to its slice of <paramref name="flat"/>.</summary>
-    public static void Assign(IReadOnlyList<Parameter> parameters, Tensor flat)
+    /// <summary>
+    /// ∂L_t/∂θ_p for every parameter p and task t, as [parameter][task], null where the loss does not reach the
+    /// parameter. The graph is freed after the last task.
+    /// </summary>
+    public static Tensor?[][] PerParameter(IReadOnlyList<Tensor> losses, IReadOnlyList<Parameter> parameters)
     {
+        ArgumentNullException.ThrowIfNull(losses);
         ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentNullException.ThrowIfNull(flat);
-        long offset = 0;
-        using var _ = no_grad();
-        foreach (var p in parameters)
+        var result = parameters.Select(_ => new Tensor?[losses.Count]).ToArray();
+        if (parameters.Count == 0) return result; // autograd.grad aborts the process on an empty input list
+        var inputs = parameters.Cast<Tensor>().ToList();
+        for (var t = 0; t < losses.Count; t++)
         {
-            var n = p.numel();
-            // A view into the fresh flat buffer, no copy: libtorch keeps the storage alive as the parameter's grad.
-            p.grad = flat[TensorIndex.Slice(offset, offset + n)].view_as(p);
-            offset += n;
+            var grads = autograd.grad([losses[t]], inputs, retain_graph: t < losses.Count - 1, allow_unused: true);
+            for (var p = 0; p < parameters.Count; p++) result[p][t] = grads[p] is { IsInvalid: false } g ? g : null;
         }
+        return result;
     }
 
     public static double Cosine(Tensor a, Tensor b)
