@@ -56,6 +56,7 @@ public class BalancerTrainingTests
         Trainer.Train(model, encoded, Options(balancer, epochs: 10), CancellationToken.None);
         var afterMany = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         Assert.Equal(afterFew - before, afterMany - afterFew);
+        Assert.Equal(before, afterMany);
     }
 
     public static TheoryData<string> BalancerNames() => [.. BalancerOptions.Names];
