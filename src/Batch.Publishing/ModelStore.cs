@@ -86,6 +86,23 @@ public sealed class ModelStore(BlobContainerClient container)
         }
     }
 
+    /// <summary>
+    /// Points production back at <paramref name="version"/> (by default the pointer's previous version), after
+    /// checking that version's files; conditional on the pointer not moving meanwhile.
+    /// </summary>
+    /// <returns>the version production pointed at before, and the one it points at now</returns>
+    public async Task<(string From, string To)> RollbackAsync(string model, string? version, CancellationToken ct)
+    {
+        var (pointer, etag) = await GetPointerAsync(model, ct).ConfigureAwait(false);
+        if (pointer is null) throw new InvalidOperationException($"{model} has no production model to roll back.");
+        var target = version ?? pointer.Previous
+            ?? throw new InvalidOperationException($"{model}'s production version {pointer.Version} has no previous version; name one with --to.");
+        if (target == pointer.Version) throw new InvalidOperationException($"{target} is already in production.");
+        await ReadVersionAsync(model, target, ct).ConfigureAwait(false); // exists and is intact
+        await PromoteAsync(model, target, pointer.Version, etag, ct).ConfigureAwait(false);
+        return (pointer.Version, target);
+    }
+
     /// <summary>Reads a version's manifest and weights, checking the weights against the manifest's hash.</summary>
     public async Task<(ModelManifest Manifest, byte[] Weights)> ReadVersionAsync(string model, string version, CancellationToken ct)
     {

@@ -37,6 +37,17 @@ public static class BatchCommands
         rerun.SetAction((r, ct) => Verbs.RerunAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(wait), ct));
         root.Subcommands.Add(rerun);
 
+        var to = new Option<string?>("--to") { Description = "Version to put back in production (default: the previous one)" };
+        var rollback = new Command("rollback", "Point production back at an earlier version.") { model, to };
+        rollback.SetAction((r, ct) => Verbs.RollbackAsync(r.GetValue(model)!, r.GetValue(to), ct));
+        root.Subcommands.Add(rollback);
+
+        var from = new Option<string>("--from") { Description = "First day, yyyy-MM-dd", Required = true };
+        var until = new Option<string>("--until") { Description = "Last day, yyyy-MM-dd", Required = true };
+        var backfill = new Command("backfill", "Enqueue the days of a range in order, each after the previous one finished.") { model, from, until };
+        backfill.SetAction((r, ct) => Verbs.BackfillAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(from)!), DataDays.Parse(r.GetValue(until)!), ct));
+        root.Subcommands.Add(backfill);
+
         var status = new Command("status", "List the runs of a model from the ledger.") { model };
         status.SetAction((r, ct) => Verbs.StatusAsync(r.GetValue(model)!, ct));
         root.Subcommands.Add(status);

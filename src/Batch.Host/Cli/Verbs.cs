@@ -101,6 +101,24 @@ public static class Verbs
         return 0;
     }
 
+    public static async Task<int> RollbackAsync(string model, string? version, CancellationToken ct)
+    {
+        using var host = HostFactory.Build();
+        var (from, to) = await host.Services.GetRequiredService<Batch.Publishing.ModelStore>().RollbackAsync(model, version, ct).ConfigureAwait(false);
+        Console.WriteLine($"{model}: production moved from {from} back to {to}.");
+        return 0;
+    }
+
+    public static async Task<int> BackfillAsync(string model, DateOnly first, DateOnly last, CancellationToken ct)
+    {
+        using var host = HostFactory.Build();
+        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        host.Services.GetRequiredService<IOptions<BatchOptions>>().Value.Profile(model).Validate(model);
+        var ids = Backfill.Enqueue(host.Services.GetRequiredService<IBackgroundJobClient>(), model, first, last);
+        Console.WriteLine($"Enqueued {ids.Count} days of {model}, {first:yyyy-MM-dd}..{last:yyyy-MM-dd}, one after another on queue '{RetrainJob.Queue}': jobs {string.Join(", ", ids)}.");
+        return 0;
+    }
+
     public static async Task<int> StatusAsync(string model, CancellationToken ct)
     {
         using var host = HostFactory.Build();

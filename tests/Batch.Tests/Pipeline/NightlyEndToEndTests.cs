@@ -55,7 +55,7 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
             ["Batch:Device"] = "cpu",
             ["Batch:JobsDirectory"] = Path.Combine(AppContext.BaseDirectory, "jobs"),
         };
-        foreach (var model in new[] { "e2e", "e2e_fix" })
+        foreach (var model in new[] { "e2e", "e2e_fix", "e2e_fill" })
         {
             var p = $"Batch:Models:{model}:";
             s[p + "TrainingDays"] = "3";
@@ -178,6 +178,19 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
         Assert.Equal([(1, "failed"), (2, "succeeded")], attempts.Select(r => (r.Attempt, r.Status)));
         Assert.Equal((await Ledger.ReportAsync(attempts[1].Id, CancellationToken.None)).Version,
             (await Store.GetPointerAsync("e2e_fix", CancellationToken.None)).Pointer!.Version);
+    }
+
+    [Fact]
+    public async Task Backfill_RunsTheDaysInOrder_EachGatedAgainstTheDayBefore()
+    {
+        var ids = Backfill.Enqueue(Client, "e2e_fill", LastDay.AddDays(-1), LastDay);
+        Assert.Equal("Succeeded", await WaitAsync(ids[^1]));
+        Assert.Equal("Succeeded", await WaitAsync(ids[0]));
+        var first = Assert.Single(await Ledger.RunsAsync("e2e_fill", LastDay.AddDays(-1), CancellationToken.None));
+        var second = Assert.Single(await Ledger.RunsAsync("e2e_fill", LastDay, CancellationToken.None));
+        Assert.True(second.StartedAt >= first.FinishedAt);
+        Assert.Equal((await Ledger.ReportAsync(first.Id, CancellationToken.None)).Version,
+            (await Ledger.ReportAsync(second.Id, CancellationToken.None)).ProductionVersion);
     }
 
     [Fact]

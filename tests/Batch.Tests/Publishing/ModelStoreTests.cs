@@ -88,4 +88,26 @@ public sealed class ModelStoreTests(StackFixture stack) : IClassFixture<StackFix
         await stack.Container.GetBlobClient("m4/versions/v1/weights.safetensors").UploadAsync(BinaryData.FromBytes([9, 9]), overwrite: true);
         await Assert.ThrowsAsync<InvalidDataException>(() => store.ReadVersionAsync("m4", "v1", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Rollback_PointsProductionBackAtThePreviousVersion_AndRefusesWhatIsNotThere()
+    {
+        var store = new ModelStore(stack.Container);
+        foreach (var (version, fill) in new[] { ("v1", (byte)1), ("v2", (byte)2) })
+        {
+            var (manifest, weights) = Version("m5", version, fill);
+            await store.WriteVersionAsync(manifest, weights, approved: true, CancellationToken.None);
+        }
+        await store.PromoteAsync("m5", "v1", null, null, CancellationToken.None);
+        var (_, etag) = await store.GetPointerAsync("m5", CancellationToken.None);
+        await store.PromoteAsync("m5", "v2", "v1", etag, CancellationToken.None);
+
+        Assert.Equal(("v2", "v1"), await store.RollbackAsync("m5", null, CancellationToken.None));
+        var (pointer, _) = await store.GetPointerAsync("m5", CancellationToken.None);
+        Assert.Equal(("v1", "v2"), (pointer!.Version, pointer.Previous));
+
+        await Assert.ThrowsAsync<Azure.RequestFailedException>(() => store.RollbackAsync("m5", "v9", CancellationToken.None));
+        var none = await Assert.ThrowsAsync<InvalidOperationException>(() => store.RollbackAsync("m6", null, CancellationToken.None));
+        Assert.Contains("no production model", none.Message, StringComparison.Ordinal);
+    }
 }
