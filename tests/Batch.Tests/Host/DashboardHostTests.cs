@@ -11,6 +11,8 @@ using Xunit;
 namespace Batch.Tests.Host;
 
 /// <summary>The dashboard of <c>serve</c> on a real Kestrel port, with Hangfire storage in the real database.</summary>
+/// <remarks>Beside the other Hangfire hosts in the sequential group: Hangfire keeps some configuration process-wide.</remarks>
+[Collection(TorchGroup.Name)]
 public sealed class DashboardHostTests(StackFixture stack) : IClassFixture<StackFixture>
 {
     private async Task<(WebApplication App, HttpClient Client)> StartAsync(Dictionary<string, string?> extra)

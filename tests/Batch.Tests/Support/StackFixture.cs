@@ -74,7 +74,10 @@ public sealed class StackFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Tests that use TorchSharp run one at a time: its native state is per process.</summary>
+/// <summary>
+/// Tests that use TorchSharp run one at a time (its native state is per process), and so do the tests that start
+/// Hangfire servers (Hangfire keeps some configuration process-wide).
+/// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class TorchGroup
 {
