@@ -39,7 +39,7 @@ public sealed class SyntheticSeeder(NpgsqlDataSource dataSource)
         {
             var baseId = day.DayNumber * IdsPerDay;
             await DeleteDayAsync(connection, baseId, ct).ConfigureAwait(false);
-            var random = new Random(HashCode.Combine(seed, day.DayNumber));
+            var random = new Random(DaySeed(seed, day));
             var rows = new List<(long Id, DateTimeOffset Time, SyntheticImpression Imp, bool Click, DateTimeOffset? ConvertedAt)>(impressionsPerDay);
             for (var i = 0; i < impressionsPerDay; i++)
             {
@@ -127,6 +127,18 @@ public sealed class SyntheticSeeder(NpgsqlDataSource dataSource)
             command.Parameters.AddWithValue("hi", baseId + IdsPerDay);
             await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The seed of one day's draws. HashCode.Combine would differ from process to process (it is randomised per
+    /// process); this SplitMix64 finaliser gives every process the same day seed.
+    /// </summary>
+    internal static int DaySeed(long seed, DateOnly day)
+    {
+        var z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)day.DayNumber);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return unchecked((int)(z ^ (z >> 31)));
     }
 
     // Traffic peaks in the evening, dips at night.

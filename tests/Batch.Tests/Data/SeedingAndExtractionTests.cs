@@ -13,6 +13,7 @@ public sealed class SeedingAndExtractionTests(StackFixture stack) : IClassFixtur
     private static readonly DateOnly LastDay = new(2026, 3, 30); // the window spans the switch to summer time
     private const int PerDay = 4000;
     private const int Window = 2;
+    private static readonly SeedSummary GoldenSummary = new(new DateOnly(2026, 3, 28), LastDay, 12000, 512, 76);
     private SeedSummary _summary = null!;
 
     public async Task InitializeAsync() =>
@@ -60,6 +61,8 @@ public sealed class SeedingAndExtractionTests(StackFixture stack) : IClassFixtur
         var again = await new SyntheticSeeder(stack.DataSource).SeedAsync(LastDay, 3, PerDay, seed: 11, Zone, Window, CancellationToken.None);
         Assert.Equal(before, await stack.ScalarAsync<string>(fingerprint));
         Assert.Equal(_summary, again);
+        // The same rows in every process, not only in this one: these are the counts every run has produced.
+        Assert.Equal(GoldenSummary, _summary);
     }
 
     [Fact]
