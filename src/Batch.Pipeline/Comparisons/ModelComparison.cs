@@ -3,7 +3,6 @@ using Batch.Core.Options;
 using Batch.Core.Results;
 using Batch.Data.Extraction;
 using Batch.Evaluation;
-using Batch.Modeling.Features;
 using Batch.Modeling.Training;
 using Batch.Pipeline.Runs;
 using Microsoft.Extensions.Options;
@@ -52,17 +51,10 @@ public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline t
     public async Task<IReadOnlyList<VariantResult>> CompareAsync(string model, DateOnly day, IReadOnlyList<Variant> variants, double tolerance, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(variants);
-        var settings = options.Value;
-        var profile = settings.Profile(model);
-        profile.Validate(model);
         var problems = variants.SelectMany(v => v.Architecture.Problems().Concat(v.Training.Problems()).Select(p => $"{v.Label}: {p}")).ToList();
         if (problems.Count > 0) throw new ArgumentException($"Cannot compare: {string.Join("; ", problems)}.");
-
-        var (train, heldOut) = await TrainingData.ExtractAsync(extractor, transient, profile, settings, day, ct).ConfigureAwait(false);
-        TrainingData.Validate(model, day, train, heldOut);
-        var encoders = FeatureEncoders.Fit(train, profile.Features);
-        var encoded = encoders.Encode(train);
-        var device = TorchDevices.Resolve(settings.Device);
+        var window = await TrainingData.PrepareAsync(extractor, transient, options.Value, model, day, ct).ConfigureAwait(false);
+        var profile = window.Profile;
 
         var baselineTraining = profile.Training.WithBalancer(BalancerOptions.Fixed);
         baselineTraining.Balancer.Weights = [];
@@ -73,10 +65,10 @@ public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline t
         {
             ct.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
-            using var candidate = MultiTaskModel.Create(encoders, variant.Architecture, device, variant.Training.Seed);
-            var history = Trainer.Train(candidate, encoded, variant.Training, ct);
+            using var candidate = MultiTaskModel.Create(window.Encoders, variant.Architecture, window.Device, variant.Training.Seed);
+            var history = Trainer.Train(candidate, window.Encoded, variant.Training, ct);
             var seconds = clock.Elapsed.TotalSeconds;
-            var (metrics, diagnostics) = ModelEvaluation.Evaluate(candidate, heldOut);
+            var (metrics, diagnostics) = ModelEvaluation.Evaluate(candidate, window.HeldOut);
             TransferVerdict? verdict = baseline is null
                 ? null
                 : TransferVerdicts.Classify(

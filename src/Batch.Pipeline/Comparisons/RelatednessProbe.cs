@@ -1,7 +1,6 @@
 using Batch.Core.Options;
 using Batch.Core.Results;
 using Batch.Data.Extraction;
-using Batch.Modeling.Features;
 using Batch.Modeling.Training;
 using Batch.Pipeline.Runs;
 using Microsoft.Extensions.Options;
@@ -28,24 +27,17 @@ public sealed class RelatednessProbe(DayExtractor extractor, ResiliencePipeline 
     /// <param name="tolerance">relative change of the watched loss that counts as a move (0.01 = 1 %)</param>
     public async Task<IReadOnlyList<RelatednessResult>> ProbeAsync(string model, DateOnly day, double tolerance, CancellationToken ct)
     {
-        var settings = options.Value;
-        var profile = settings.Profile(model);
-        profile.Validate(model);
-        var (train, heldOut) = await TrainingData.ExtractAsync(extractor, transient, profile, settings, day, ct).ConfigureAwait(false);
-        TrainingData.Validate(model, day, train, heldOut);
-        var encoders = FeatureEncoders.Fit(train, profile.Features);
-        var encoded = encoders.Encode(train);
-        var device = TorchDevices.Resolve(settings.Device);
+        var window = await TrainingData.PrepareAsync(extractor, transient, options.Value, model, day, ct).ConfigureAwait(false);
 
         var results = new List<RelatednessResult>();
         foreach (var (trained, watched, weights) in Probes)
         {
-            var training = profile.Training.WithBalancer(BalancerOptions.Fixed);
+            var training = window.Profile.Training.WithBalancer(BalancerOptions.Fixed);
             training.Balancer.Weights = [.. weights];
-            using var candidate = MultiTaskModel.Create(encoders, profile.Architecture, device, training.Seed);
-            var before = Watched(ModelEvaluation.Evaluate(candidate, heldOut).Metrics, watched);
-            var history = Trainer.Train(candidate, encoded, training, ct);
-            var after = Watched(ModelEvaluation.Evaluate(candidate, heldOut).Metrics, watched);
+            using var candidate = MultiTaskModel.Create(window.Encoders, window.Profile.Architecture, window.Device, training.Seed);
+            var before = Watched(ModelEvaluation.Evaluate(candidate, window.HeldOut).Metrics, watched);
+            var history = Trainer.Train(candidate, window.Encoded, training, ct);
+            var after = Watched(ModelEvaluation.Evaluate(candidate, window.HeldOut).Metrics, watched);
             var change = (after.LogLoss - before.LogLoss) / before.LogLoss;
             var reading = change < -tolerance ? "related: it fell too"
                 : change > tolerance ? "conflicting: it rose"

@@ -2,13 +2,32 @@ using Batch.Core.Frames;
 using Batch.Core.Options;
 using Batch.Data.Extraction;
 using Batch.Data.Validation;
+using Batch.Modeling.Features;
+using Batch.Modeling.Training;
 using Polly;
+using static TorchSharp.torch;
 
 namespace Batch.Pipeline.Runs;
+
+/// <summary>A model's window read, checked and encoded, ready for any number of trainings.</summary>
+public sealed record PreparedWindow(ModelProfile Profile, DayFrame Train, DayFrame HeldOut, FeatureEncoders Encoders, EncodedFrame Encoded, Device Device);
 
 /// <summary>The training window and held-out day of (model, day), read and checked the same way everywhere.</summary>
 public static class TrainingData
 {
+    /// <summary>Reads and checks the window of (model, day), fits the encoders on it and encodes it.</summary>
+    public static async Task<PreparedWindow> PrepareAsync(
+        DayExtractor extractor, ResiliencePipeline transient, BatchOptions settings, string model, DateOnly day, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var profile = settings.Profile(model);
+        profile.Validate(model);
+        var (train, heldOut) = await ExtractAsync(extractor, transient, profile, settings, day, ct).ConfigureAwait(false);
+        Validate(model, day, train, heldOut);
+        var encoders = FeatureEncoders.Fit(train, profile.Features);
+        return new PreparedWindow(profile, train, heldOut, encoders, encoders.Encode(train), TorchDevices.Resolve(settings.Device));
+    }
+
     /// <summary>The <c>TrainingDays</c> days before <paramref name="day"/>, and the day itself.</summary>
     public static async Task<(DayFrame Train, DayFrame HeldOut)> ExtractAsync(
         DayExtractor extractor, ResiliencePipeline transient, ModelProfile profile, BatchOptions settings, DateOnly day, CancellationToken ct)
