@@ -9,6 +9,7 @@ public sealed class ModelProfile
     public ArchitectureOptions Architecture { get; set; } = new();
     public TrainingOptions Training { get; set; } = new();
     public GateOptions Gate { get; set; } = new();
+    public ValidationOptions Validation { get; set; } = new();
 
     /// <summary>Days before the evaluated day that the model trains on.</summary>
     [Range(1, 365)]
@@ -23,6 +24,7 @@ public sealed class ModelProfile
         problems.AddRange(Architecture.Problems());
         problems.AddRange(Training.Problems());
         problems.AddRange(Gate.Problems());
+        problems.AddRange(Validation.Problems());
         if (problems.Count > 0)
             throw new InvalidOperationException($"Model profile '{name}' is invalid: {string.Join("; ", problems)}.");
     }
@@ -216,6 +218,24 @@ public sealed class BalancerOptions
         if (!MgdaNormalizations.Contains(MgdaNormalization, StringComparer.Ordinal))
             yield return $"Balancer:MgdaNormalization '{MgdaNormalization}' is not one of {string.Join(", ", MgdaNormalizations)}";
         if (GradVacBeta is <= 0 or > 1) yield return "Balancer:GradVacBeta must be within (0, 1]";
+    }
+}
+
+/// <summary>
+/// How far the held-out day may stray from the training window before it is taken for a broken load: its
+/// impression count against the window's mean per day, and its click and conversion rates against the window's.
+/// </summary>
+public sealed class ValidationOptions
+{
+    public double MinVolumeRatio { get; set; } = 0.3;
+    public double MaxVolumeRatio { get; set; } = 3.0;
+    public double MinRateRatio { get; set; } = 0.33;
+    public double MaxRateRatio { get; set; } = 3.0;
+
+    public IEnumerable<string> Problems()
+    {
+        if (!(MinVolumeRatio >= 0 && MinVolumeRatio < 1 && MaxVolumeRatio > 1)) yield return "Validation: need 0 <= MinVolumeRatio < 1 < MaxVolumeRatio";
+        if (!(MinRateRatio >= 0 && MinRateRatio < 1 && MaxRateRatio > 1)) yield return "Validation: need 0 <= MinRateRatio < 1 < MaxRateRatio";
     }
 }
 

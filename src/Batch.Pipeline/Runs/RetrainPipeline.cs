@@ -78,7 +78,7 @@ public sealed class RetrainPipeline(
 
         await steps.RunAsync("validate", () =>
         {
-            TrainingData.Validate(run.Model, day, train, heldOut);
+            TrainingData.Validate(run.Model, day, train, heldOut, profile);
             return Task.FromResult((true, (object)new
             {
                 trainClickRate = Rate(train.Clicked), trainConversionRate = Rate(train.Converted),

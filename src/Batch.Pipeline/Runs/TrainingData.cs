@@ -23,7 +23,7 @@ public static class TrainingData
         var profile = settings.Profile(model);
         profile.Validate(model);
         var (train, heldOut) = await ExtractAsync(extractor, transient, profile, settings, day, ct).ConfigureAwait(false);
-        Validate(model, day, train, heldOut);
+        Validate(model, day, train, heldOut, profile);
         var encoders = FeatureEncoders.Fit(train, profile.Features);
         return new PreparedWindow(profile, train, heldOut, encoders, encoders.Encode(train), TorchDevices.Resolve(settings.Device));
     }
@@ -49,9 +49,11 @@ public static class TrainingData
     }
 
     /// <exception cref="DataValidationException">Lists every problem and how to re-run the day once fixed.</exception>
-    public static void Validate(string model, DateOnly day, DayFrame train, DayFrame heldOut)
+    public static void Validate(string model, DateOnly day, DayFrame train, DayFrame heldOut, ModelProfile profile)
     {
-        var problems = DayValidator.Problems(train, "training").Concat(DayValidator.Problems(heldOut, "held-out")).ToList();
+        ArgumentNullException.ThrowIfNull(profile);
+        var problems = DayValidator.Problems(train, "training").Concat(DayValidator.Problems(heldOut, "held-out"))
+            .Concat(DayValidator.Drift(heldOut, train, profile.TrainingDays, profile.Validation)).ToList();
         if (problems.Count > 0)
             throw new DataValidationException(
                 $"Source data for {model} on {day:yyyy-MM-dd} is unusable: {string.Join("; ", problems)}. Fix the source rows, then re-run the day (batch rerun --model {model} --day {day:yyyy-MM-dd}).");
