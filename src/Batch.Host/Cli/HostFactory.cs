@@ -19,6 +19,22 @@ public static class HostFactory
         return builder.Build();
     }
 
+    /// <summary>The host of a verb that touches the database: built, with pending migrations applied.</summary>
+    public static async Task<IHost> BuildMigratedAsync(CancellationToken ct, IReadOnlyList<string>? workerQueues = null, int workers = 1)
+    {
+        var host = Build(workerQueues, workers);
+        try
+        {
+            await MigrateAsync(host.Services, ct).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Applies pending migrations; every verb that touches the database calls this first.</summary>
     public static async Task<IReadOnlyList<string>> MigrateAsync(IServiceProvider services, CancellationToken ct)
     {

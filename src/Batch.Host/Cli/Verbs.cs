@@ -23,8 +23,7 @@ public static class Verbs
 
     public static async Task<int> SeedAsync(int days, int perDay, DateOnly? endDay, long seed, CancellationToken ct)
     {
-        using var host = HostFactory.Build();
-        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         var summary = await SeedCoreAsync(host.Services, days, perDay, endDay, seed, ct).ConfigureAwait(false);
         Console.WriteLine($"Seeded {summary.FirstDay:yyyy-MM-dd}..{summary.LastDay:yyyy-MM-dd}: {summary.Impressions} impressions, {summary.Clicks} clicks, {summary.Conversions} conversions.");
         return 0;
@@ -32,8 +31,7 @@ public static class Verbs
 
     public static async Task<int> RunAsync(string model, DateOnly day, CancellationToken ct)
     {
-        using var host = HostFactory.Build();
-        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<RetrainPipeline>();
         var ledger = host.Services.GetRequiredService<RunLedger>();
         try
@@ -51,8 +49,7 @@ public static class Verbs
 
     public static async Task<int> RerunAsync(string model, DateOnly day, bool wait, CancellationToken ct)
     {
-        using var host = HostFactory.Build();
-        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         host.Services.GetRequiredService<IOptions<BatchOptions>>().Value.Profile(model).Validate(model);
         var client = host.Services.GetRequiredService<IBackgroundJobClient>();
         var jobId = client.Enqueue<RetrainJob>(job => job.RunAsync(model, DataDays.Format(day), null, CancellationToken.None));
@@ -65,8 +62,7 @@ public static class Verbs
 
     public static async Task<int> CompareAsync(string model, DateOnly day, IReadOnlyList<string> architectures, double tolerance, CancellationToken ct)
     {
-        using var host = HostFactory.Build();
-        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
         var results = await host.Services.GetRequiredService<ModelComparison>().CompareArchitecturesAsync(model, day, architectures, tolerance, ct).ConfigureAwait(false);
         ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, results, Console.Out);
@@ -75,8 +71,7 @@ public static class Verbs
 
     public static async Task<int> BalanceAsync(string model, DateOnly day, string? architecture, IReadOnlyList<string> balancers, double tolerance, CancellationToken ct)
     {
-        using var host = HostFactory.Build();
-        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
         var results = await host.Services.GetRequiredService<ModelComparison>().CompareBalancersAsync(model, day, architecture, balancers, tolerance, ct).ConfigureAwait(false);
         ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, results, Console.Out);
@@ -86,8 +81,7 @@ public static class Verbs
 
     public static async Task<int> RelatednessAsync(string model, DateOnly day, double tolerance, CancellationToken ct)
     {
-        using var host = HostFactory.Build();
-        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         var results = await host.Services.GetRequiredService<RelatednessProbe>().ProbeAsync(model, day, tolerance, ct).ConfigureAwait(false);
         var c = System.Globalization.CultureInfo.InvariantCulture;
         Console.WriteLine($"{model}, held-out day {day:yyyy-MM-dd}: train one task's loss only, watch the other's held-out logloss.");
@@ -111,8 +105,7 @@ public static class Verbs
 
     public static async Task<int> BackfillAsync(string model, DateOnly first, DateOnly last, CancellationToken ct)
     {
-        using var host = HostFactory.Build();
-        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         host.Services.GetRequiredService<IOptions<BatchOptions>>().Value.Profile(model).Validate(model);
         var ids = Backfill.Enqueue(host.Services.GetRequiredService<IBackgroundJobClient>(), model, first, last);
         Console.WriteLine($"Enqueued {ids.Count} days of {model}, {first:yyyy-MM-dd}..{last:yyyy-MM-dd}, one after another on queue '{RetrainJob.Queue}': jobs {string.Join(", ", ids)}.");
@@ -121,8 +114,7 @@ public static class Verbs
 
     public static async Task<int> StatusAsync(string model, CancellationToken ct)
     {
-        using var host = HostFactory.Build();
-        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         var runs = await host.Services.GetRequiredService<RunLedger>().RunsAsync(model, null, ct).ConfigureAwait(false);
         if (runs.Count == 0) Console.WriteLine($"No runs of {model} yet.");
         foreach (var r in runs)
@@ -132,8 +124,7 @@ public static class Verbs
 
     public static async Task<int> WorkerAsync(IReadOnlyList<string> queues, int workers, CancellationToken ct)
     {
-        using var host = HostFactory.Build(queues, workers);
-        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct, queues, workers).ConfigureAwait(false);
         Console.WriteLine($"Worker on queues {string.Join(", ", queues)}; Ctrl+C stops it.");
         await host.RunAsync(ct).ConfigureAwait(false);
         return 0;
@@ -144,8 +135,7 @@ public static class Verbs
 
     public static async Task<int> DemoAsync(string model, int days, int perDay, long seed, CancellationToken ct)
     {
-        using var host = HostFactory.Build([RetrainJob.Queue, "default"], workers: 1);
-        await HostFactory.MigrateAsync(host.Services, ct).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct, [RetrainJob.Queue, "default"], workers: 1).ConfigureAwait(false);
         var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
         var nightly = DataDays.NightlyDay(DateTimeOffset.UtcNow, settings.TimeZone(), settings.ConversionWindowDays);
         var summary = await SeedCoreAsync(host.Services, days, perDay, nightly, seed, ct).ConfigureAwait(false);

@@ -33,9 +33,8 @@ public abstract class GradientCombiningBalancer : LossBalancer
         ArgumentNullException.ThrowIfNull(losses);
         ArgumentNullException.ThrowIfNull(context);
         var shared = context.Shared;
-        var own = context.TaskOwn.SelectMany(p => p).Distinct(ReferenceEqualityComparer.Instance).Cast<TorchSharp.Modules.Parameter>()
-            .Where(p => !shared.Contains(p)).ToList();
-        var all = shared.Concat(own).ToList();
+        var own = context.Own;
+        var all = context.All;
         var values = losses.Select(l => (double)l.item<float>()).ToArray();
         var perParameter = TaskGradients.PerParameter(losses, all); // [parameter][task], null where a loss does not reach
 

@@ -7,6 +7,13 @@ namespace Batch.Modeling.Balancers;
 /// <summary>Which parameters every task reaches, and which belong to one task.</summary>
 public sealed record BalancerContext(IReadOnlyList<Parameter> Shared, IReadOnlyList<IReadOnlyList<Parameter>> TaskOwn)
 {
+    /// <summary>Every task's own parameters once each, none of them shared (worked out once, not every step).</summary>
+    public IReadOnlyList<Parameter> Own { get; } = TaskOwn.SelectMany(p => p).Distinct(ReferenceEqualityComparer.Instance)
+        .Cast<Parameter>().Where(p => !Shared.Contains(p)).ToList();
+
+    /// <summary>The shared parameters, then the task-own ones.</summary>
+    public IReadOnlyList<Parameter> All => [.. Shared, .. Own];
+
     public static BalancerContext Of(MultiTaskNetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);

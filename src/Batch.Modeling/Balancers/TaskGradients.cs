@@ -14,28 +14,18 @@ public static class TaskGradients
     {
         ArgumentNullException.ThrowIfNull(losses);
         ArgumentNullException.ThrowIfNull(parameters);
-        var inputs = parameters.Cast<Tensor>().ToList();
-        var result = new Tensor[losses.Count];
-        if (inputs.Count == 0)
-        {
-            // autograd.grad aborts the process on an empty input list: nothing shared, nothing to measure.
-            for (var t = 0; t < losses.Count; t++) result[t] = zeros(0, device: losses[t].device);
-            return result;
-        }
-        for (var t = 0; t < losses.Count; t++)
-        {
-            // allow_unused: a task's loss does not reach the other tasks' parameters; an error here would abort the process.
-            var grads = autograd.grad([losses[t]], inputs, retain_graph: keepGraph || t < losses.Count - 1, allow_unused: true);
-            result[t] = cat(grads.Select((g, i) => g is null || g.IsInvalid ? zeros(parameters[i].numel(), device: parameters[i].device) : g.flatten()).ToList());
-        }
-        return result;
+        var perParameter = PerParameter(losses, parameters, keepGraph);
+        return Enumerable.Range(0, losses.Count).Select(t => parameters.Count == 0
+                ? zeros(0, device: losses[t].device)
+                : cat(parameters.Select((p, i) => perParameter[i][t]?.flatten() ?? zeros(p.numel(), device: p.device)).ToList()))
+            .ToArray();
     }
 
     /// <summary>
     /// ∂L_t/∂θ_p for every parameter p and task t, as [parameter][task], null where the loss does not reach the
-    /// parameter. The graph is freed after the last task.
+    /// parameter. The graph is kept after the last task only when <paramref name="keepGraph"/>.
     /// </summary>
-    public static Tensor?[][] PerParameter(IReadOnlyList<Tensor> losses, IReadOnlyList<Parameter> parameters)
+    public static Tensor?[][] PerParameter(IReadOnlyList<Tensor> losses, IReadOnlyList<Parameter> parameters, bool keepGraph = false)
     {
         ArgumentNullException.ThrowIfNull(losses);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -44,7 +34,8 @@ public static class TaskGradients
         var inputs = parameters.Cast<Tensor>().ToList();
         for (var t = 0; t < losses.Count; t++)
         {
-            var grads = autograd.grad([losses[t]], inputs, retain_graph: t < losses.Count - 1, allow_unused: true);
+            // allow_unused: a task's loss does not reach the other tasks' parameters; an error here would abort the process.
+            var grads = autograd.grad([losses[t]], inputs, retain_graph: keepGraph || t < losses.Count - 1, allow_unused: true);
             for (var p = 0; p < parameters.Count; p++) result[p][t] = grads[p] is { IsInvalid: false } g ? g : null;
         }
         return result;

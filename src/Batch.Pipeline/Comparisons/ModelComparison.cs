@@ -68,7 +68,7 @@ public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline t
             using var candidate = MultiTaskModel.Create(window.Encoders, variant.Architecture, window.Device, variant.Training.Seed);
             var history = Trainer.Train(candidate, window.Encoded, variant.Training, ct);
             var seconds = clock.Elapsed.TotalSeconds;
-            var (metrics, diagnostics) = ModelEvaluation.Evaluate(candidate, window.HeldOut);
+            var (metrics, diagnostics) = ModelEvaluation.Evaluate(candidate, window.HeldOut, window.HeldOutEncoded);
             TransferVerdict? verdict = baseline is null
                 ? null
                 : TransferVerdicts.Classify(

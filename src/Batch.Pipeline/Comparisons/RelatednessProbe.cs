@@ -35,9 +35,9 @@ public sealed class RelatednessProbe(DayExtractor extractor, ResiliencePipeline 
             var training = window.Profile.Training.WithBalancer(BalancerOptions.Fixed);
             training.Balancer.Weights = [.. weights];
             using var candidate = MultiTaskModel.Create(window.Encoders, window.Profile.Architecture, window.Device, training.Seed);
-            var before = Watched(ModelEvaluation.Evaluate(candidate, window.HeldOut).Metrics, watched);
+            var before = Watched(ModelEvaluation.Evaluate(candidate, window.HeldOut, window.HeldOutEncoded).Metrics, watched);
             var history = Trainer.Train(candidate, window.Encoded, training, ct);
-            var after = Watched(ModelEvaluation.Evaluate(candidate, window.HeldOut).Metrics, watched);
+            var after = Watched(ModelEvaluation.Evaluate(candidate, window.HeldOut, window.HeldOutEncoded).Metrics, watched);
             var change = (after.LogLoss - before.LogLoss) / before.LogLoss;
             var reading = change < -tolerance ? "related: it fell too"
                 : change > tolerance ? "conflicting: it rose"

@@ -1,6 +1,7 @@
 using Batch.Core.Frames;
 using Batch.Core.Results;
 using Batch.Evaluation;
+using Batch.Modeling.Features;
 using Batch.Modeling.Training;
 
 namespace Batch.Pipeline.Runs;
@@ -9,12 +10,13 @@ namespace Batch.Pipeline.Runs;
 public static class ModelEvaluation
 {
     /// <summary>ctr and ctcvr over every impression, cvr over clicked impressions; gate usage over the day.</summary>
-    public static (List<TaskMetrics> Metrics, ModelDiagnostics Diagnostics) Evaluate(MultiTaskModel model, DayFrame frame)
+    /// <param name="encoded">the frame already encoded with the model's encoders, when the caller has it</param>
+    public static (List<TaskMetrics> Metrics, ModelDiagnostics Diagnostics) Evaluate(MultiTaskModel model, DayFrame frame, EncodedFrame? encoded = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(frame);
         var usage = new GateUsage();
-        var p = Scorer.Predict(model, model.Encoders.Encode(frame), usage);
+        var p = Scorer.Predict(model, encoded ?? model.Encoders.Encode(frame), usage);
         var clicked = Enumerable.Range(0, frame.Count).Where(i => frame.Clicked[i]).ToArray();
         List<TaskMetrics> metrics =
         [

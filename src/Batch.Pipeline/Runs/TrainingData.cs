@@ -10,7 +10,8 @@ using static TorchSharp.torch;
 namespace Batch.Pipeline.Runs;
 
 /// <summary>A model's window read, checked and encoded, ready for any number of trainings.</summary>
-public sealed record PreparedWindow(ModelProfile Profile, DayFrame Train, DayFrame HeldOut, FeatureEncoders Encoders, EncodedFrame Encoded, Device Device);
+public sealed record PreparedWindow(
+    ModelProfile Profile, DayFrame Train, DayFrame HeldOut, FeatureEncoders Encoders, EncodedFrame Encoded, EncodedFrame HeldOutEncoded, Device Device);
 
 /// <summary>The training window and held-out day of (model, day), read and checked the same way everywhere.</summary>
 public static class TrainingData
@@ -25,7 +26,7 @@ public static class TrainingData
         var (train, heldOut) = await ExtractAsync(extractor, transient, profile, settings, day, ct).ConfigureAwait(false);
         Validate(model, day, train, heldOut, profile);
         var encoders = FeatureEncoders.Fit(train, profile.Features);
-        return new PreparedWindow(profile, train, heldOut, encoders, encoders.Encode(train), TorchDevices.Resolve(settings.Device));
+        return new PreparedWindow(profile, train, heldOut, encoders, encoders.Encode(train), encoders.Encode(heldOut), TorchDevices.Resolve(settings.Device));
     }
 
     /// <summary>The <c>TrainingDays</c> days before <paramref name="day"/>, and the day itself.</summary>

@@ -1,5 +1,6 @@
 using Batch.Core.Frames;
 using Batch.Core.Options;
+using Batch.Modeling.Features;
 using Xunit;
 
 namespace Batch.Tests.Modeling;
@@ -19,6 +20,13 @@ internal static class ModelingFixtures
     };
 
     public static TheoryData<string> AllArchitectures() => [.. ArchitectureOptions.Names];
+
+    /// <summary>A frame of n rows with encoders fitted on it.</summary>
+    public static (DayFrame Frame, FeatureEncoders Encoders) Fitted(int n)
+    {
+        var frame = Frame(n);
+        return (frame, FeatureEncoders.Fit(frame, Features));
+    }
 
     /// <summary>n rows where the click depends on the device and the conversion on the price.</summary>
     public static DayFrame Frame(int n, int seed = 3)

@@ -31,8 +31,7 @@ public class MultiTaskModelTests
     [MemberData(nameof(ModelingFixtures.AllArchitectures), MemberType = typeof(ModelingFixtures))]
     public void Train_LowersBothLossesOnATinySeededFrame(string name)
     {
-        var frame = ModelingFixtures.Frame(256);
-        var encoders = FeatureEncoders.Fit(frame, ModelingFixtures.Features);
+        var (frame, encoders) = ModelingFixtures.Fitted(256);
         using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture(name), CPU, seed: 5);
         var history = Trainer.Train(model, encoders.Encode(frame),
             new TrainingOptions { Epochs = 30, BatchSize = 64, LearningRate = 0.01, Seed = 5 }, CancellationToken.None);
@@ -44,8 +43,7 @@ public class MultiTaskModelTests
     [MemberData(nameof(ModelingFixtures.AllArchitectures), MemberType = typeof(ModelingFixtures))]
     public void SaveThenLoad_GivesIdenticalPredictions(string name)
     {
-        var frame = ModelingFixtures.Frame(64);
-        var encoders = FeatureEncoders.Fit(frame, ModelingFixtures.Features);
+        var (frame, encoders) = ModelingFixtures.Fitted(64);
         using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture(name), CPU, seed: 9);
         using var buffer = new MemoryStream();
         model.SaveWeights(buffer);
@@ -61,8 +59,7 @@ public class MultiTaskModelTests
     [MemberData(nameof(ModelingFixtures.AllArchitectures), MemberType = typeof(ModelingFixtures))]
     public void Load_FailsLoudly_WhenAWeightIsMissingOrRenamed(string name)
     {
-        var frame = ModelingFixtures.Frame(16);
-        var encoders = FeatureEncoders.Fit(frame, ModelingFixtures.Features);
+        var (frame, encoders) = ModelingFixtures.Fitted(16);
         using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture(name), CPU, seed: 9);
         var names = model.Network.state_dict().Keys.ToList();
 

@@ -30,8 +30,7 @@ public class BalancerTrainingTests
     [MemberData(nameof(Pairs))]
     public void EveryStrategyWithEveryArchitecture_TrainsWithFallingLoss(string balancer, string architecture)
     {
-        var frame = ModelingFixtures.Frame(128);
-        var encoders = FeatureEncoders.Fit(frame, ModelingFixtures.Features);
+        var (frame, encoders) = ModelingFixtures.Fitted(128);
         using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture(architecture), CPU, seed: 5);
         var history = Trainer.Train(model, encoders.Encode(frame), Options(balancer, epochs: 6), CancellationToken.None);
         Assert.True(history[^1].Ctr + history[^1].Ctcvr < history[0].Ctr + history[0].Ctcvr,
@@ -45,8 +44,7 @@ public class BalancerTrainingTests
     [MemberData(nameof(BalancerNames))]
     public void NoStrategyLeaksTensors_OverManySteps(string balancer)
     {
-        var frame = ModelingFixtures.Frame(96);
-        var encoders = FeatureEncoders.Fit(frame, ModelingFixtures.Features);
+        var (frame, encoders) = ModelingFixtures.Fitted(96);
         var encoded = encoders.Encode(frame);
         using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture("ple"), CPU, seed: 5);
         Trainer.Train(model, encoded, Options(balancer, epochs: 1), CancellationToken.None); // warm up lazily created state
