@@ -2,9 +2,11 @@ using Azure.Storage.Blobs;
 using Batch.Core.Options;
 using Batch.Data.Extraction;
 using Batch.Data.Synthetic;
+using Batch.Data.Validation;
 using Batch.Pipeline.Comparisons;
 using Batch.Pipeline.Jobs;
 using Batch.Pipeline.Ledger;
+using Batch.Pipeline.Production;
 using Batch.Pipeline.Resilience;
 using Batch.Pipeline.Runs;
 using Batch.Publishing;
@@ -38,12 +40,17 @@ public static class BatchServices
         services.AddSingleton<IValidateOptions<BatchOptions>, ProfileValidator>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => NpgsqlDataSource.Create(Settings(sp).ConnectionStrings.Postgres));
-        services.AddSingleton(_ => TransientRetry.Create());
-        services.AddSingleton(sp => new BlobServiceClient(Settings(sp).ConnectionStrings.Blobs).GetBlobContainerClient(Settings(sp).BlobContainer));
+        services.AddSingleton(sp => TransientRetry.Create(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new BlobServiceClient(Settings(sp).ConnectionStrings.Blobs, BlobOptions()).GetBlobContainerClient(Settings(sp).BlobContainer));
         services.AddSingleton<ModelStore>();
         services.AddSingleton<DayExtractor>();
+        services.AddSingleton<ConversionChecks>();
         services.AddSingleton<SyntheticSeeder>();
         services.AddSingleton<RunLedger>();
+        services.AddSingleton<PromotionLedger>();
+        services.AddSingleton<ProductionReconciler>();
+        services.AddSingleton<ProductionTransitions>();
+        services.AddSingleton<RunObservers>();
         services.AddTransient<RetrainPipeline>();
         services.AddTransient<ModelComparison>();
         services.AddTransient<RelatednessProbe>();
@@ -66,6 +73,20 @@ public static class BatchServices
                     QueuePollInterval = TimeSpan.FromSeconds(1),
                 }));
         return services;
+    }
+
+    /// <summary>
+    /// The storage client's own retries: a few, quickly, with a bounded wait per request — a run that cannot reach
+    /// storage should say so in seconds, and a pointer write must finish within the attempt's lease.
+    /// </summary>
+    public static BlobClientOptions BlobOptions()
+    {
+        var options = new BlobClientOptions();
+        options.Retry.MaxRetries = 3;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(4);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        return options;
     }
 
     /// <summary>Adds a Hangfire server working <paramref name="queues"/>.</summary>

@@ -1,3 +1,13 @@
+using System.CommandLine;
 using Batch.Host.Cli;
 
-return await BatchCommands.Build().Parse(args).InvokeAsync().ConfigureAwait(false);
+var parsed = BatchCommands.Build().Parse(args);
+try
+{
+    // Failures are reported by CliErrors: two lines, the trace in the log (and with --verbose).
+    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+}
+catch (Exception e)
+{
+    return CliErrors.Report(e, parsed.GetValue(BatchCommands.Verbose), Console.Error);
+}

@@ -62,45 +62,57 @@ public sealed class ModelStore(BlobContainerClient container)
     }
 
     /// <summary>
-    /// Moves the production pointer to <paramref name="version"/>, only if it still has the ETag read before
-    /// (or, with <paramref name="expected"/> null, only if no pointer exists yet).
+    /// Writes the production pointer naming <paramref name="version"/>, only if it still has the ETag read before
+    /// (or, with <paramref name="expected"/> null, only if no pointer exists yet). A refused write is looked into:
+    /// when the pointer already names the version, an earlier try was applied and only its answer was lost (the
+    /// SDK retries a PUT whose response it lost, and the retry is refused), so the move is done.
     /// </summary>
-    /// <exception cref="PointerConflictException">Someone else moved the pointer since it was read.</exception>
-    public async Task<ETag> PromoteAsync(string model, string version, string? previous, ETag? expected, CancellationToken ct)
+    /// <returns>how the write ended; an exception means its outcome is unknown</returns>
+    public async Task<PointerWrite> WritePointerAsync(string model, string version, string? previous, ETag? expected, CancellationToken ct)
     {
         var pointer = new ProductionPointer(version, DateTimeOffset.UtcNow, previous);
         var conditions = expected is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All };
         var blob = container.GetBlobClient(PointerPath(model));
         try
         {
-            var response = await blob.UploadAsync(
+            await blob.UploadAsync(
                 BinaryData.FromObjectAsJson(pointer, ModelManifest.Json),
                 new BlobUploadOptions { Conditions = conditions, HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
                 ct).ConfigureAwait(false);
-            return response.Value.ETag;
+            return new PointerWrite(PointerWriteResult.Written, version);
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
-            throw new PointerConflictException(
-                $"The production pointer of {model} changed while version {version} was being promoted (expected {(expected?.ToString() ?? "no pointer")}); nothing was overwritten. Re-run the day to gate against the new production model.", e);
+            var (now, _) = await GetPointerAsync(model, ct).ConfigureAwait(false);
+            return now?.Version == version
+                ? new PointerWrite(PointerWriteResult.AlreadyNamed, version)
+                : new PointerWrite(PointerWriteResult.Conflict, now?.Version);
         }
     }
 
+    /// <summary>Whether the container exists; storage that cannot be reached throws (after the SDK's retries).</summary>
+    public async Task<bool> ContainerExistsAsync(CancellationToken ct) =>
+        (await container.ExistsAsync(ct).ConfigureAwait(false)).Value;
+
+    /// <summary>Where the container lives, without credentials: for messages and the ledger.</summary>
+    public string Endpoint => container.Uri.GetLeftPart(UriPartial.Path);
+
+    /// <summary>The full address of a blob prefix in the container.</summary>
+    public string Location(string prefix) => $"{Endpoint.TrimEnd('/')}/{prefix}";
+
     /// <summary>
-    /// Points production back at <paramref name="version"/> (by default the pointer's previous version), after
-    /// checking that version's files; conditional on the pointer not moving meanwhile.
+    /// Why <paramref name="name"/> cannot be a blob container, or null: 3–63 characters of lower-case letters,
+    /// digits and single hyphens, starting and ending with a letter or digit.
     /// </summary>
-    /// <returns>the version production pointed at before, and the one it points at now</returns>
-    public async Task<(string From, string To)> RollbackAsync(string model, string? version, CancellationToken ct)
+    public static string? ContainerNameProblem(string name)
     {
-        var (pointer, etag) = await GetPointerAsync(model, ct).ConfigureAwait(false);
-        if (pointer is null) throw new InvalidOperationException($"{model} has no production model to roll back.");
-        var target = version ?? pointer.Previous
-            ?? throw new InvalidOperationException($"{model}'s production version {pointer.Version} has no previous version; name one with --to.");
-        if (target == pointer.Version) throw new InvalidOperationException($"{target} is already in production.");
-        await ReadVersionAsync(model, target, ct).ConfigureAwait(false); // exists and is intact
-        await PromoteAsync(model, target, pointer.Version, etag, ct).ConfigureAwait(false);
-        return (pointer.Version, target);
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length is < 3 or > 63) return $"'{name}' has {name.Length} characters; a container name has 3 to 63";
+        if (name.Any(ch => !(ch is >= 'a' and <= 'z' or >= '0' and <= '9' or '-')))
+            return $"'{name}' may hold only lower-case letters, digits and hyphens";
+        if (name[0] == '-' || name[^1] == '-' || name.Contains("--", StringComparison.Ordinal))
+            return $"'{name}' must start and end with a letter or digit and cannot hold two hyphens in a row";
+        return null;
     }
 
     /// <summary>Reads a version's manifest and weights, checking the weights against the manifest's hash.</summary>
@@ -136,5 +148,18 @@ public sealed class ModelStore(BlobContainerClient container)
     }
 }
 
-/// <summary>The production pointer moved under us; the promotion did not happen.</summary>
-public sealed class PointerConflictException(string message, Exception inner) : Exception(message, inner);
+/// <summary>How a pointer write ended.</summary>
+public enum PointerWriteResult
+{
+    /// <summary>This write moved the pointer.</summary>
+    Written,
+
+    /// <summary>The write was refused, but the pointer already names the version: an earlier try was applied.</summary>
+    AlreadyNamed,
+
+    /// <summary>The pointer moved elsewhere since it was read; nothing was overwritten.</summary>
+    Conflict,
+}
+
+/// <summary>A pointer write's result, and the version the pointer names now (as far as known).</summary>
+public sealed record PointerWrite(PointerWriteResult Result, string? PointerVersion);

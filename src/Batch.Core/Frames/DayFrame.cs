@@ -9,12 +9,23 @@ public sealed class DayFrame
     public required DateOnly FirstDay { get; init; }
     public required DateOnly LastDay { get; init; }
     public required long[] Ids { get; init; }
+
+    /// <summary>The data day of each impression, as days after <see cref="FirstDay"/>.</summary>
+    public required short[] DayOffsets { get; init; }
     public required bool[] Clicked { get; init; }
     public required bool[] Converted { get; init; }
     public required IReadOnlyList<CategoricalColumn> Categorical { get; init; }
     public required IReadOnlyList<NumericColumn> Numeric { get; init; }
 
     public int Count => Ids.Length;
+
+    /// <summary>Impressions per day of the window, first day first; a day without rows counts 0.</summary>
+    public int[] RowsPerDay()
+    {
+        var counts = new int[LastDay.DayNumber - FirstDay.DayNumber + 1];
+        foreach (var offset in DayOffsets) counts[offset]++;
+        return counts;
+    }
 }
 
 /// <summary>A categorical column: <c>Codes[i]</c> indexes <c>Vocabulary</c>, or is −1 where the value was null.</summary>

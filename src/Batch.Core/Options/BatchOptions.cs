@@ -29,9 +29,15 @@ public sealed class BatchOptions
     [RegularExpression("^(auto|cpu|cuda)$", ErrorMessage = "Batch:Device must be auto, cpu or cuda.")]
     public string Device { get; set; } = "auto";
 
-    /// <summary>A running attempt whose heartbeat is older than this is taken to be dead and may be replaced.</summary>
-    [Range(1, 1440)]
-    public int RunLeaseMinutes { get; set; } = 30;
+    /// <summary>
+    /// The lease a running attempt holds its (model, day) by, renewed by its heartbeat every quarter of it. An
+    /// attempt silent for longer is taken to be dead and may be replaced; one that cannot renew in time stops
+    /// itself. Fractions are allowed (0.5 = 30 s).
+    /// </summary>
+    [Range(0.05, 1440)]
+    public double RunLeaseMinutes { get; set; } = 30;
+
+    public TimeSpan RunLease => TimeSpan.FromMinutes(RunLeaseMinutes);
 
     /// <summary>Who may open the dashboard from elsewhere than this machine.</summary>
     public DashboardAccessOptions Dashboard { get; set; } = new();

@@ -232,8 +232,13 @@ public sealed class ValidationOptions
     public double MinRateRatio { get; set; } = 0.33;
     public double MaxRateRatio { get; set; } = 3.0;
 
+    /// <summary>Each training day's impressions must lie within this band around the window's median day.</summary>
+    public double MinDayVolumeRatio { get; set; } = 0.3;
+    public double MaxDayVolumeRatio { get; set; } = 3.0;
+
     public IEnumerable<string> Problems()
     {
+        if (!(MinDayVolumeRatio >= 0 && MinDayVolumeRatio < 1 && MaxDayVolumeRatio > 1)) yield return "Validation: need 0 <= MinDayVolumeRatio < 1 < MaxDayVolumeRatio";
         if (!(MinVolumeRatio >= 0 && MinVolumeRatio < 1 && MaxVolumeRatio > 1)) yield return "Validation: need 0 <= MinVolumeRatio < 1 < MaxVolumeRatio";
         if (!(MinRateRatio >= 0 && MinRateRatio < 1 && MaxRateRatio > 1)) yield return "Validation: need 0 <= MinRateRatio < 1 < MaxRateRatio";
     }

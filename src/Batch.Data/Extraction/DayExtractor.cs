@@ -15,9 +15,10 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     /// by (event time, id). <c>Converted</c> is true when a conversion of the impression arrived within
     /// <paramref name="conversionWindowDays"/> days of it.
     /// </summary>
+    /// <param name="onRows">called, on the reading thread, with the number of rows read so far: at the first row and every 10 000</param>
     public async Task<DayFrame> ExtractAsync(
         FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays,
-        CancellationToken ct)
+        CancellationToken ct, Action<long>? onRows = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
@@ -29,7 +30,9 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
             features.Categorical.Select(c => $", i.\"{c}\"::text").Concat(features.Numeric.Select(n => $", i.\"{n}\"::float8")));
         var sql = $"""
             copy (
-                select i.id, i.clicked,
+                select i.id,
+                       ((i.event_time at time zone {ZoneLiteral(zone)})::date - date '{firstDay:yyyy-MM-dd}')::int2 as day_offset,
+                       i.clicked,
                        exists (select 1 from conversions c
                                where c.impression_id = i.id
                                  and c.event_time >= {Literal(start)}
@@ -43,6 +46,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
             """;
 
         var ids = new List<long>();
+        var offsets = new List<short>();
         var clicked = new List<bool>();
         var converted = new List<bool>();
         var catCodes = features.Categorical.Select(_ => new List<int>()).ToArray();
@@ -55,6 +59,8 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
             while (await reader.StartRowAsync(ct).ConfigureAwait(false) != -1)
             {
                 ids.Add(await reader.ReadAsync<long>(NpgsqlDbType.Bigint, ct).ConfigureAwait(false));
+                offsets.Add(await reader.ReadAsync<short>(NpgsqlDbType.Smallint, ct).ConfigureAwait(false));
+                if (onRows is not null && (ids.Count == 1 || ids.Count % 10_000 == 0)) onRows(ids.Count);
                 clicked.Add(await reader.ReadAsync<bool>(NpgsqlDbType.Boolean, ct).ConfigureAwait(false));
                 converted.Add(await reader.ReadAsync<bool>(NpgsqlDbType.Boolean, ct).ConfigureAwait(false));
                 for (var c = 0; c < catCodes.Length; c++)
@@ -81,6 +87,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
             FirstDay = firstDay,
             LastDay = lastDay,
             Ids = [.. ids],
+            DayOffsets = [.. offsets],
             Clicked = [.. clicked],
             Converted = [.. converted],
             Categorical = features.Categorical.Select((name, c) =>
@@ -106,6 +113,9 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
             throw new InvalidOperationException(
                 $"Feature columns not in table impressions: {string.Join(", ", unknown)} (columns: {string.Join(", ", known.Order(StringComparer.Ordinal))}).");
     }
+
+    // Time zone ids come from configuration and the system's zone list; quoted, not trusted.
+    private static string ZoneLiteral(TimeZoneInfo zone) => "'" + zone.Id.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private static string Literal(DateTimeOffset instant) =>
         "'" + instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "+00'::timestamptz";

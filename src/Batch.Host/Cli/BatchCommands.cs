@@ -6,6 +6,9 @@ namespace Batch.Host.Cli;
 /// <summary>The command line: one verb per operator action.</summary>
 public static class BatchCommands
 {
+    /// <summary>Print the whole exception of a failure, stack trace included.</summary>
+    public static readonly Option<bool> Verbose = new("--verbose") { Description = "On failure, print the full error with its stack trace", Recursive = true };
+
     public static RootCommand Build()
     {
         var model = new Option<string>("--model") { Description = "Model profile name (Batch:Models:<name>)", DefaultValueFactory = _ => "ranker" };
@@ -19,7 +22,7 @@ public static class BatchCommands
         var urls = new Option<string>("--urls") { Description = "Where the dashboard listens", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var wait = new Option<bool>("--wait") { Description = "Wait for the job and print its outcome" };
 
-        var root = new RootCommand("Batch: nightly retraining of multi-task CTR/CVR ranking models.");
+        var root = new RootCommand("Batch: nightly retraining of multi-task CTR/CVR ranking models.") { Verbose };
 
         var migrate = new Command("migrate", "Apply pending database migrations.");
         migrate.SetAction((_, ct) => Verbs.MigrateAsync(ct));
@@ -37,10 +40,19 @@ public static class BatchCommands
         rerun.SetAction((r, ct) => Verbs.RerunAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(wait), ct));
         root.Subcommands.Add(rerun);
 
-        var to = new Option<string?>("--to") { Description = "Version to put back in production (default: the previous one)" };
-        var rollback = new Command("rollback", "Point production back at an earlier version.") { model, to };
+        var to = new Option<string?>("--to") { Description = "Version to put back in production (default: the one before the current)" };
+        var rollback = new Command("rollback", "Point production back at an earlier version, recorded in the ledger.") { model, to };
         rollback.SetAction((r, ct) => Verbs.RollbackAsync(r.GetValue(model)!, r.GetValue(to), ct));
         root.Subcommands.Add(rollback);
+
+        var version = new Option<string>("--version") { Description = "An approved version of the model", Required = true };
+        var promote = new Command("promote", "Point production at an approved version, recorded in the ledger; also settles a pointer the ledger disagrees with.") { model, version };
+        promote.SetAction((r, ct) => Verbs.PromoteAsync(r.GetValue(model)!, r.GetValue(version)!, ct));
+        root.Subcommands.Add(promote);
+
+        var reconcile = new Command("reconcile", "Compare the production pointer with the ledger; settle what a recorded intent explains, fail on anything else.") { model };
+        reconcile.SetAction((r, ct) => Verbs.ReconcileAsync(r.GetValue(model)!, ct));
+        root.Subcommands.Add(reconcile);
 
         var from = new Option<string>("--from") { Description = "First day, yyyy-MM-dd", Required = true };
         var until = new Option<string>("--until") { Description = "Last day, yyyy-MM-dd", Required = true };

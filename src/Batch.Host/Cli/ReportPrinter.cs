@@ -37,6 +37,9 @@ public static class ReportPrinter
         }
         if (report.Version is not null)
             output.WriteLine($"   version: {report.Version} ({report.VersionStatus}) at {report.BlobPrefix}");
+        if (report.Promotion is { } move)
+            output.WriteLine($"   production: {move.Status} ({move.ExpectedPrevious ?? "nothing"} -> {move.Version}): {move.Outcome ?? "not settled yet"}");
+        if (run.Note is not null) output.WriteLine($"   note: {run.Note}");
         if (run.Error is not null && run.Status != "rejected") output.WriteLine($"   error: {run.Error}");
     }
 }

@@ -4,6 +4,7 @@ using Batch.Data.Synthetic;
 using Batch.Pipeline.Comparisons;
 using Batch.Pipeline.Jobs;
 using Batch.Pipeline.Ledger;
+using Batch.Pipeline.Production;
 using Batch.Pipeline.Runs;
 using Hangfire;
 using Microsoft.Extensions.Options;
@@ -34,17 +35,9 @@ public static class Verbs
         using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<RetrainPipeline>();
         var ledger = host.Services.GetRequiredService<RunLedger>();
-        try
-        {
-            var outcome = await pipeline.RunAsync(model, day, "cli", null, ct).ConfigureAwait(false);
-            ReportPrinter.Print(await ledger.ReportAsync(outcome.RunId, ct).ConfigureAwait(false), Console.Out);
-            return 0;
-        }
-        catch (Exception e) when (e is DataValidationException or RunAlreadyActiveException)
-        {
-            await Console.Error.WriteLineAsync($"Run failed: {e.Message}").ConfigureAwait(false);
-            return 1;
-        }
+        var outcome = await pipeline.RunAsync(model, day, "cli", null, ct).ConfigureAwait(false);
+        ReportPrinter.Print(await ledger.ReportAsync(outcome.RunId, ct).ConfigureAwait(false), Console.Out);
+        return 0;
     }
 
     public static async Task<int> RerunAsync(string model, DateOnly day, bool wait, CancellationToken ct)
@@ -97,11 +90,37 @@ public static class Verbs
 
     public static async Task<int> RollbackAsync(string model, string? version, CancellationToken ct)
     {
-        using var host = HostFactory.Build();
-        var (from, to) = await host.Services.GetRequiredService<Batch.Publishing.ModelStore>().RollbackAsync(model, version, ct).ConfigureAwait(false);
-        Console.WriteLine($"{model}: production moved from {from} back to {to}.");
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
+        var moved = await host.Services.GetRequiredService<ProductionTransitions>().RollbackAsync(model, version, Actor, ct).ConfigureAwait(false);
+        Console.WriteLine($"{model}: production rolled back from {moved.From} to {moved.To} by {moved.Actor} (promotion {moved.PromotionId}: {moved.Outcome}).");
         return 0;
     }
+
+    public static async Task<int> PromoteAsync(string model, string version, CancellationToken ct)
+    {
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
+        var moved = await host.Services.GetRequiredService<ProductionTransitions>().PromoteAsync(model, version, Actor, ct).ConfigureAwait(false);
+        Console.WriteLine($"{model}: production moved from {moved.From ?? "nothing"} to {moved.To} by {moved.Actor} (promotion {moved.PromotionId}: {moved.Outcome}).");
+        return 0;
+    }
+
+    public static async Task<int> ReconcileAsync(string model, CancellationToken ct)
+    {
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
+        var state = await host.Services.GetRequiredService<ProductionReconciler>().ReconcileAsync(model, ct).ConfigureAwait(false);
+        foreach (var repair in state.Repairs) Console.WriteLine($"{model}: settled {repair}");
+        if (!state.ContainerExists)
+            Console.WriteLine($"{model}: container '{state.Container}' does not exist yet at {state.Endpoint}; the model never had a version, so its first run creates it.");
+        else if (state.Current is null)
+            Console.WriteLine($"{model}: no production model; pointer and ledger agree.");
+        else
+            Console.WriteLine($"{model}: pointer and ledger agree: production is {state.Current.Version} (moved {state.Recorded?.SettledAt:u} by {state.Recorded?.Actor}, {state.Recorded?.Kind}).");
+        if (state.InFlight is { } open)
+            Console.WriteLine($"{model}: a move to {open.Promotion.Version} by {open.Promotion.Actor} is in flight (promotion {open.Promotion.Id}).");
+        return 0;
+    }
+
+    private static string Actor => $"{Environment.UserName}@{Environment.MachineName}";
 
     public static async Task<int> BackfillAsync(string model, DateOnly first, DateOnly last, CancellationToken ct)
     {
@@ -118,7 +137,11 @@ public static class Verbs
         var runs = await host.Services.GetRequiredService<RunLedger>().RunsAsync(model, null, ct).ConfigureAwait(false);
         if (runs.Count == 0) Console.WriteLine($"No runs of {model} yet.");
         foreach (var r in runs)
-            Console.WriteLine($"{r.DataDay:yyyy-MM-dd}  attempt {r.Attempt,2}  run {r.Id,5}  {r.Status,-9}  {r.Trigger,-8}  started {r.StartedAt:u}{(r.Error is null ? "" : "  " + r.Error)}");
+            Console.WriteLine($"{r.DataDay:yyyy-MM-dd}  attempt {r.Attempt,2}  run {r.Id,5}  {r.Status,-9}  {r.Trigger,-8}  started {r.StartedAt:u}{(r.Error is null ? "" : "  " + r.Error)}{(r.Note is null ? "" : "  [" + r.Note + "]")}");
+        var moves = await host.Services.GetRequiredService<PromotionLedger>().HistoryAsync(model, ct).ConfigureAwait(false);
+        if (moves.Count > 0) Console.WriteLine("production moves (from the ledger):");
+        foreach (var m in moves)
+            Console.WriteLine($"  {m.RequestedAt:u}  {m.Kind,-8}  {m.ExpectedPrevious ?? "-"} -> {m.Version}  {m.Status,-7}  by {m.Actor}  {m.Outcome}");
         return 0;
     }
 

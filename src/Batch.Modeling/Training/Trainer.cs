@@ -18,7 +18,8 @@ public sealed record EpochLoss(int Epoch, double Ctr, double Ctcvr, IReadOnlyLis
 /// </summary>
 public static class Trainer
 {
-    public static IReadOnlyList<EpochLoss> Train(MultiTaskModel model, EncodedFrame data, TrainingOptions options, CancellationToken ct)
+    /// <param name="onBatch">called on the training thread after each step with the epoch and the batch within it (both from 1)</param>
+    public static IReadOnlyList<EpochLoss> Train(MultiTaskModel model, EncodedFrame data, TrainingOptions options, CancellationToken ct, Action<int, int>? onBatch = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -73,6 +74,7 @@ public static class Trainer
                 for (var t = 0; t < weightSums.Length; t++) weightSums[t] += result.Weights[t];
                 batches++;
                 step++;
+                onBatch?.Invoke(epoch, batches);
             }
             var mean = new EpochLoss(epoch, ctrSum / batches, ctcvrSum / batches, weightSums.Select(w => w / batches).ToArray(),
                 cosines.Count == 0 ? null : cosines.Average(), cosines.Count == 0 ? null : (double)cosines.Count(c => c < 0) / cosines.Count);

@@ -1,74 +1,64 @@
 using System.Text.Json;
 using Batch.Core.Results;
+using Batch.Pipeline.Resilience;
 using Dapper;
 using Npgsql;
+using Polly;
 
 namespace Batch.Pipeline.Ledger;
 
-/// <summary>A run row of <c>batch.runs</c>.</summary>
-public sealed class RunRecord
-{
-    public long Id { get; init; }
-    public string Model { get; init; } = "";
-    public DateOnly DataDay { get; init; }
-    public int Attempt { get; init; }
-    public string Status { get; init; } = "";
-    public string Trigger { get; init; } = "";
-    public string Host { get; init; } = "";
-    public string? JobId { get; init; }
-    public DateTime StartedAt { get; init; }
-    public DateTime? FinishedAt { get; init; }
-    public string? Error { get; init; }
-}
-
-/// <summary>A step row of <c>batch.steps</c>.</summary>
-public sealed class StepRecord
-{
-    public long RunId { get; init; }
-    public string Step { get; init; } = "";
-    public int Ordinal { get; init; }
-    public string Status { get; init; } = "";
-    public string? Detail { get; init; }
-    public string? Error { get; init; }
-}
-
-/// <summary>What the ledger knows of one run.</summary>
-public sealed record RunReport(
-    RunRecord Run, GateDecision? Gate, IReadOnlyList<TaskMetrics> Metrics, IReadOnlyList<TaskMetrics>? ProductionMetrics,
-    string? ProductionVersion, string? Version, string? VersionStatus, string? BlobPrefix, ModelDiagnostics? Diagnostics);
-
-/// <summary>Records runs, steps, gate decisions and model versions in the <c>batch</c> schema.</summary>
+/// <summary>
+/// The run ledger of the <c>batch</c> schema: opens attempts, and reads runs, steps and reports. The writes of a
+/// running attempt go through its <see cref="RunHold"/>, which fences them.
+/// </summary>
 public sealed class RunLedger(NpgsqlDataSource dataSource)
 {
     private const string UniqueViolation = "23505";
 
-    static RunLedger() => SqlMapper.AddTypeHandler(new DateOnlyHandler());
+    static RunLedger() => LedgerSql.Register();
+
+    internal NpgsqlDataSource DataSource => dataSource;
 
     /// <summary>
-    /// Opens the next attempt of (model, day). An earlier attempt still marked running whose heartbeat is older
-    /// than <paramref name="lease"/> is marked abandoned first; one that is alive makes this call fail.
+    /// Opens the next attempt of (model, day), holding it through a fresh lease token. An earlier attempt still
+    /// marked running whose own recorded lease has lapsed is marked abandoned first; one whose lease holds makes
+    /// this call fail. Transient database errors are retried on fresh connections; a retry after a commit whose
+    /// answer was lost finds its own token and returns that attempt.
     /// </summary>
-    /// <exception cref="RunAlreadyActiveException">Another attempt of the same (model, day) is running.</exception>
+    /// <exception cref="RunAlreadyActiveException">Another attempt of the same (model, day) holds the day.</exception>
     public async Task<RunRecord> StartAsync(string model, DateOnly day, string trigger, string? jobId, TimeSpan lease, CancellationToken ct)
     {
+        var token = Guid.NewGuid();
+        var seconds = (int)Math.Max(1, Math.Ceiling(lease.TotalSeconds));
+        return await TransientRetry.Create(dataSource).ExecuteAsync(
+            async t => await StartOnceAsync(model, day, trigger, jobId, token, seconds, t).ConfigureAwait(false), ct).ConfigureAwait(false);
+    }
+
+    private async Task<RunRecord> StartOnceAsync(string model, DateOnly day, string trigger, string? jobId, Guid token, int seconds, CancellationToken ct)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        var mine = await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
+            $"{LedgerSql.SelectRuns} where lease_token = @token", new { token }, cancellationToken: ct)).ConfigureAwait(false);
+        if (mine is not null) return mine; // an earlier try committed, its answer was lost
+
         await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             update batch.runs set status = 'abandoned', finished_at = now(),
-                   error = 'no heartbeat since ' || heartbeat_at || '; the process running it is presumed dead'
-            where model = @model and data_day = @day and status = 'running' and heartbeat_at < now() - @lease
-            """, new { model, day, lease }, tx, cancellationToken: ct)).ConfigureAwait(false);
+                   error = format('its lease of %s s lapsed (last heartbeat %s, by %s); a new attempt took the day over at %s',
+                                  lease_seconds, heartbeat_at, host, now())
+            where model = @model and data_day = @day and status = 'running'
+              and heartbeat_at + lease_seconds * interval '1 second' < now()
+            """, new { model, day }, tx, cancellationToken: ct)).ConfigureAwait(false);
         try
         {
             var run = await connection.QuerySingleAsync<RunRecord>(new CommandDefinition(
-                """
-                insert into batch.runs (model, data_day, attempt, status, trigger, host, job_id)
-                select @model, @day, coalesce(max(attempt), 0) + 1, 'running', @trigger, @host, @jobId
+                $"""
+                insert into batch.runs (model, data_day, attempt, status, trigger, host, job_id, lease_token, lease_seconds)
+                select @model, @day, coalesce(max(attempt), 0) + 1, 'running', @trigger, @host, @jobId, @token, @seconds
                 from batch.runs where model = @model and data_day = @day
-                returning id, model, data_day as DataDay, attempt, status, trigger, host, job_id as JobId,
-                          started_at as StartedAt, finished_at as FinishedAt, error
-                """, new { model, day, trigger, host = Environment.MachineName, jobId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+                returning {LedgerSql.RunColumns}
+                """, new { model, day, trigger, host = Environment.MachineName, jobId, token, seconds }, tx, cancellationToken: ct)).ConfigureAwait(false);
             await tx.CommitAsync(ct).ConfigureAwait(false);
             return run;
         }
@@ -76,68 +66,27 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
         {
             await tx.RollbackAsync(ct).ConfigureAwait(false);
             var active = await connection.QueryFirstOrDefaultAsync<RunRecord>(new CommandDefinition(
-                $"{SelectRuns} where model = @model and data_day = @day and status = 'running'", new { model, day }, cancellationToken: ct)).ConfigureAwait(false);
+                $"{LedgerSql.SelectRuns} where model = @model and data_day = @day and status = 'running'", new { model, day }, cancellationToken: ct)).ConfigureAwait(false);
             throw new RunAlreadyActiveException(
                 active is null
                     ? $"Another attempt of {model} for {day:yyyy-MM-dd} started at the same moment; this one stands down."
-                    : $"Attempt {active.Attempt} of {model} for {day:yyyy-MM-dd} is still running (run {active.Id} on {active.Host}, started {active.StartedAt:u}); wait for it, or for its lease to lapse if its process died.",
+                    : $"Attempt {active.Attempt} of {model} for {day:yyyy-MM-dd} is still running (run {active.Id} on {active.Host}, started {active.StartedAt:u}, lease {active.LeaseSeconds} s, last heartbeat {active.HeartbeatAt:u}); wait for it, or for its lease to lapse if its process died.",
                 e);
         }
     }
 
-    public Task HeartbeatAsync(long runId, CancellationToken ct) =>
-        ExecuteAsync("update batch.runs set heartbeat_at = now() where id = @runId and status = 'running'", new { runId }, ct);
-
-    public Task StartStepAsync(long runId, string step, int ordinal, CancellationToken ct) =>
-        ExecuteAsync(
-            "insert into batch.steps (run_id, step, ordinal, status) values (@runId, @step, @ordinal, 'running')",
-            new { runId, step, ordinal }, ct);
-
-    public Task FinishStepAsync(long runId, string step, object? detail, string? error, CancellationToken ct) =>
-        ExecuteAsync(
-            """
-            update batch.steps set status = @status, finished_at = now(), detail = @detail::jsonb, error = @error
-            where run_id = @runId and step = @step
-            """,
-            new { runId, step, status = error is null ? "succeeded" : "failed", detail = detail is null ? null : JsonSerializer.Serialize(detail), error }, ct);
-
-    public Task FinishRunAsync(long runId, string status, string? error, CancellationToken ct) =>
-        ExecuteAsync(
-            "update batch.runs set status = @status, finished_at = now(), error = @error where id = @runId",
-            new { runId, status, error }, ct);
-
-    public Task RecordGateAsync(
-        long runId, GateDecision decision, IReadOnlyList<TaskMetrics> candidateMetrics, IReadOnlyList<TaskMetrics>? productionMetrics,
-        string? productionVersion, CancellationToken ct) =>
-        ExecuteAsync(
-            """
-            insert into batch.gate_decisions (run_id, approved, verdict, reasons, candidate_metrics, production_metrics, production_version)
-            values (@runId, @approved, @verdict, @reasons::jsonb, @candidate::jsonb, @production::jsonb, @productionVersion)
-            """,
-            new
-            {
-                runId,
-                approved = decision.Approved,
-                verdict = decision.Verdict,
-                reasons = JsonSerializer.Serialize(decision.Reasons),
-                candidate = JsonSerializer.Serialize(candidateMetrics),
-                production = productionMetrics is null ? null : JsonSerializer.Serialize(productionMetrics),
-                productionVersion,
-            }, ct);
-
-    public Task RecordVersionAsync(string version, string model, long runId, DateOnly day, bool promoted, string blobPrefix, object metrics, CancellationToken ct) =>
-        ExecuteAsync(
-            """
-            insert into batch.model_versions (version, model, run_id, data_day, status, blob_prefix, metrics)
-            values (@version, @model, @runId, @day, @status, @blobPrefix, @metrics::jsonb)
-            """,
-            new { version, model, runId, day, status = promoted ? "promoted" : "rejected", blobPrefix, metrics = JsonSerializer.Serialize(metrics) }, ct);
+    public async Task<RunRecord> RunAsync(long runId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return await connection.QuerySingleAsync<RunRecord>(new CommandDefinition(
+            $"{LedgerSql.SelectRuns} where id = @runId", new { runId }, cancellationToken: ct)).ConfigureAwait(false);
+    }
 
     public async Task<IReadOnlyList<RunRecord>> RunsAsync(string model, DateOnly? day, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         var rows = await connection.QueryAsync<RunRecord>(new CommandDefinition(
-            $"{SelectRuns} where model = @model and (@day::date is null or data_day = @day) order by data_day, attempt",
+            $"{LedgerSql.SelectRuns} where model = @model and (@day::date is null or data_day = @day) order by data_day, attempt",
             new { model, day }, cancellationToken: ct)).ConfigureAwait(false);
         return rows.ToList();
     }
@@ -151,19 +100,57 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
         return rows.ToList();
     }
 
-    /// <summary>A run with its gate decision and model version, where it got that far.</summary>
+    /// <summary>
+    /// Marks an attempt failed, if it still holds its day (running, under its token) — whether or not its process
+    /// still counts on the lease. Transient errors are retried on fresh connections for up to
+    /// <paramref name="budget"/>, so that a failure is not lost to a database restart.
+    /// </summary>
+    /// <returns>false when another attempt had taken the day over (the failure then goes into the note)</returns>
+    public async Task<bool> FailAsync(RunRecord run, string error, string errorDetail, TimeSpan budget)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        using var deadline = new CancellationTokenSource(budget);
+        return await TransientRetry.UntilCancelled(dataSource, TimeSpan.FromSeconds(5)).ExecuteAsync(async t =>
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(t).ConfigureAwait(false);
+            var failed = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                update batch.runs set status = 'failed', finished_at = now(), error = @error, error_detail = @errorDetail
+                where id = @id and lease_token = @token and status in ('running', 'failed')
+                """, new { id = run.Id, token = run.LeaseToken, error, errorDetail }, cancellationToken: t)).ConfigureAwait(false);
+            if (failed == 1) return true;
+            await connection.ExecuteAsync(new CommandDefinition(
+                "update batch.runs set note = @note where id = @id", new { id = run.Id, note = "its process failed after losing the day: " + error }, cancellationToken: t)).ConfigureAwait(false);
+            return false;
+        }, deadline.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds what the process of an attempt that lost its hold saw to the error the taking-over attempt wrote. The
+    /// row is no longer the attempt's, so only the note changes, never the status.
+    /// </summary>
+    public async Task NoteLostHoldAsync(long runId, string note, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "update batch.runs set note = @note where id = @runId and status <> 'running'", new { runId, note }, cancellationToken: ct)).ConfigureAwait(false);
+    }
+
+    /// <summary>A run with its gate decision, model version and promotion, where it got that far.</summary>
     public async Task<RunReport> ReportAsync(long runId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        var run = await connection.QuerySingleAsync<RunRecord>(new CommandDefinition($"{SelectRuns} where id = @runId", new { runId }, cancellationToken: ct)).ConfigureAwait(false);
+        var run = await connection.QuerySingleAsync<RunRecord>(new CommandDefinition($"{LedgerSql.SelectRuns} where id = @runId", new { runId }, cancellationToken: ct)).ConfigureAwait(false);
         var gate = await connection.QuerySingleOrDefaultAsync<GateRow>(new CommandDefinition(
             """
             select approved, verdict, reasons::text as Reasons, candidate_metrics::text as CandidateMetrics,
                    production_metrics::text as ProductionMetrics, production_version as ProductionVersion
             from batch.gate_decisions where run_id = @runId
             """, new { runId }, cancellationToken: ct)).ConfigureAwait(false);
-        var version = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
-            "select version, status, blob_prefix as BlobPrefix from batch.model_versions where run_id = @runId", new { runId }, cancellationToken: ct)).ConfigureAwait(false);
+        var version = await connection.QuerySingleOrDefaultAsync<VersionRecord>(new CommandDefinition(
+            $"{LedgerSql.SelectVersions} where run_id = @runId", new { runId }, cancellationToken: ct)).ConfigureAwait(false);
+        var promotion = await connection.QueryFirstOrDefaultAsync<PromotionRecord>(new CommandDefinition(
+            $"{LedgerSql.SelectPromotions} where run_id = @runId order by id desc limit 1", new { runId }, cancellationToken: ct)).ConfigureAwait(false);
         var diagnostics = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
             "select (detail -> 'diagnostics')::text from batch.steps where run_id = @runId and step = 'evaluate' and status = 'succeeded'",
             new { runId }, cancellationToken: ct)).ConfigureAwait(false);
@@ -175,8 +162,9 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
             gate?.ProductionVersion,
             version?.Version,
             version?.Status,
-            version?.BlobPrefix,
-            diagnostics is null ? null : JsonSerializer.Deserialize<ModelDiagnostics>(diagnostics));
+            version?.Location,
+            diagnostics is null ? null : JsonSerializer.Deserialize<ModelDiagnostics>(diagnostics),
+            promotion);
     }
 
     private sealed class GateRow
@@ -187,38 +175,6 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
         public string CandidateMetrics { get; init; } = "[]";
         public string? ProductionMetrics { get; init; }
         public string? ProductionVersion { get; init; }
-    }
-
-    private sealed class VersionRow
-    {
-        public string Version { get; init; } = "";
-        public string Status { get; init; } = "";
-        public string BlobPrefix { get; init; } = "";
-    }
-
-    private const string SelectRuns =
-        """
-        select id, model, data_day as DataDay, attempt, status, trigger, host, job_id as JobId,
-               started_at as StartedAt, finished_at as FinishedAt, error
-        from batch.runs
-        """;
-
-    private async Task ExecuteAsync(string sql, object parameters, CancellationToken ct)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: ct)).ConfigureAwait(false);
-    }
-
-    private sealed class DateOnlyHandler : SqlMapper.TypeHandler<DateOnly>
-    {
-        public override void SetValue(System.Data.IDbDataParameter parameter, DateOnly value) => parameter.Value = value;
-
-        public override DateOnly Parse(object value) => value switch
-        {
-            DateOnly d => d,
-            DateTime dt => DateOnly.FromDateTime(dt),
-            _ => throw new InvalidCastException($"Cannot read {value.GetType()} as a day."),
-        };
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Azure;
 using Npgsql;
 using Polly;
@@ -5,20 +6,55 @@ using Polly.Retry;
 
 namespace Batch.Pipeline.Resilience;
 
-/// <summary>Retries what is worth retrying (Npgsql's IsTransient, 5xx from storage) and nothing else.</summary>
+/// <summary>Retries what is worth retrying (a database or storage blip) and nothing else.</summary>
 public static class TransientRetry
 {
-    public static ResiliencePipeline Create(int attempts = 4) =>
+    /// <summary>
+    /// A database error that a retry on a fresh connection can cure: what Npgsql calls transient, a server
+    /// shutting down or restarting (57P01–57P03: every pooled connection of a restarted server fails once with
+    /// it), a lost connection (class 08) and a broken socket.
+    /// </summary>
+    public static bool IsTransientDatabaseError(Exception error) => error switch
+    {
+        PostgresException p => p.IsTransient || p.SqlState is "57P01" or "57P02" or "57P03" || p.SqlState.StartsWith("08", StringComparison.Ordinal),
+        NpgsqlException n => n.IsTransient || n.InnerException is IOException or SocketException or TimeoutException,
+        _ => false,
+    };
+
+    /// <summary>A storage error worth retrying: throttling, timeouts and server errors.</summary>
+    public static bool IsTransientStorageError(Exception error) => error is RequestFailedException { Status: 408 or 429 or >= 500 };
+
+    /// <summary>
+    /// Retries transient database and storage errors <paramref name="attempts"/> times with exponential back-off
+    /// (about 15 s in all with the default). Before each retry the pool of <paramref name="pool"/> is cleared, so
+    /// that the retry runs on a fresh connection, not on another one the server has closed.
+    /// </summary>
+    public static ResiliencePipeline Create(NpgsqlDataSource? pool = null, int attempts = 4) =>
         new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder()
-                    .Handle<NpgsqlException>(e => e.IsTransient)
-                    .Handle<RequestFailedException>(e => e.Status is 408 or 429 or >= 500),
-                MaxRetryAttempts = attempts,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromSeconds(1),
-            })
+            .AddRetry(Options(pool, attempts, TimeSpan.FromSeconds(1), maxDelay: null))
             .Build();
+
+    /// <summary>
+    /// Retries transient database errors until the caller's token fires (for an attempt's own writes: until its
+    /// lease would run out), at most <paramref name="maxDelay"/> apart.
+    /// </summary>
+    public static ResiliencePipeline UntilCancelled(NpgsqlDataSource pool, TimeSpan maxDelay) =>
+        new ResiliencePipelineBuilder()
+            .AddRetry(Options(pool, int.MaxValue, TimeSpan.FromMilliseconds(250), maxDelay))
+            .Build();
+
+    private static RetryStrategyOptions Options(NpgsqlDataSource? pool, int attempts, TimeSpan delay, TimeSpan? maxDelay) => new()
+    {
+        ShouldHandle = new PredicateBuilder().Handle<Exception>(e => IsTransientDatabaseError(e) || IsTransientStorageError(e)),
+        MaxRetryAttempts = attempts,
+        BackoffType = DelayBackoffType.Exponential,
+        UseJitter = true,
+        Delay = delay,
+        MaxDelay = maxDelay,
+        OnRetry = _ =>
+        {
+            pool?.Clear();
+            return ValueTask.CompletedTask;
+        },
+    };
 }

@@ -5,7 +5,7 @@ namespace Batch.Pipeline.Runs;
 internal static partial class PipelineLog
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: {Model} for {Day}, attempt {Attempt} ({Trigger})")]
-    public static partial void RunStarted(ILogger logger, long runId, string model, string day, int attempt, string trigger);
+    public static partial void RunStarted(ILogger logger, long runId, string model, DateOnly day, int attempt, string trigger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: step {Step} started")]
     public static partial void StepStarted(ILogger logger, long runId, string step);
@@ -16,7 +16,4 @@ internal static partial class PipelineLog
     // The exception itself reaches the caller (and Hangfire's log); here only what failed.
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: step {Step} failed: {Reason}")]
     public static partial void StepFailed(ILogger logger, long runId, string step, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: heartbeat failed; will retry")]
-    public static partial void HeartbeatFailed(ILogger logger, Exception error, long runId);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using Batch.Core.Days;
@@ -11,6 +10,7 @@ using Batch.Evaluation;
 using Batch.Modeling.Features;
 using Batch.Modeling.Training;
 using Batch.Pipeline.Ledger;
+using Batch.Pipeline.Production;
 using Batch.Publishing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,13 +19,17 @@ using Polly;
 namespace Batch.Pipeline.Runs;
 
 /// <summary>
-/// One attempt of (model, day): extract → validate → train → evaluate → gate → publish, every step in the ledger.
-/// A rejected candidate is kept under <c>rejected/</c> and never promoted; a failed step publishes nothing.
+/// One attempt of (model, day): preflight → extract → validate → train → evaluate → gate → publish, every step in
+/// the ledger, every write fenced by the attempt's hold on its day. A rejected candidate is kept under
+/// <c>rejected/</c> and never promoted; a failed step, or an attempt that lost its hold, publishes nothing.
 /// </summary>
 public sealed class RetrainPipeline(
     DayExtractor extractor,
+    ConversionChecks conversionChecks,
     ModelStore store,
     RunLedger ledger,
+    ProductionReconciler reconciler,
+    RunObservers observers,
     IOptions<BatchOptions> options,
     ResiliencePipeline transient,
     ILogger<RetrainPipeline> logger)
@@ -35,135 +39,137 @@ public sealed class RetrainPipeline(
         var settings = options.Value;
         var profile = settings.Profile(model);
         profile.Validate(model);
-        var zone = settings.TimeZone();
-        var lease = TimeSpan.FromMinutes(settings.RunLeaseMinutes);
-
-        var run = await transient.ExecuteAsync(async t => await ledger.StartAsync(model, day, trigger, jobId, lease, t).ConfigureAwait(false), ct).ConfigureAwait(false);
-        var dayText = DataDays.Format(day);
-        PipelineLog.RunStarted(logger, run.Id, model, dayText, run.Attempt, trigger);
-        await using var heartbeat = new Heartbeat(ledger, run.Id, lease / 4, logger);
+        var run = await ledger.StartAsync(model, day, trigger, jobId, settings.RunLease, ct).ConfigureAwait(false);
+        PipelineLog.RunStarted(logger, run.Id, model, day, run.Attempt, trigger);
+        await using var hold = RunHold.Begin(ledger, run, logger);
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(ct, hold.Lost);
         try
         {
-            var outcome = await RunStepsAsync(run, profile, settings, zone, ct).ConfigureAwait(false);
-            await ledger.FinishRunAsync(run.Id, outcome.Status, outcome.Promoted ? null : "rejected by the gate: " + string.Join("; ", outcome.Gate.Reasons), CancellationToken.None).ConfigureAwait(false);
-            return outcome;
+            return await RunStepsAsync(hold, profile, settings, work.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            try
-            {
-                await ledger.FinishRunAsync(run.Id, "failed", e.Message, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ledgerError)
-            {
-                throw new AggregateException($"Run {run.Id} failed, and marking it failed in the ledger failed too.", e, ledgerError);
-            }
-            throw;
+            // Cancelled because the hold was lost: that, not the cancellation, is what happened.
+            var error = hold.LostBecause is { } lost && e is OperationCanceledException && !ct.IsCancellationRequested ? lost : e;
+            await RecordFailureAsync(hold, error).ConfigureAwait(false);
+            if (ReferenceEquals(error, e)) throw;
+            throw error;
         }
     }
 
-    private async Task<RunOutcome> RunStepsAsync(RunRecord run, ModelProfile profile, BatchOptions settings, TimeZoneInfo zone, CancellationToken ct)
+    private async Task RecordFailureAsync(RunHold hold, Exception error)
     {
-        var steps = new RunSteps(ledger, run.Id, logger);
+        try
+        {
+            if (hold.LostBecause is { TakenOver: true } lost)
+                await ledger.NoteLostHoldAsync(hold.Run.Id, $"the attempt's process saw it at {DateTimeOffset.UtcNow:u} and stopped: {lost.Message}", CancellationToken.None).ConfigureAwait(false);
+            else
+                await ledger.FailAsync(hold.Run, error.Message, error.ToString(), Budget(hold.Lease)).ConfigureAwait(false);
+        }
+        catch (Exception ledgerError)
+        {
+            throw new AggregateException(
+                $"Run {hold.Run.Id} failed ({error.Message}), and recording that in the ledger failed too ({ledgerError.Message}); the ledger shows it running until its lease of {hold.Lease.TotalSeconds:F0} s lapses.",
+                error, ledgerError);
+        }
+    }
+
+    // Long enough to ride out a database restart; a failure that cannot be written within it is left to the lease.
+    private static TimeSpan Budget(TimeSpan lease) => lease < TimeSpan.FromMinutes(2) ? lease : TimeSpan.FromMinutes(2);
+
+    private async Task<RunOutcome> RunStepsAsync(RunHold hold, ModelProfile profile, BatchOptions settings, CancellationToken ct)
+    {
+        var run = hold.Run;
+        var steps = new RunSteps(hold, observers, logger);
         var day = run.DataDay;
-        var trainFirst = day.AddDays(-profile.TrainingDays);
-        var trainLast = day.AddDays(-1);
+        var zone = settings.TimeZone();
         var device = TorchDevices.Resolve(settings.Device);
+
+        await steps.RunAsync("preflight", async () =>
+        {
+            var state = await reconciler.ReconcileAsync(run.Model, ct).ConfigureAwait(false);
+            return (true, (object)new
+            {
+                container = state.Container, endpoint = state.Endpoint, containerExists = state.ContainerExists, firstModel = state.FirstModel,
+                pointer = state.Current?.Version, ledger = state.Recorded?.Version, inFlight = state.InFlight?.Promotion.Version, repairs = state.Repairs,
+            });
+        }, ct).ConfigureAwait(false);
 
         var (train, heldOut) = await steps.RunAsync("extract", async () =>
         {
-            var (t, h) = await TrainingData.ExtractAsync(extractor, transient, profile, settings, day, ct).ConfigureAwait(false);
-            return ((t, h), (object)new { trainRows = t.Count, trainFirst, trainLast, heldOutRows = h.Count, heldOutDay = day });
+            var (t, h) = await TrainingData.ExtractAsync(extractor, transient, profile, settings, day, ct,
+                rows => observers.Progress(run, new RunProgress("extract", Rows: rows))).ConfigureAwait(false);
+            return ((t, h), (object)new { trainRows = t.Count, rowsPerDay = t.RowsPerDay(), trainFirst = t.FirstDay, trainLast = t.LastDay, heldOutRows = h.Count, heldOutDay = day });
         }, ct).ConfigureAwait(false);
 
-        await steps.RunAsync("validate", () =>
+        await steps.RunAsync("validate", async () =>
         {
-            TrainingData.Validate(run.Model, day, train, heldOut, profile);
-            return Task.FromResult((true, (object)new
+            var findings = TrainingData.Findings(train, heldOut, profile).Concat(await transient.ExecuteAsync(async t =>
+                await conversionChecks.FindAsync(train.FirstDay, day, zone, settings.ConversionWindowDays, t).ConfigureAwait(false), ct).ConfigureAwait(false)).ToList();
+            TrainingData.ThrowIfAny(run.Model, day, findings);
+            return (true, (object)new
             {
                 trainClickRate = Rate(train.Clicked), trainConversionRate = Rate(train.Converted),
                 heldOutClickRate = Rate(heldOut.Clicked), heldOutConversionRate = Rate(heldOut.Converted),
-            }));
+            });
         }, ct).ConfigureAwait(false);
 
         var (candidate, history) = await steps.RunAsync("train", () =>
         {
             var encoders = FeatureEncoders.Fit(train, profile.Features);
             var model = MultiTaskModel.Create(encoders, profile.Architecture, device, profile.Training.Seed);
-            var epochs = Trainer.Train(model, encoders.Encode(train), profile.Training, ct);
-            return Task.FromResult(((model, epochs), (object)new { device = device.ToString(), rows = train.Count, balancer = profile.Training.Balancer.Name, epochs }));
+            try
+            {
+                var epochs = Trainer.Train(model, encoders.Encode(train), profile.Training, ct,
+                    (epoch, batch) => observers.Progress(run, new RunProgress("train", Epoch: epoch, Batch: batch)));
+                return Task.FromResult(((model, epochs), (object)new { device = device.ToString(), rows = train.Count, balancer = profile.Training.Balancer.Name, epochs }));
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
         }, ct).ConfigureAwait(false);
         using var _ = candidate;
 
-        var pointer = await store.GetPointerAsync(run.Model, ct).ConfigureAwait(false);
-        var (metrics, diagnostics, productionMetrics) = await steps.RunAsync("evaluate", async () =>
+        var (production, metrics, diagnostics, productionMetrics) = await steps.RunAsync("evaluate", async () =>
         {
+            // Production may have moved while this attempt trained (another day's run): read it, reconciled, now.
+            var state = await reconciler.ReconcileAsync(run.Model, ct).ConfigureAwait(false);
             var (c, d) = ModelEvaluation.Evaluate(candidate, heldOut);
-            IReadOnlyList<TaskMetrics>? p = null;
-            if (pointer.Pointer is { } current)
-            {
-                var (manifest, weights) = await store.ReadVersionAsync(run.Model, current.Version, ct).ConfigureAwait(false);
-                var encoders = manifest.Features.Deserialize<FeatureEncoders>(ModelManifest.Json)
-                    ?? throw new InvalidDataException($"Version {current.Version} has no feature encoders in its manifest.");
-                var productionFrame = SameFeatures(encoders, profile.Features)
-                    ? heldOut
-                    : await TrainingData.ExtractDaysAsync(
-                        extractor, transient,
-                        new FeatureOptions { Categorical = encoders.Categorical.Select(e => e.Column).ToList(), Numeric = encoders.Numeric.Select(e => e.Column).ToList() },
-                        day, day, zone, settings.ConversionWindowDays, ct).ConfigureAwait(false);
-                using var stream = new MemoryStream(weights);
-                using var production = MultiTaskModel.Load(stream, encoders, manifest.Architecture, device);
-                p = ModelEvaluation.Evaluate(production, productionFrame).Metrics;
-            }
-            return ((c, d, p), (object)new { candidate = c, diagnostics = d, production = p, productionVersion = pointer.Pointer?.Version });
+            var p = state.Current is { } current
+                ? await ScoreProductionAsync(run.Model, current.Version, heldOut, profile, settings, device, ct).ConfigureAwait(false)
+                : null;
+            return ((state, c, d, p), (object)new { candidate = c, diagnostics = d, production = p, productionVersion = state.Current?.Version });
         }, ct).ConfigureAwait(false);
 
         var gate = await steps.RunAsync("gate", async () =>
         {
             var decision = GatePolicy.Decide(profile.Gate, metrics, productionMetrics);
-            await ledger.RecordGateAsync(run.Id, decision, metrics, productionMetrics, pointer.Pointer?.Version, ct).ConfigureAwait(false);
+            await hold.RecordGateAsync(decision, metrics, productionMetrics, production.Current?.Version, ct).ConfigureAwait(false);
             return (decision, (object)decision);
         }, ct).ConfigureAwait(false);
 
-        var version = $"{day:yyyyMMdd}-r{run.Id}";
-        await steps.RunAsync("publish", async () =>
-        {
-            using var buffer = new MemoryStream();
-            candidate.SaveWeights(buffer);
-            var weights = buffer.ToArray();
-            var manifest = new ModelManifest
-            {
-                Model = run.Model,
-                Version = version,
-                DataDay = day,
-                TrainingFirstDay = trainFirst,
-                TrainingLastDay = trainLast,
-                CreatedAt = DateTimeOffset.UtcNow,
-                RunId = run.Id,
-                Architecture = profile.Architecture,
-                Features = JsonSerializer.SerializeToNode(candidate.Encoders, ModelManifest.Json)!,
-                Tasks = ["ctr", "cvr"],
-                Metrics = metrics,
-                Diagnostics = diagnostics,
-                ProductionMetrics = productionMetrics,
-                ProductionVersion = pointer.Pointer?.Version,
-                Gate = gate,
-                Training = JsonSerializer.SerializeToNode(profile.Training, ModelManifest.Json)!,
-                TrainingHistory = JsonSerializer.SerializeToNode(history, ModelManifest.Json)!,
-                WeightsSha256 = ModelStore.Sha256(weights),
-                CodeVersion = CodeVersion,
-            };
-            await store.EnsureContainerAsync(ct).ConfigureAwait(false);
-            var prefix = await store.WriteVersionAsync(manifest, weights, gate.Approved, ct).ConfigureAwait(false);
-            // The pointer moves last, and only if nobody moved it since evaluation read it.
-            if (gate.Approved)
-                await store.PromoteAsync(run.Model, version, pointer.Pointer?.Version, pointer.ETag, ct).ConfigureAwait(false);
-            await ledger.RecordVersionAsync(version, run.Model, run.Id, day, gate.Approved, prefix, metrics, ct).ConfigureAwait(false);
-            return (true, (object)new { version, prefix, promoted = gate.Approved, container = store.ContainerName });
-        }, ct).ConfigureAwait(false);
+        var publish = new PublishStep(store, hold, steps, observers, logger);
+        var evaluated = new EvaluatedCandidate(candidate, history, metrics, diagnostics, productionMetrics, gate, profile, CodeVersion);
+        return await publish.RunAsync(evaluated, production, ct).ConfigureAwait(false);
+    }
 
-        return new RunOutcome(run.Id, run.Model, day, run.Attempt, gate.Approved ? "succeeded" : "rejected",
-            metrics, productionMetrics, pointer.Pointer?.Version, gate, version, gate.Approved);
+    private async Task<IReadOnlyList<TaskMetrics>> ScoreProductionAsync(
+        string model, string version, DayFrame heldOut, ModelProfile profile, BatchOptions settings, TorchSharp.torch.Device device, CancellationToken ct)
+    {
+        var (manifest, weights) = await store.ReadVersionAsync(model, version, ct).ConfigureAwait(false);
+        var encoders = manifest.Features.Deserialize<FeatureEncoders>(ModelManifest.Json)
+            ?? throw new InvalidDataException($"Version {version} has no feature encoders in its manifest.");
+        var frame = SameFeatures(encoders, profile.Features)
+            ? heldOut
+            : await TrainingData.ExtractDaysAsync(
+                extractor, transient,
+                new FeatureOptions { Categorical = encoders.Categorical.Select(e => e.Column).ToList(), Numeric = encoders.Numeric.Select(e => e.Column).ToList() },
+                heldOut.FirstDay, heldOut.LastDay, settings.TimeZone(), settings.ConversionWindowDays, ct).ConfigureAwait(false);
+        using var stream = new MemoryStream(weights);
+        using var production = MultiTaskModel.Load(stream, encoders, manifest.Architecture, device);
+        return ModelEvaluation.Evaluate(production, frame).Metrics;
     }
 
     private static bool SameFeatures(FeatureEncoders encoders, FeatureOptions features) =>

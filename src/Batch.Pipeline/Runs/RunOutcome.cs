@@ -1,3 +1,4 @@
+using Batch.Data.Validation;
 using Batch.Core.Results;
 
 namespace Batch.Pipeline.Runs;
@@ -17,4 +18,9 @@ public sealed record RunOutcome(
     bool Promoted);
 
 /// <summary>The source data of a day cannot be trained or scored on; the message lists what to fix.</summary>
-public sealed class DataValidationException(string message) : Exception(message);
+public sealed class DataValidationException(string model, DateOnly day, IReadOnlyList<ValidationFinding> findings) : Exception(
+    $"Source data for {model} on {day:yyyy-MM-dd} failed validation, so nothing was trained or published: {string.Join("; ", findings)}. " +
+    $"Fix the source rows, then re-run the day: batch rerun --model {model} --day {day:yyyy-MM-dd}")
+{
+    public IReadOnlyList<ValidationFinding> Findings { get; } = findings;
+}

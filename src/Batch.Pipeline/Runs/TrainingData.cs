@@ -31,32 +31,49 @@ public static class TrainingData
 
     /// <summary>The <c>TrainingDays</c> days before <paramref name="day"/>, and the day itself.</summary>
     public static async Task<(DayFrame Train, DayFrame HeldOut)> ExtractAsync(
-        DayExtractor extractor, ResiliencePipeline transient, ModelProfile profile, BatchOptions settings, DateOnly day, CancellationToken ct)
+        DayExtractor extractor, ResiliencePipeline transient, ModelProfile profile, BatchOptions settings, DateOnly day, CancellationToken ct,
+        Action<long>? onRows = null)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(settings);
         var zone = settings.TimeZone();
-        var train = await ExtractDaysAsync(extractor, transient, profile.Features, day.AddDays(-profile.TrainingDays), day.AddDays(-1), zone, settings.ConversionWindowDays, ct).ConfigureAwait(false);
-        var heldOut = await ExtractDaysAsync(extractor, transient, profile.Features, day, day, zone, settings.ConversionWindowDays, ct).ConfigureAwait(false);
+        var train = await ExtractDaysAsync(extractor, transient, profile.Features, day.AddDays(-profile.TrainingDays), day.AddDays(-1), zone, settings.ConversionWindowDays, ct, onRows).ConfigureAwait(false);
+        var heldOut = await ExtractDaysAsync(extractor, transient, profile.Features, day, day, zone, settings.ConversionWindowDays, ct, onRows is null ? null : rows => onRows(train.Count + rows)).ConfigureAwait(false);
         return (train, heldOut);
     }
 
+    /// <summary>The days [first, last], read again from the start when a transient error (a database restart) cuts the read.</summary>
     public static async Task<DayFrame> ExtractDaysAsync(
-        DayExtractor extractor, ResiliencePipeline transient, FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int window, CancellationToken ct)
+        DayExtractor extractor, ResiliencePipeline transient, FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int window, CancellationToken ct,
+        Action<long>? onRows = null)
     {
         ArgumentNullException.ThrowIfNull(extractor);
         ArgumentNullException.ThrowIfNull(transient);
-        return await transient.ExecuteAsync(async t => await extractor.ExtractAsync(features, first, last, zone, window, t).ConfigureAwait(false), ct).ConfigureAwait(false);
+        return await transient.ExecuteAsync(async t => await extractor.ExtractAsync(features, first, last, zone, window, t, onRows).ConfigureAwait(false), ct).ConfigureAwait(false);
     }
 
-    /// <exception cref="DataValidationException">Lists every problem and how to re-run the day once fixed.</exception>
-    public static void Validate(string model, DateOnly day, DayFrame train, DayFrame heldOut, ModelProfile profile)
+    /// <summary>Every frame check of the window and the held-out day: rows, days, duplicate ids, drift.</summary>
+    public static IReadOnlyList<ValidationFinding> Findings(DayFrame train, DayFrame heldOut, ModelProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        var problems = DayValidator.Problems(train, "training").Concat(DayValidator.Problems(heldOut, "held-out"))
-            .Concat(DayValidator.Drift(heldOut, train, profile.TrainingDays, profile.Validation)).ToList();
-        if (problems.Count > 0)
-            throw new DataValidationException(
-                $"Source data for {model} on {day:yyyy-MM-dd} is unusable: {string.Join("; ", problems)}. Fix the source rows, then re-run the day (batch rerun --model {model} --day {day:yyyy-MM-dd}).");
+        return
+        [
+            .. DayValidator.Rows(train, "training"),
+            .. DayValidator.WindowDays(train, profile.Validation),
+            .. DayValidator.Rows(heldOut, "held-out"),
+            .. DayValidator.DuplicateIds(train, heldOut),
+            .. DayValidator.Drift(heldOut, train, profile.TrainingDays, profile.Validation),
+        ];
+    }
+
+    /// <exception cref="DataValidationException">Lists every finding and how to re-run the day once fixed.</exception>
+    public static void Validate(string model, DateOnly day, DayFrame train, DayFrame heldOut, ModelProfile profile) =>
+        ThrowIfAny(model, day, Findings(train, heldOut, profile));
+
+    /// <exception cref="DataValidationException">Lists every finding and how to re-run the day once fixed.</exception>
+    public static void ThrowIfAny(string model, DateOnly day, IReadOnlyList<ValidationFinding> findings)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        if (findings.Count > 0) throw new DataValidationException(model, day, findings);
     }
 }

@@ -35,7 +35,7 @@ public sealed class MigratorTests : IAsyncLifetime
     public async Task ApplyAsync_CreatesTheSchemaOnAnEmptyDatabase_ThenHasNothingLeftToDo()
     {
         var first = await Migrator.ApplyAsync(_connectionString, CancellationToken.None);
-        Assert.Equal(["0001_source_tables.sql", "0002_batch_ledger.sql"], first);
+        Assert.Equal(["0001_source_tables.sql", "0002_batch_ledger.sql", "0003_fencing_and_promotions.sql"], first);
 
         var second = await Migrator.ApplyAsync(_connectionString, CancellationToken.None);
         Assert.Empty(second);
@@ -50,7 +50,7 @@ public sealed class MigratorTests : IAsyncLifetime
             """, connection);
         var names = (string)(await tables.ExecuteScalarAsync())!;
         Assert.Equal(
-            "batch.gate_decisions,batch.model_versions,batch.runs,batch.steps,public.conversions,public.impressions,public.schema_migrations,public.synthetic_truth",
+            "batch.gate_decisions,batch.model_versions,batch.promotions,batch.runs,batch.steps,public.conversions,public.impressions,public.schema_migrations,public.synthetic_truth",
             names);
     }
 
@@ -58,6 +58,6 @@ public sealed class MigratorTests : IAsyncLifetime
     public async Task ApplyAsync_RunsEachScriptOnce_WhenHostsStartTogether()
     {
         var results = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Migrator.ApplyAsync(_connectionString, CancellationToken.None)));
-        Assert.Equal(2, results.Sum(r => r.Count));
+        Assert.Equal(3, results.Sum(r => r.Count));
     }
 }

@@ -12,6 +12,7 @@ public class FeatureEncodersTests
         FirstDay = new DateOnly(2026, 1, 1),
         LastDay = new DateOnly(2026, 1, 1),
         Ids = [1, 2, 3, 4],
+        DayOffsets = [0, 0, 0, 0],
         Clicked = [true, false, false, true],
         Converted = [true, false, false, false],
         Categorical = [new CategoricalColumn("device", ["tablet", "mobile", "desktop"], [0, 1, 1, -1])],

@@ -50,6 +50,7 @@ internal static class ModelingFixtures
             FirstDay = new DateOnly(2026, 1, 1),
             LastDay = new DateOnly(2026, 1, 1),
             Ids = Enumerable.Range(1, n).Select(i => (long)i).ToArray(),
+            DayOffsets = new short[n],
             Clicked = clicked,
             Converted = converted,
             Categorical =

@@ -100,7 +100,7 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
         Assert.Equal(("succeeded", "hangfire"), (run1.Status, run1.Trigger));
         Assert.NotNull(run1.JobId);
         var steps = await Ledger.StepsAsync(run2.Id, CancellationToken.None);
-        Assert.Equal(["extract", "validate", "train", "evaluate", "gate", "publish"], steps.Select(s => s.Step));
+        Assert.Equal(["preflight", "extract", "validate", "train", "evaluate", "gate", "publish"], steps.Select(s => s.Step));
         Assert.All(steps, s => Assert.Equal("succeeded", s.Status));
 
         var report1 = await Ledger.ReportAsync(run1.Id, CancellationToken.None);
@@ -162,11 +162,11 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
 
         var failed = Assert.Single(await Ledger.RunsAsync("e2e_fix", LastDay, CancellationToken.None));
         Assert.Equal("failed", failed.Status);
-        Assert.Contains("3 impressions have a missing or non-finite price", failed.Error, StringComparison.Ordinal);
+        Assert.Contains("[finite-price] held-out day 2026-10-20: 3 impressions have a missing or non-finite price", failed.Error, StringComparison.Ordinal);
         Assert.Contains(victims.Split(',')[0], failed.Error, StringComparison.Ordinal);
         Assert.Contains("batch rerun --model e2e_fix --day 2026-10-20", failed.Error, StringComparison.Ordinal);
         var steps = await Ledger.StepsAsync(failed.Id, CancellationToken.None);
-        Assert.Equal([("extract", "succeeded"), ("validate", "failed")], steps.Select(s => (s.Step, s.Status)));
+        Assert.Equal([("preflight", "succeeded"), ("extract", "succeeded"), ("validate", "failed")], steps.Select(s => (s.Step, s.Status)));
         Assert.Equal(0L, await stack.ScalarAsync<long>("select count(*) from batch.model_versions where model = 'e2e_fix'"));
         Assert.Empty(stack.Container.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "e2e_fix/", CancellationToken.None));
 

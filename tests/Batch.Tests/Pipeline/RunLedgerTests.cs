@@ -1,5 +1,7 @@
 using Batch.Pipeline.Ledger;
 using Batch.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using Xunit;
 
 namespace Batch.Tests.Pipeline;
@@ -8,10 +10,12 @@ public sealed class RunLedgerTests(StackFixture stack) : IClassFixture<StackFixt
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(30);
 
+    private RunLedger Ledger => new(stack.DataSource);
+
     [Fact]
     public async Task Start_RefusesASecondActiveAttemptOfTheSameDay()
     {
-        var ledger = new RunLedger(stack.DataSource);
+        var ledger = Ledger;
         var day = new DateOnly(2026, 2, 1);
         var first = await ledger.StartAsync("a", day, "test", null, Lease, CancellationToken.None);
         var e = await Assert.ThrowsAsync<RunAlreadyActiveException>(() => ledger.StartAsync("a", day, "test", null, Lease, CancellationToken.None));
@@ -21,33 +25,104 @@ public sealed class RunLedgerTests(StackFixture stack) : IClassFixture<StackFixt
         await ledger.StartAsync("b", day, "test", null, Lease, CancellationToken.None);
         await ledger.StartAsync("a", day.AddDays(1), "test", null, Lease, CancellationToken.None);
 
-        await ledger.FinishRunAsync(first.Id, "failed", "boom", CancellationToken.None);
+        await using (var hold = RunHold.Begin(ledger, first, NullLogger.Instance))
+            await hold.FinishRunAsync(RunStatus.Failed, "boom", null, CancellationToken.None);
         var second = await ledger.StartAsync("a", day, "test", null, Lease, CancellationToken.None);
         Assert.Equal(2, second.Attempt);
+        Assert.NotEqual(first.LeaseToken, second.LeaseToken);
     }
 
     [Fact]
-    public async Task Start_TakesOverAnAttemptWhoseLeaseLapsed()
+    public async Task Start_TakesOverAnAttemptWhoseOwnLeaseLapsed()
     {
-        var ledger = new RunLedger(stack.DataSource);
+        var ledger = Ledger;
         var day = new DateOnly(2026, 2, 10);
-        var dead = await ledger.StartAsync("c", day, "test", null, Lease, CancellationToken.None);
-        await stack.ExecuteAsync($"update batch.runs set heartbeat_at = now() - interval '31 minutes' where id = {dead.Id}");
+        var dead = await ledger.StartAsync("c", day, "test", null, TimeSpan.FromMinutes(1), CancellationToken.None);
+        await stack.ExecuteAsync($"update batch.runs set heartbeat_at = now() - interval '61 seconds' where id = {dead.Id}");
 
+        // The newcomer's own (long) lease does not matter: the running attempt's recorded one does.
         var next = await ledger.StartAsync("c", day, "test", null, Lease, CancellationToken.None);
         Assert.Equal(2, next.Attempt);
         var runs = await ledger.RunsAsync("c", day, CancellationToken.None);
         Assert.Equal(["abandoned", "running"], runs.Select(r => r.Status));
-        Assert.Contains("presumed dead", runs[0].Error, StringComparison.Ordinal);
+        Assert.Contains("its lease of 60 s lapsed", runs[0].Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithAShorterLease_CannotTakeOverAnAttemptWhoseRecordedLeaseHolds()
+    {
+        var ledger = Ledger;
+        var day = new DateOnly(2026, 2, 11);
+        var alive = await ledger.StartAsync("c2", day, "test", null, Lease, CancellationToken.None);
+        await stack.ExecuteAsync($"update batch.runs set heartbeat_at = now() - interval '5 minutes' where id = {alive.Id}");
+
+        await Assert.ThrowsAsync<RunAlreadyActiveException>(() => ledger.StartAsync("c2", day, "test", null, TimeSpan.FromMinutes(1), CancellationToken.None));
+        Assert.Equal("running", (await ledger.RunAsync(alive.Id, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task AnAttemptTakenOver_CannotWriteAStepOrFinish_AndItsHoldIsLost()
+    {
+        var ledger = Ledger;
+        var day = new DateOnly(2026, 2, 12);
+        var old = await ledger.StartAsync("e", day, "test", null, TimeSpan.FromMinutes(1), CancellationToken.None);
+        await using var hold = RunHold.Begin(ledger, old, NullLogger.Instance);
+        await hold.StartStepAsync("train", 1, CancellationToken.None);
+        await stack.ExecuteAsync($"update batch.runs set heartbeat_at = now() - interval '2 minutes' where id = {old.Id}");
+        var successor = await ledger.StartAsync("e", day, "test", null, Lease, CancellationToken.None);
+
+        var e = await Assert.ThrowsAsync<RunHoldLostException>(() => hold.FinishStepAsync("train", new { }, null, CancellationToken.None));
+        Assert.True(e.TakenOver);
+        Assert.Contains($"attempt 2 (run {successor.Id}", e.Message, StringComparison.Ordinal);
+        Assert.True(hold.Lost.IsCancellationRequested);
+        await Assert.ThrowsAsync<RunHoldLostException>(() => hold.FinishRunAsync(RunStatus.Succeeded, null, null, CancellationToken.None));
+
+        Assert.Equal("abandoned", (await ledger.RunAsync(old.Id, CancellationToken.None)).Status);
+        Assert.Equal("running", (await ledger.StepsAsync(old.Id, CancellationToken.None)).Single().Status);
+        // The failure path of a taken-over attempt changes nothing but the note.
+        Assert.False(await ledger.FailAsync(old, "stopped", "trace", TimeSpan.FromSeconds(10)));
+        Assert.Equal("abandoned", (await ledger.RunAsync(old.Id, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task TheHeartbeat_NoticesATakeover_AndCancelsTheAttempt()
+    {
+        var ledger = Ledger;
+        var day = new DateOnly(2026, 2, 13);
+        var run = await ledger.StartAsync("f", day, "test", null, Lease, CancellationToken.None);
+        await using var hold = RunHold.Begin(ledger, run, NullLogger.Instance, heartbeatInterval: TimeSpan.FromMilliseconds(200));
+        await stack.ExecuteAsync($"update batch.runs set status = 'abandoned', finished_at = now() where id = {run.Id}");
+
+        await Task.Delay(TimeSpan.FromSeconds(10), hold.Lost).ContinueWith(_ => { }, TaskScheduler.Default);
+        Assert.True(hold.Lost.IsCancellationRequested);
+        Assert.True(hold.LostBecause!.TakenOver);
+    }
+
+    [Fact]
+    public async Task AnAttemptThatCannotRenewBeforeItsLeaseEnds_StopsItself()
+    {
+        var ledger = Ledger;
+        var run = await ledger.StartAsync("g", new DateOnly(2026, 2, 14), "test", null, TimeSpan.FromSeconds(2), CancellationToken.None);
+        // The same attempt, seen through a server that does not answer: nothing listens on that port.
+        var port = FreePort.Next();
+        await using var unreachable = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={port};Username=batch;Database=batch;Timeout=1");
+        await using var hold = RunHold.Begin(new RunLedger(unreachable), run, NullLogger.Instance);
+
+        await Task.Delay(TimeSpan.FromSeconds(10), hold.Lost).ContinueWith(_ => { }, TaskScheduler.Default);
+        Assert.True(hold.Lost.IsCancellationRequested);
+        Assert.False(hold.LostBecause!.TakenOver);
+        Assert.Contains("could not renew its lease of 2 s", hold.LostBecause.Message, StringComparison.Ordinal);
+        Assert.Contains("published nothing", hold.LostBecause.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task TheDatabaseItselfForbidsTwoRunningAttempts()
     {
         var day = new DateOnly(2026, 2, 20);
-        await stack.ExecuteAsync($"insert into batch.runs (model, data_day, attempt, status, trigger, host) values ('d', '{day:yyyy-MM-dd}', 1, 'running', 't', 'h')");
-        var e = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
-            stack.ExecuteAsync($"insert into batch.runs (model, data_day, attempt, status, trigger, host) values ('d', '{day:yyyy-MM-dd}', 2, 'running', 't', 'h')"));
+        const string Insert = "insert into batch.runs (model, data_day, attempt, status, trigger, host, lease_token, lease_seconds) values ('d', '{0:yyyy-MM-dd}', {1}, 'running', 't', 'h', gen_random_uuid(), 60)";
+        await stack.ExecuteAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, Insert, day, 1));
+        var e = await Assert.ThrowsAsync<PostgresException>(() =>
+            stack.ExecuteAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, Insert, day, 2)));
         Assert.Equal("runs_one_active_attempt", e.ConstraintName);
     }
 }

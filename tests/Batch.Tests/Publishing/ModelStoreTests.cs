@@ -41,7 +41,7 @@ public sealed class ModelStoreTests(StackFixture stack) : IClassFixture<StackFix
         Assert.Equal("m1/versions/v1/", prefix);
         Assert.Equal((null, null), await store.GetPointerAsync("m1", CancellationToken.None));
 
-        await store.PromoteAsync("m1", "v1", previous: null, expected: null, CancellationToken.None);
+        Assert.Equal(PointerWriteResult.Written, (await store.WritePointerAsync("m1", "v1", previous: null, expected: null, CancellationToken.None)).Result);
         var (pointer, etag) = await store.GetPointerAsync("m1", CancellationToken.None);
         Assert.Equal("v1", pointer!.Version);
         Assert.NotNull(etag);
@@ -64,19 +64,45 @@ public sealed class ModelStoreTests(StackFixture stack) : IClassFixture<StackFix
     }
 
     [Fact]
-    public async Task Promote_WithAStaleETag_CannotOverwriteANewerPointer()
+    public async Task WritePointer_WithAStaleETag_CannotOverwriteANewerPointer_AndSaysWhatItNamesNow()
     {
         var store = new ModelStore(stack.Container);
-        await store.PromoteAsync("m3", "v1", null, null, CancellationToken.None);
+        await store.WritePointerAsync("m3", "v1", null, null, CancellationToken.None);
         var (_, stale) = await store.GetPointerAsync("m3", CancellationToken.None);
-        await store.PromoteAsync("m3", "v2", "v1", stale, CancellationToken.None);
+        await store.WritePointerAsync("m3", "v2", "v1", stale, CancellationToken.None);
 
-        var e = await Assert.ThrowsAsync<PointerConflictException>(() => store.PromoteAsync("m3", "v3", "v1", stale, CancellationToken.None));
-        Assert.Contains("changed", e.Message, StringComparison.Ordinal);
+        Assert.Equal(new PointerWrite(PointerWriteResult.Conflict, "v2"), await store.WritePointerAsync("m3", "v3", "v1", stale, CancellationToken.None));
         Assert.Equal("v2", (await store.GetPointerAsync("m3", CancellationToken.None)).Pointer!.Version);
 
         // A first promotion cannot overwrite an existing pointer either.
-        await Assert.ThrowsAsync<PointerConflictException>(() => store.PromoteAsync("m3", "v4", null, null, CancellationToken.None));
+        Assert.Equal(PointerWriteResult.Conflict, (await store.WritePointerAsync("m3", "v4", null, null, CancellationToken.None)).Result);
+    }
+
+    [Fact]
+    public async Task WritePointer_RefusedBecauseAnEarlierTryWasApplied_IsDone()
+    {
+        var store = new ModelStore(stack.Container);
+        await store.WritePointerAsync("m6", "v1", null, null, CancellationToken.None);
+        var (_, before) = await store.GetPointerAsync("m6", CancellationToken.None);
+        await store.WritePointerAsync("m6", "v2", "v1", before, CancellationToken.None);
+        // The same write again, as the SDK's retry of a PUT whose answer was lost sends it: refused, yet done.
+        Assert.Equal(new PointerWrite(PointerWriteResult.AlreadyNamed, "v2"), await store.WritePointerAsync("m6", "v2", "v1", before, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("models", null)]
+    [InlineData("model-store-2", null)]
+    [InlineData("modelz", null)]
+    [InlineData("Models", "lower-case")]
+    [InlineData("my_models", "lower-case")]
+    [InlineData("ab", "3 to 63")]
+    [InlineData("-models", "start and end")]
+    [InlineData("mo--dels", "two hyphens")]
+    public void ContainerNameProblem_FollowsTheStorageNamingRules(string name, string? problem)
+    {
+        var found = ModelStore.ContainerNameProblem(name);
+        if (problem is null) Assert.Null(found);
+        else Assert.Contains(problem, found, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -87,27 +113,5 @@ public sealed class ModelStoreTests(StackFixture stack) : IClassFixture<StackFix
         await store.WriteVersionAsync(manifest, weights, approved: true, CancellationToken.None);
         await stack.Container.GetBlobClient("m4/versions/v1/weights.safetensors").UploadAsync(BinaryData.FromBytes([9, 9]), overwrite: true);
         await Assert.ThrowsAsync<InvalidDataException>(() => store.ReadVersionAsync("m4", "v1", CancellationToken.None));
-    }
-
-    [Fact]
-    public async Task Rollback_PointsProductionBackAtThePreviousVersion_AndRefusesWhatIsNotThere()
-    {
-        var store = new ModelStore(stack.Container);
-        foreach (var (version, fill) in new[] { ("v1", (byte)1), ("v2", (byte)2) })
-        {
-            var (manifest, weights) = Version("m5", version, fill);
-            await store.WriteVersionAsync(manifest, weights, approved: true, CancellationToken.None);
-        }
-        await store.PromoteAsync("m5", "v1", null, null, CancellationToken.None);
-        var (_, etag) = await store.GetPointerAsync("m5", CancellationToken.None);
-        await store.PromoteAsync("m5", "v2", "v1", etag, CancellationToken.None);
-
-        Assert.Equal(("v2", "v1"), await store.RollbackAsync("m5", null, CancellationToken.None));
-        var (pointer, _) = await store.GetPointerAsync("m5", CancellationToken.None);
-        Assert.Equal(("v1", "v2"), (pointer!.Version, pointer.Previous));
-
-        await Assert.ThrowsAsync<Azure.RequestFailedException>(() => store.RollbackAsync("m5", "v9", CancellationToken.None));
-        var none = await Assert.ThrowsAsync<InvalidOperationException>(() => store.RollbackAsync("m6", null, CancellationToken.None));
-        Assert.Contains("no production model", none.Message, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,47 @@
+using Dapper;
+
+namespace Batch.Pipeline.Ledger;
+
+/// <summary>The column lists every ledger reader shares, and Dapper's handling of <see cref="DateOnly"/>.</summary>
+internal static class LedgerSql
+{
+    public const string RunColumns =
+        """
+        id, model, data_day as DataDay, attempt, status, trigger, host, job_id as JobId, lease_token as LeaseToken,
+        lease_seconds as LeaseSeconds, started_at as StartedAt, heartbeat_at as HeartbeatAt, finished_at as FinishedAt, error, note
+        """;
+
+    public const string SelectRuns = $"select {RunColumns} from batch.runs";
+
+    public const string SelectVersions =
+        """
+        select version, model, run_id as RunId, data_day as DataDay, status, container, blob_prefix as BlobPrefix, location
+        from batch.model_versions
+        """;
+
+    public const string SelectPromotions =
+        """
+        select id, model, kind, version, expected_previous as ExpectedPrevious, run_id as RunId, actor, container, status,
+               requested_at as RequestedAt, settled_at as SettledAt, outcome
+        from batch.promotions
+        """;
+
+    private static int _registered;
+
+    public static void Register()
+    {
+        if (Interlocked.Exchange(ref _registered, 1) == 0) SqlMapper.AddTypeHandler(new DateOnlyHandler());
+    }
+
+    private sealed class DateOnlyHandler : SqlMapper.TypeHandler<DateOnly>
+    {
+        public override void SetValue(System.Data.IDbDataParameter parameter, DateOnly value) => parameter.Value = value;
+
+        public override DateOnly Parse(object value) => value switch
+        {
+            DateOnly d => d,
+            DateTime dt => DateOnly.FromDateTime(dt),
+            _ => throw new InvalidCastException($"Cannot read {value.GetType()} as a day."),
+        };
+    }
+}

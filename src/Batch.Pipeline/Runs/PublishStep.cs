@@ -1,0 +1,149 @@
+using System.Text.Json;
+using Batch.Core.Options;
+using Batch.Core.Results;
+using Batch.Modeling.Training;
+using Batch.Pipeline.Ledger;
+using Batch.Pipeline.Production;
+using Batch.Publishing;
+using Microsoft.Extensions.Logging;
+
+namespace Batch.Pipeline.Runs;
+
+/// <summary>A trained candidate with what evaluation and the gate made of it.</summary>
+internal sealed record EvaluatedCandidate(
+    MultiTaskModel Model, IReadOnlyList<EpochLoss> History, IReadOnlyList<TaskMetrics> Metrics, ModelDiagnostics Diagnostics,
+    IReadOnlyList<TaskMetrics>? ProductionMetrics, GateDecision Gate, ModelProfile Profile, string CodeVersion);
+
+/// <summary>
+/// The publish step. The version folder is written (create-only) and recorded; for an approved candidate the
+/// intent to move the pointer is recorded, the pointer is written with the ETag read at evaluation, and the
+/// outcome is recorded together with the step and the run's end, in one transaction. Every ledger write is fenced
+/// by the attempt's hold, and every blob write runs only while the lease certainly holds.
+/// </summary>
+internal sealed class PublishStep(ModelStore store, RunHold hold, RunSteps steps, RunObservers observers, ILogger logger)
+{
+    private const string Step = "publish";
+
+    public async Task<RunOutcome> RunAsync(EvaluatedCandidate candidate, ProductionState production, CancellationToken ct)
+    {
+        var run = hold.Run;
+        var version = $"{run.DataDay:yyyyMMdd}-r{run.Id}";
+        var approved = candidate.Gate.Approved;
+        await steps.StartAsync(Step, ct).ConfigureAwait(false);
+        try
+        {
+            var (prefix, createdContainer) = await WriteVersionAsync(candidate, production, version, ct).ConfigureAwait(false);
+            var detail = new Dictionary<string, object?>
+            {
+                ["version"] = version, ["prefix"] = prefix, ["container"] = store.ContainerName, ["location"] = store.Location(prefix),
+                ["approved"] = approved, ["createdContainer"] = createdContainer,
+            };
+            if (!approved)
+            {
+                observers.WorkDone(run, Step);
+                await hold.FinishStepAsync(Step, detail, error: null, ct).ConfigureAwait(false);
+                await hold.FinishRunAsync(RunStatus.Rejected, "rejected by the gate: " + string.Join("; ", candidate.Gate.Reasons), null, ct).ConfigureAwait(false);
+                return Outcome(candidate, production, version, RunStatus.Rejected, promoted: false);
+            }
+
+            var previous = production.Current?.Version;
+            var intent = await hold.RecordIntentAsync(version, previous, store.ContainerName, ct).ConfigureAwait(false);
+            var write = await WritePointerAsync(run.Model, version, previous, production, intent, ct).ConfigureAwait(false);
+            observers.WorkDone(run, Step);
+            if (write.Result == PointerWriteResult.Conflict)
+            {
+                var outcome = $"refused: the pointer moved to {write.PointerVersion ?? "nothing"} after this attempt read {previous ?? "no pointer"}; nothing was overwritten";
+                await hold.SettlePublishAsync(intent, applied: false, outcome, Step, detail, ct).ConfigureAwait(false);
+                throw new InvalidOperationException(
+                    $"{run.Model}'s production moved to {write.PointerVersion ?? "nothing"} while this attempt was gating against {previous ?? "no model"}; version {version} was kept but not promoted. Re-run the day to gate against the new production model: batch rerun --model {run.Model} --day {run.DataDay:yyyy-MM-dd}");
+            }
+            detail["promoted"] = true;
+            detail["pointerWrite"] = write.Result.ToString();
+            await hold.SettlePublishAsync(intent, applied: true,
+                write.Result == PointerWriteResult.Written
+                    ? $"pointer moved from {previous ?? "nothing"} to {version}"
+                    : $"the pointer already named {version}: the write was applied and its answer lost",
+                Step, detail, ct).ConfigureAwait(false);
+            PipelineLog.StepSucceeded(logger, run.Id, Step);
+            return Outcome(candidate, production, version, RunStatus.Succeeded, promoted: true);
+        }
+        catch (Exception e)
+        {
+            await steps.FailAsync(Step, e).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<(string Prefix, bool CreatedContainer)> WriteVersionAsync(EvaluatedCandidate candidate, ProductionState production, string version, CancellationToken ct)
+    {
+        var run = hold.Run;
+        using var buffer = new MemoryStream();
+        candidate.Model.SaveWeights(buffer);
+        var weights = buffer.ToArray();
+        var manifest = new ModelManifest
+        {
+            Model = run.Model,
+            Version = version,
+            DataDay = run.DataDay,
+            TrainingFirstDay = run.DataDay.AddDays(-candidate.Profile.TrainingDays),
+            TrainingLastDay = run.DataDay.AddDays(-1),
+            CreatedAt = DateTimeOffset.UtcNow,
+            RunId = run.Id,
+            Architecture = candidate.Profile.Architecture,
+            Features = JsonSerializer.SerializeToNode(candidate.Model.Encoders, ModelManifest.Json)!,
+            Tasks = ["ctr", "cvr"],
+            Metrics = candidate.Metrics,
+            Diagnostics = candidate.Diagnostics,
+            ProductionMetrics = candidate.ProductionMetrics,
+            ProductionVersion = production.Current?.Version,
+            Gate = candidate.Gate,
+            Training = JsonSerializer.SerializeToNode(candidate.Profile.Training, ModelManifest.Json)!,
+            TrainingHistory = JsonSerializer.SerializeToNode(candidate.History, ModelManifest.Json)!,
+            WeightsSha256 = ModelStore.Sha256(weights),
+            CodeVersion = candidate.CodeVersion,
+        };
+
+        // Renewed just before: the blob writes run only while the lease certainly holds.
+        await hold.RenewAsync(ct).ConfigureAwait(false);
+        using var held = hold.WhileHeld(ct);
+        // Only the first model of all may create its container; preflight made sure of that.
+        var create = !production.ContainerExists;
+        if (create) await store.EnsureContainerAsync(held.Token).ConfigureAwait(false);
+        var prefix = await store.WriteVersionAsync(manifest, weights, candidate.Gate.Approved, held.Token).ConfigureAwait(false);
+        await hold.RecordVersionAsync(new VersionRecord
+        {
+            Version = version,
+            Model = run.Model,
+            RunId = run.Id,
+            DataDay = run.DataDay,
+            Status = candidate.Gate.Approved ? "approved" : "rejected",
+            Container = store.ContainerName,
+            BlobPrefix = prefix,
+            Location = store.Location(prefix),
+        }, candidate.Metrics, ct).ConfigureAwait(false);
+        return (prefix, create);
+    }
+
+    /// <summary>
+    /// The pointer write, under the lease the intent's write just renewed. An error leaves the outcome unknown:
+    /// the intent stays open for reconcile, which settles it from what the pointer says.
+    /// </summary>
+    private async Task<PointerWrite> WritePointerAsync(string model, string version, string? previous, ProductionState production, long intent, CancellationToken ct)
+    {
+        using var held = hold.WhileHeld(ct);
+        try
+        {
+            return await store.WritePointerAsync(model, version, previous, production.ETag, held.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not RunHoldLostException)
+        {
+            throw new PublishOutcomeUnknownException(
+                $"The pointer write moving {model} to {version} may or may not have been applied ({e.Message.Split('\n', 2)[0].Trim()}); its intent is recorded (promotion {intent}). Once storage answers, `batch reconcile --model {model}` settles it, and so does the next run.",
+                e);
+        }
+    }
+
+    private RunOutcome Outcome(EvaluatedCandidate candidate, ProductionState production, string version, string status, bool promoted) =>
+        new(hold.Run.Id, hold.Run.Model, hold.Run.DataDay, hold.Run.Attempt, status, candidate.Metrics, candidate.ProductionMetrics,
+            production.Current?.Version, candidate.Gate, version, promoted);
+}
