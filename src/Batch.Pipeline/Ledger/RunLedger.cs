@@ -113,12 +113,22 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
         return await TransientRetry.UntilCancelled(dataSource, TimeSpan.FromSeconds(5)).ExecuteAsync(async t =>
         {
             await using var connection = await dataSource.OpenConnectionAsync(t).ConfigureAwait(false);
+            await using var tx = await connection.BeginTransactionAsync(t).ConfigureAwait(false);
             var failed = await connection.ExecuteAsync(new CommandDefinition(
                 """
                 update batch.runs set status = 'failed', finished_at = now(), error = @error, error_detail = @errorDetail
                 where id = @id and lease_token = @token and status in ('running', 'failed')
-                """, new { id = run.Id, token = run.LeaseToken, error, errorDetail }, cancellationToken: t)).ConfigureAwait(false);
-            if (failed == 1) return true;
+                """, new { id = run.Id, token = run.LeaseToken, error, errorDetail }, tx, cancellationToken: t)).ConfigureAwait(false);
+            if (failed == 1)
+            {
+                // A step the attempt could not close itself (it had lost its hold) ends with the run.
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "update batch.steps set status = 'failed', finished_at = now(), error = @error where run_id = @id and status = 'running'",
+                    new { id = run.Id, error }, tx, cancellationToken: t)).ConfigureAwait(false);
+                await tx.CommitAsync(t).ConfigureAwait(false);
+                return true;
+            }
+            await tx.RollbackAsync(t).ConfigureAwait(false);
             await connection.ExecuteAsync(new CommandDefinition(
                 "update batch.runs set note = @note where id = @id", new { id = run.Id, note = "its process failed after losing the day: " + error }, cancellationToken: t)).ConfigureAwait(false);
             return false;

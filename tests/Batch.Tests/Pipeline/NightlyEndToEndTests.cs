@@ -45,40 +45,8 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
     private IBackgroundJobClient Client => _host.Services.GetRequiredService<IBackgroundJobClient>();
     private JobStorage Storage => _host.Services.GetRequiredService<JobStorage>();
 
-    private Dictionary<string, string?> Settings()
-    {
-        var s = new Dictionary<string, string?>
-        {
-            ["Batch:ConnectionStrings:Postgres"] = stack.Postgres,
-            ["Batch:ConnectionStrings:Blobs"] = stack.Blobs,
-            ["Batch:BlobContainer"] = stack.ContainerName,
-            ["Batch:Device"] = "cpu",
-            ["Batch:JobsDirectory"] = Path.Combine(AppContext.BaseDirectory, "jobs"),
-        };
-        foreach (var model in new[] { "e2e", "e2e_fix", "e2e_fill" })
-        {
-            var p = $"Batch:Models:{model}:";
-            s[p + "TrainingDays"] = "3";
-            s[p + "Features:Categorical:0"] = "device";
-            s[p + "Features:Categorical:1"] = "user_segment";
-            s[p + "Features:Categorical:2"] = "item_category";
-            s[p + "Features:Categorical:3"] = "slot_position";
-            s[p + "Features:Numeric:0"] = "price";
-            s[p + "Features:Numeric:1"] = "user_activity";
-            s[p + "Architecture:EmbeddingDim"] = "4";
-            s[p + "Architecture:Levels"] = "2";
-            s[p + "Architecture:ExpertHidden:0"] = "16";
-            s[p + "Architecture:TowerHidden:0"] = "8";
-            s[p + "Training:Epochs"] = "2";
-            s[p + "Training:BatchSize"] = "512";
-            s[p + "Training:LearningRate"] = "0.01";
-            // The gate's rules have unit tests; here every honest model must pass so the plumbing is what is tested.
-            s[p + "Gate:FirstModelAucFloor"] = "0";
-            s[p + "Gate:MaxAucDrop"] = "1";
-            s[p + "Gate:MaxLogLossIncrease"] = "10";
-        }
-        return s;
-    }
+    private Dictionary<string, string?> Settings() =>
+        TinyProfiles.Settings(stack.Postgres, stack.Blobs, stack.ContainerName, ["e2e", "e2e_fix", "e2e_fill"]);
 
     private async Task<string> RunJobAsync(string model, DateOnly day)
     {

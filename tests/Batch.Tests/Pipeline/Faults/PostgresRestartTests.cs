@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Batch.Pipeline.Ledger;
+using Batch.Tests.Support;
+using Npgsql;
+using Xunit;
+
+namespace Batch.Tests.Pipeline.Faults;
+
+/// <summary>
+/// PostgreSQL stopped and restarted under a running attempt — a real server of the test's own, shut down fast
+/// (open connections cut with 57P01) and started again. Each test then checks what survived: the run's outcome,
+/// the pointer moved exactly once to an approved version, the ledger agreeing with it, and a re-run succeeding.
+/// </summary>
+[Collection(TorchGroup.Name)]
+public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixture stack) : IClassFixture<ThrowawayPostgres>, IClassFixture<StackFixture>, IAsyncLifetime
+{
+    // Long enough to ride out a restart (about a second); short enough that the heartbeat runs during one.
+    private static readonly Dictionary<string, string?> ShortLease = new() { ["Batch:RunLeaseMinutes"] = "0.2" };
+    private NpgsqlDataSource _db = null!;
+
+    public async Task InitializeAsync()
+    {
+        // Unpooled: a pooled connection of the test's own would not survive the restarts either.
+        _db = NpgsqlDataSource.Create(postgres.ConnectionString + ";Pooling=false");
+        await using var rig = Rig("seed");
+        await rig.SeedAsync();
+    }
+
+    public async Task DisposeAsync() => await _db.DisposeAsync();
+
+    private PipelineRig Rig(string model, params FaultObserver[] observers) =>
+        new(postgres.ConnectionString, stack.Blobs, stack.ContainerName, [model], observers, extra: ShortLease);
+
+    private void Restart(TimeSpan down)
+    {
+        postgres.StopAsync().GetAwaiter().GetResult();
+        Thread.Sleep(down);
+        postgres.StartAsync().GetAwaiter().GetResult();
+    }
+
+    [Fact]
+    public async Task ARestartMidExtraction_CutsTheRead_WhichIsReadAgain_AndTheRunSucceeds()
+    {
+        var fault = FaultObserver.AtProgress("extract", p => p.Rows >= 1, _ => Restart(TimeSpan.FromMilliseconds(500)));
+        await using var rig = Rig("pg_extract", fault);
+
+        var outcome = await rig.RunAsync("pg_extract");
+
+        Assert.True(fault.Fired);
+        Assert.Equal(("succeeded", true), (outcome.Status, outcome.Promoted));
+        var extract = (await rig.Ledger.StepsAsync(outcome.RunId, CancellationToken.None)).Single(s => s.Step == "extract");
+        Assert.Equal(3 * 2000, JsonDocument.Parse(extract.Detail!).RootElement.GetProperty("trainRows").GetInt32()); // every row, once
+        Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_extract", moves: 1));
+        await RerunSucceedsAsync(rig, "pg_extract", moves: 2);
+    }
+
+    [Fact]
+    public async Task ARestartMidTraining_IsRiddenOutByTheHeartbeat_AndTheRunSucceeds()
+    {
+        // Down for longer than a heartbeat interval (a quarter of the 12 s lease), shorter than the lease.
+        var fault = FaultObserver.AtProgress("train", p => p.Batch == 1, _ => Restart(TimeSpan.FromSeconds(4)));
+        await using var rig = Rig("pg_train", fault);
+
+        var outcome = await rig.RunAsync("pg_train");
+
+        Assert.True(fault.Fired);
+        Assert.Equal(("succeeded", true), (outcome.Status, outcome.Promoted));
+        Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_train", moves: 1));
+        await RerunSucceedsAsync(rig, "pg_train", moves: 2);
+    }
+
+    [Fact]
+    public async Task ARestartJustBeforeTheStepFinishWrite_DoesNotLoseTheFinishedTraining()
+    {
+        // Training is done; the server restarts; the write that records it meets a pooled connection the
+        // server closed (57P01) and is retried on a fresh one.
+        var fault = FaultObserver.WhenDone("train", _ => Restart(TimeSpan.FromMilliseconds(200)));
+        await using var rig = Rig("pg_finish", fault);
+
+        var outcome = await rig.RunAsync("pg_finish");
+
+        Assert.True(fault.Fired);
+        Assert.Equal("succeeded", outcome.Status);
+        var steps = await rig.Ledger.StepsAsync(outcome.RunId, CancellationToken.None);
+        Assert.Equal(["preflight", "extract", "validate", "train", "evaluate", "gate", "publish"], steps.Select(s => s.Step));
+        Assert.All(steps, s => Assert.Equal("succeeded", s.Status));
+        Assert.Equal(2, JsonDocument.Parse(steps.Single(s => s.Step == "train").Detail!).RootElement.GetProperty("epochs").GetArrayLength());
+        Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_finish", moves: 1));
+        await RerunSucceedsAsync(rig, "pg_finish", moves: 2);
+    }
+
+    [Fact]
+    public async Task AnOutageLongerThanTheLease_StopsTheAttemptItself_BeforeItPublishes()
+    {
+        // Down for longer than the 12 s lease: the attempt cannot renew, stops itself, and records why once the
+        // server is back; nothing is published.
+        var fault = FaultObserver.AtProgress("train", p => p.Batch == 1, _ =>
+        {
+            postgres.StopAsync().GetAwaiter().GetResult();
+            Thread.Sleep(TimeSpan.FromSeconds(13));
+            postgres.StartAsync().GetAwaiter().GetResult();
+        });
+        await using var rig = Rig("pg_outage", fault);
+
+        var e = await Assert.ThrowsAsync<RunHoldLostException>(() => rig.RunAsync("pg_outage"));
+
+        Assert.False(e.TakenOver);
+        Assert.Contains("could not renew its lease of 12 s", e.Message, StringComparison.Ordinal);
+        var run = Assert.Single(await rig.Ledger.RunsAsync("pg_outage", PipelineRig.LastDay, CancellationToken.None));
+        Assert.Equal("failed", run.Status);
+        Assert.Contains("could not renew", run.Error, StringComparison.Ordinal);
+        var steps = await rig.Ledger.StepsAsync(run.Id, CancellationToken.None);
+        Assert.Equal(("train", "failed"), (steps[^1].Step, steps[^1].Status));
+        Assert.Empty(ProductionInvariants.Blobs(rig, "pg_outage"));
+        Assert.Null(await ProductionInvariants.AssertAsync(rig, _db, "pg_outage", moves: 0));
+        await RerunSucceedsAsync(rig, "pg_outage", moves: 1);
+    }
+
+    private async Task RerunSucceedsAsync(PipelineRig rig, string model, int moves)
+    {
+        var again = await rig.RunAsync(model);
+        Assert.Equal(("succeeded", true), (again.Status, again.Promoted));
+        Assert.Equal(again.Version, await ProductionInvariants.AssertAsync(rig, _db, model, moves));
+    }
+}

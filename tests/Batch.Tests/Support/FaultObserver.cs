@@ -1,0 +1,46 @@
+using Batch.Pipeline.Ledger;
+using Batch.Pipeline.Runs;
+
+namespace Batch.Tests.Support;
+
+/// <summary>
+/// Breaks something at a chosen moment of a run, once: when a step starts, when its work is done (before the
+/// ledger records it), or at a progress report. The action runs on the run's own thread, so the run waits for it.
+/// </summary>
+public sealed class FaultObserver : IRunObserver
+{
+    private readonly Func<RunRecord, string, RunProgress?, bool> _when;
+    private readonly Action<RunRecord> _fault;
+    private int _fired;
+
+    private FaultObserver(Func<RunRecord, string, RunProgress?, bool> when, Action<RunRecord> fault)
+    {
+        _when = when;
+        _fault = fault;
+    }
+
+    public bool Fired => Volatile.Read(ref _fired) == 1;
+
+    /// <summary>At the first progress report of <paramref name="step"/> that <paramref name="at"/> accepts.</summary>
+    public static FaultObserver AtProgress(string step, Func<RunProgress, bool> at, Action<RunRecord> fault) =>
+        new((_, s, p) => s == step && p is not null && at(p), fault);
+
+    /// <summary>When the work of <paramref name="step"/> is done, before the ledger records it.</summary>
+    public static FaultObserver WhenDone(string step, Action<RunRecord> fault) => new((_, s, p) => s == "done:" + step && p is null, fault);
+
+    /// <summary>When <paramref name="step"/> starts.</summary>
+    public static FaultObserver WhenStarted(string step, Action<RunRecord> fault) => new((_, s, p) => s == "start:" + step && p is null, fault);
+
+    public void StepStarted(RunRecord run, string stepName) => Fire(run, "start:" + stepName, null);
+
+    public void WorkDone(RunRecord run, string stepName) => Fire(run, "done:" + stepName, null);
+
+    public void Progress(RunRecord run, RunProgress progress) => Fire(run, progress.Step, progress);
+
+    private void Fire(RunRecord run, string at, RunProgress? progress)
+    {
+        if (Fired || !_when(run, at, progress)) return;
+        if (Interlocked.Exchange(ref _fired, 1) == 1) return;
+        _fault(run);
+    }
+}

@@ -1,0 +1,65 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
+using Batch.Core.Options;
+using Batch.Data.Synthetic;
+using Batch.Host;
+using Batch.Pipeline.Ledger;
+using Batch.Pipeline.Production;
+using Batch.Pipeline.Runs;
+using Batch.Publishing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Batch.Tests.Support;
+
+/// <summary>
+/// The services of the nightly job, wired exactly as the host wires them, against a given PostgreSQL, blob
+/// endpoint and container; a test may add run observers and a storage pipeline policy (a fault in the storage
+/// client's HTTP pipeline, not a stand-in for storage).
+/// </summary>
+public sealed class PipelineRig : IAsyncDisposable
+{
+    public static readonly DateOnly LastDay = new(2026, 10, 20);
+
+    private readonly ServiceProvider _services;
+
+    public PipelineRig(
+        string postgres, string blobs, string container, IEnumerable<string> models, IEnumerable<IRunObserver>? observers = null,
+        HttpPipelinePolicy? storagePolicy = null, Dictionary<string, string?>? extra = null, int epochs = 2)
+    {
+        var settings = TinyProfiles.Settings(postgres, blobs, container, models, epochs);
+        foreach (var (k, v) in extra ?? []) settings[k] = v;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddBatch(configuration);
+        foreach (var observer in observers ?? []) services.AddSingleton(observer);
+        if (storagePolicy is not null)
+        {
+            var options = BatchServices.BlobOptions();
+            options.AddPolicy(storagePolicy, HttpPipelinePosition.PerRetry);
+            services.AddSingleton(new BlobServiceClient(blobs, options).GetBlobContainerClient(container));
+        }
+        _services = services.BuildServiceProvider();
+    }
+
+    public IServiceProvider Services => _services;
+    public RetrainPipeline Pipeline => _services.GetRequiredService<RetrainPipeline>();
+    public RunLedger Ledger => _services.GetRequiredService<RunLedger>();
+    public PromotionLedger Promotions => _services.GetRequiredService<PromotionLedger>();
+    public ModelStore Store => _services.GetRequiredService<ModelStore>();
+    public ProductionReconciler Reconciler => _services.GetRequiredService<ProductionReconciler>();
+    public ProductionTransitions Transitions => _services.GetRequiredService<ProductionTransitions>();
+    public BatchOptions Options => _services.GetRequiredService<IOptions<BatchOptions>>().Value;
+
+    /// <summary>Six days of a small synthetic world ending at <see cref="LastDay"/>: a training window and a held-out day for the last three days.</summary>
+    public Task SeedAsync(int perDay = 2000) =>
+        _services.GetRequiredService<SyntheticSeeder>().SeedAsync(LastDay, 6, perDay, seed: 5, Options.TimeZone(), Options.ConversionWindowDays, CancellationToken.None);
+
+    public Task<RunOutcome> RunAsync(string model, DateOnly? day = null) =>
+        Pipeline.RunAsync(model, day ?? LastDay, "test", null, CancellationToken.None);
+
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
+}
