@@ -1,0 +1,149 @@
+using System.Net;
+using Batch.Pipeline.Ledger;
+using Batch.Pipeline.Production;
+using Batch.Tests.Support;
+using Xunit;
+
+namespace Batch.Tests.Pipeline.Faults;
+
+/// <summary>
+/// Blob storage (real Azurite) taken away, or a response of it lost, around the publish step. Azurite is reached
+/// through a proxy of the test's own, which refuses connections as a stopped server does; a lost response is
+/// injected in the storage client's HTTP pipeline after storage applied the request.
+/// </summary>
+[Collection(TorchGroup.Name)]
+public sealed class StorageFaultTests(StackFixture stack) : IClassFixture<StackFixture>, IAsyncLifetime, IDisposable
+{
+    private readonly TcpFaultProxy _proxy = new(AzuriteEndpoint(stack.Blobs));
+
+    public async Task InitializeAsync()
+    {
+        await using var rig = Rig("seed");
+        await rig.SeedAsync();
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => _proxy.Dispose();
+
+    private PipelineRig Rig(string model, FaultObserver? observer = null, LostResponsePolicy? policy = null) =>
+        new(stack.Postgres, _proxy.Route(stack.Blobs), stack.ContainerName, [model], observer is null ? null : [observer], policy);
+
+    private static IPEndPoint AzuriteEndpoint(string connectionString)
+    {
+        var endpoint = connectionString.Split(';').Single(p => p.StartsWith("BlobEndpoint=", StringComparison.Ordinal))["BlobEndpoint=".Length..];
+        var uri = new Uri(endpoint);
+        return new IPEndPoint(IPAddress.Parse(uri.Host), uri.Port);
+    }
+
+    [Fact]
+    public async Task StorageStoppedBeforePublishing_FailsTheRun_PublishesNothing_AndARerunSucceeds()
+    {
+        await using (var first = Rig("az_down"))
+            await first.RunAsync("az_down", PipelineRig.LastDay.AddDays(-1));
+        var fault = FaultObserver.WhenDone("gate", _ => _proxy.Stop());
+        await using var rig = Rig("az_down", fault);
+        var before = await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_down", moves: 1);
+
+        try
+        {
+            var e = await Assert.ThrowsAnyAsync<Exception>(() => rig.RunAsync("az_down"));
+            Assert.True(fault.Fired);
+            var run = (await rig.Ledger.RunsAsync("az_down", PipelineRig.LastDay, CancellationToken.None)).Single();
+            Assert.Equal("failed", run.Status);
+            var steps = await rig.Ledger.StepsAsync(run.Id, CancellationToken.None);
+            Assert.Equal(("publish", "failed"), (steps[^1].Step, steps[^1].Status));
+            Assert.Equal(0L, await stack.ScalarAsync<long>($"select count(*) from batch.model_versions where run_id = {run.Id}"));
+            Assert.Equal(0L, await stack.ScalarAsync<long>($"select count(*) from batch.promotions where run_id = {run.Id}"));
+            Assert.NotNull(e.Message);
+        }
+        finally
+        {
+            _proxy.Start();
+        }
+        Assert.Equal(before, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_down", moves: 1));
+        Assert.DoesNotContain(ProductionInvariants.Blobs(rig, "az_down"), b => b.Contains(PipelineRig.LastDay.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+
+        var again = await rig.RunAsync("az_down");
+        Assert.Equal(("succeeded", true), (again.Status, again.Promoted));
+        Assert.Equal(again.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_down", moves: 2));
+    }
+
+    [Fact]
+    public async Task StorageUnreachableWhenARunStarts_FailsInPreflight_BeforeAnyExtraction()
+    {
+        await using var rig = Rig("az_start");
+        _proxy.Stop();
+        try
+        {
+            var e = await Assert.ThrowsAsync<StorageTargetException>(() => rig.RunAsync("az_start"));
+            Assert.Contains($"Blob storage at http://127.0.0.1:{_proxy.Port}/devstoreaccount1/{stack.ContainerName} cannot be reached", e.Message, StringComparison.Ordinal);
+            var run = Assert.Single(await rig.Ledger.RunsAsync("az_start", PipelineRig.LastDay, CancellationToken.None));
+            Assert.Equal([("preflight", "failed")], (await rig.Ledger.StepsAsync(run.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
+        }
+        finally
+        {
+            _proxy.Start();
+        }
+        var again = await rig.RunAsync("az_start");
+        Assert.Equal(again.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_start", moves: 1));
+    }
+
+    [Fact]
+    public async Task APointerWriteWhoseResponseIsLost_IsRefusedOnRetry_YetRecordedAsApplied_Once()
+    {
+        await using (var first = Rig("az_lost"))
+            await first.RunAsync("az_lost", PipelineRig.LastDay.AddDays(-1));
+        var lost = new LostResponsePolicy(LostResponsePolicy.PointerWrite);
+        await using var rig = Rig("az_lost", policy: lost);
+
+        var outcome = await rig.RunAsync("az_lost");
+
+        Assert.True(lost.Dropped);
+        Assert.Equal(("succeeded", true), (outcome.Status, outcome.Promoted));
+        var report = await rig.Ledger.ReportAsync(outcome.RunId, CancellationToken.None);
+        Assert.Equal("applied", report.Promotion!.Status);
+        Assert.Contains("the write was applied and its answer lost", report.Promotion.Outcome, StringComparison.Ordinal);
+        Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_lost", moves: 2));
+
+        var again = await rig.RunAsync("az_lost");
+        Assert.Equal(again.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_lost", moves: 3));
+    }
+
+    [Fact]
+    public async Task StorageDyingJustAfterApplyingThePointer_LeavesAnOpenIntent_WhichReconcileSettles()
+    {
+        await using (var first = Rig("az_dies"))
+            await first.RunAsync("az_dies", PipelineRig.LastDay.AddDays(-1));
+        var dies = new LostResponsePolicy(LostResponsePolicy.PointerWrite, afterApplied: _proxy.Stop);
+        await using var rig = Rig("az_dies", policy: dies);
+
+        try
+        {
+            var e = await Assert.ThrowsAsync<PublishOutcomeUnknownException>(() => rig.RunAsync("az_dies"));
+            Assert.Contains("batch reconcile --model az_dies", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            _proxy.Start();
+        }
+        var run = (await rig.Ledger.RunsAsync("az_dies", PipelineRig.LastDay, CancellationToken.None)).Single();
+        Assert.Equal("failed", run.Status);
+        var open = await rig.Promotions.OpenIntentAsync("az_dies", CancellationToken.None);
+        Assert.NotNull(open);
+        Assert.False(open.InFlight);
+        var (pointer, _) = await rig.Store.GetPointerAsync("az_dies", CancellationToken.None);
+        Assert.Equal(open.Promotion.Version, pointer!.Version); // storage applied it before it died
+
+        // What `batch reconcile --model az_dies` runs: the pointer names the recorded intent's version.
+        var state = await rig.Reconciler.ReconcileAsync("az_dies", CancellationToken.None);
+        Assert.Contains("applied", Assert.Single(state.Repairs), StringComparison.Ordinal);
+        var settled = await rig.Ledger.RunAsync(run.Id, CancellationToken.None);
+        Assert.Equal("succeeded", settled.Status);
+        Assert.Contains("publish confirmed by reconcile", settled.Note, StringComparison.Ordinal);
+        Assert.Equal(pointer.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_dies", moves: 2));
+
+        var again = await rig.RunAsync("az_dies");
+        Assert.Equal(again.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_dies", moves: 3));
+    }
+}
