@@ -60,4 +60,41 @@ public sealed class MigratorTests : IAsyncLifetime
         var results = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Migrator.ApplyAsync(_connectionString, CancellationToken.None)));
         Assert.Equal(3, results.Sum(r => r.Count));
     }
+
+    [Fact]
+    public async Task Migration0003_UpgradesALedgerWrittenBeforeIt_AndRecordsItsPromotedVersionsAsApplied()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        // The database as a release before 0003 left it: both scripts applied and journaled.
+        foreach (var script in new[] { "0001_source_tables.sql", "0002_batch_ledger.sql" })
+        {
+            using var reader = new StreamReader(typeof(Migrator).Assembly.GetManifestResourceStream("Batch.Migrations." + script)!);
+            await using var apply = new NpgsqlCommand(await reader.ReadToEndAsync(), connection);
+            await apply.ExecuteNonQueryAsync();
+        }
+        await using (var old = new NpgsqlCommand(
+            """
+            create table public.schema_migrations (schemaversionsid serial primary key, scriptname varchar(255) not null, applied timestamp not null);
+            insert into public.schema_migrations (scriptname, applied) values ('Batch.Migrations.0001_source_tables.sql', now()), ('Batch.Migrations.0002_batch_ledger.sql', now());
+            insert into batch.runs (id, model, data_day, attempt, status, trigger, host) values
+                (1, 'm', '2026-01-01', 1, 'succeeded', 'cli', 'h'), (2, 'm', '2026-01-02', 1, 'rejected', 'cli', 'h'), (3, 'm', '2026-01-03', 1, 'running', 'cli', 'h');
+            insert into batch.model_versions (version, model, run_id, data_day, status, blob_prefix, metrics, created_at) values
+                ('20260101-r1', 'm', 1, '2026-01-01', 'promoted', 'm/versions/20260101-r1/', '[]', '2026-01-02'),
+                ('20260102-r2', 'm', 2, '2026-01-02', 'rejected', 'm/rejected/20260102-r2/', '[]', '2026-01-03');
+            """, connection))
+            await old.ExecuteNonQueryAsync();
+
+        Assert.Equal(["0003_fencing_and_promotions.sql"], await Migrator.ApplyAsync(_connectionString, CancellationToken.None));
+
+        await using var check = new NpgsqlCommand(
+            """
+            select (select string_agg(status, ',' order by version) from batch.model_versions),
+                   (select string_agg(version || ':' || status || ':' || kind, ',') from batch.promotions),
+                   (select count(*) from batch.runs where lease_token is not null and lease_seconds = 1800)
+            """, connection);
+        await using var row = await check.ExecuteReaderAsync();
+        await row.ReadAsync();
+        Assert.Equal(("approved,rejected", "20260101-r1:applied:publish", 3L), (row.GetString(0), row.GetString(1), row.GetInt64(2)));
+    }
 }

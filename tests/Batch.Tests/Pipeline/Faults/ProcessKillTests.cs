@@ -56,21 +56,9 @@ public sealed class ProcessKillTests(StackFixture stack) : IClassFixture<StackFi
     /// <summary>`batch run` in a process of its own, with a long training so that it can be caught in it.</summary>
     private Process StartRun()
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "batch"), ["run", "--model", Model, "--day", "2026-10-20"])
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
         var settings = TinyProfiles.Settings(stack.Postgres, stack.Blobs, stack.ContainerName, [Model], epochs: 200);
         settings["Batch:RunLeaseMinutes"] = LeaseMinutes.ToString(CultureInfo.InvariantCulture);
-        foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        var process = Process.Start(start) ?? throw new InvalidOperationException("batch did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        return BatchProcess.Start(["run", "--model", Model, "--day", "2026-10-20"], settings);
     }
 
     private static async Task<RunRecord> WaitForTrainingAsync(PipelineRig rig, Process child)
