@@ -125,10 +125,22 @@ start_azurite() {
   die "Azurite did not open port $blob_port within 20 s; see $az_log"
 }
 
+stop_azurite() {
+  if az_running; then
+    # Azurite's graceful close can take half a minute once it has served requests; the port is only free when
+    # the process is gone, so wait for it (and kill it after 30 s).
+    local pid; pid="$(cat "$az_pid")"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; say "Azurite did not exit within 30 s; killed"; fi
+    say "Azurite stopped"
+  fi
+  rm -f "$az_pid"
+}
+
 stop_all() {
   [ -f "$state/pg-data-path" ] && pg_data="$(cat "$state/pg-data-path")"
-  if az_running; then kill "$(cat "$az_pid")" && say "Azurite stopped"; fi
-  rm -f "$az_pid"
+  stop_azurite
   if pg_running; then as_postgres "'$(find_pg_bin)/pg_ctl' -D '$pg_data' -m fast -w stop" >/dev/null && say "PostgreSQL stopped"; fi
 }
 

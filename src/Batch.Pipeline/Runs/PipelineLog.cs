@@ -4,7 +4,7 @@ namespace Batch.Pipeline.Runs;
 
 internal static partial class PipelineLog
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: {Model} for {Day}, attempt {Attempt} ({Trigger})")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: {Model} for {Day:yyyy-MM-dd}, attempt {Attempt} ({Trigger})")]
     public static partial void RunStarted(ILogger logger, long runId, string model, DateOnly day, int attempt, string trigger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: step {Step} started")]
