@@ -113,7 +113,9 @@ public sealed class RunHold : IAsyncDisposable
     {
         ThrowIfLost();
         var source = CancellationTokenSource.CreateLinkedTokenSource(ct, _lost.Token);
-        source.CancelAfter(Remaining - Margin);
+        var left = Remaining - Margin;
+        if (left > TimeSpan.Zero) source.CancelAfter(left);
+        else source.Cancel();
         return source;
     }
 

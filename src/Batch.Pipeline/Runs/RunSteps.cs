@@ -35,13 +35,22 @@ internal sealed class RunSteps(RunHold hold, RunObservers observers, ILogger log
 
     /// <summary>
     /// Records where the attempt stopped, unless it no longer holds its day (then the row is not its to write).
-    /// Written without the run's token: a cancelled run must still say where it stopped.
+    /// Written without the run's token (a cancelled run must still say where it stopped) and within two minutes:
+    /// if even that fails, the run's own failure record, written next, closes the step with the run's error.
     /// </summary>
     public async Task FailAsync(string step, Exception error)
     {
         var reason = hold.LostBecause?.Message ?? error.Message;
         PipelineLog.StepFailed(logger, hold.Run.Id, step, reason);
         if (hold.LostBecause is not null || error is RunHoldLostException) return;
-        await hold.FinishStepAsync(step, detail: null, error: reason, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await hold.FinishStepAsync(step, detail: null, error: reason, budget.Token).ConfigureAwait(false);
+        }
+        catch (Exception recordError) when (recordError is RunHoldLostException or OperationCanceledException or Npgsql.NpgsqlException)
+        {
+            PipelineLog.StepFailureNotRecorded(logger, hold.Run.Id, step, recordError.Message);
+        }
     }
 }

@@ -38,6 +38,14 @@ public static class ProductionInvariants
         return pointer?.Version;
     }
 
+    /// <summary>A re-run of the day succeeds and is promoted: the pointer has then moved <paramref name="moves"/> times in all.</summary>
+    public static async Task RerunSucceedsAsync(PipelineRig rig, NpgsqlDataSource db, string model, int moves)
+    {
+        var again = await rig.RunAsync(model);
+        Assert.Equal(("succeeded", true), (again.Status, again.Promoted));
+        Assert.Equal(again.Version, await AssertAsync(rig, db, model, moves));
+    }
+
     /// <summary>The versions a model has under any prefix of the container.</summary>
     public static IReadOnlyList<string> Blobs(PipelineRig rig, string model) =>
         rig.Services.GetService(typeof(Azure.Storage.Blobs.BlobContainerClient)) is Azure.Storage.Blobs.BlobContainerClient container

@@ -51,7 +51,7 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
         var extract = (await rig.Ledger.StepsAsync(outcome.RunId, CancellationToken.None)).Single(s => s.Step == "extract");
         Assert.Equal(3 * 2000, JsonDocument.Parse(extract.Detail!).RootElement.GetProperty("trainRows").GetInt32()); // every row, once
         Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_extract", moves: 1));
-        await RerunSucceedsAsync(rig, "pg_extract", moves: 2);
+        await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_extract", moves: 2);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
         Assert.True(fault.Fired);
         Assert.Equal(("succeeded", true), (outcome.Status, outcome.Promoted));
         Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_train", moves: 1));
-        await RerunSucceedsAsync(rig, "pg_train", moves: 2);
+        await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_train", moves: 2);
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
         Assert.All(steps, s => Assert.Equal("succeeded", s.Status));
         Assert.Equal(2, JsonDocument.Parse(steps.Single(s => s.Step == "train").Detail!).RootElement.GetProperty("epochs").GetArrayLength());
         Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_finish", moves: 1));
-        await RerunSucceedsAsync(rig, "pg_finish", moves: 2);
+        await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_finish", moves: 2);
     }
 
     [Fact]
@@ -113,13 +113,6 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
         Assert.Equal(("train", "failed"), (steps[^1].Step, steps[^1].Status));
         Assert.Empty(ProductionInvariants.Blobs(rig, "pg_outage"));
         Assert.Null(await ProductionInvariants.AssertAsync(rig, _db, "pg_outage", moves: 0));
-        await RerunSucceedsAsync(rig, "pg_outage", moves: 1);
-    }
-
-    private async Task RerunSucceedsAsync(PipelineRig rig, string model, int moves)
-    {
-        var again = await rig.RunAsync(model);
-        Assert.Equal(("succeeded", true), (again.Status, again.Promoted));
-        Assert.Equal(again.Version, await ProductionInvariants.AssertAsync(rig, _db, model, moves));
+        await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_outage", moves: 1);
     }
 }
