@@ -208,8 +208,9 @@ public sealed class RunHold : IAsyncDisposable
         {
             // Lose() has cancelled the attempt.
         }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or IOException)
+        catch (Exception e)
         {
+            // Any failure to renew counts against the lease: the loop stops the attempt if none succeeds in time.
             _lastRenewalError = e.Message;
             if (TransientRetry.IsTransientDatabaseError(e)) _dataSource.Clear();
             LedgerLog.HeartbeatFailed(_logger, Run.Id, e.Message, Remaining.TotalSeconds);

@@ -51,9 +51,15 @@ public sealed class StorageTargetTests(StackFixture stack) : IClassFixture<Stack
     [Fact]
     public async Task AnInvalidContainerName_FailsInPreflight_WithTheRule()
     {
-        await using var rig = Rig("tgt_invalid", "Models_Prod");
-        var e = await Assert.ThrowsAsync<StorageTargetException>(() => rig.RunAsync("tgt_invalid"));
-        Assert.Equal("Batch:BlobContainer 'Models_Prod' may hold only lower-case letters, digits and hyphens. Fix the setting; nothing was read or written.", e.Message);
+        await using (var invalid = Rig("tgt_invalid", "Models_Prod"))
+        {
+            var e = await Assert.ThrowsAsync<StorageTargetException>(() => invalid.RunAsync("tgt_invalid"));
+            Assert.Equal("Batch:BlobContainer 'Models_Prod' may hold only lower-case letters, digits and hyphens. Fix the setting; nothing was read or written.", e.Message);
+            var run = Assert.Single(await invalid.Ledger.RunsAsync("tgt_invalid", PipelineRig.LastDay, CancellationToken.None));
+            Assert.Equal([("preflight", "failed")], (await invalid.Ledger.StepsAsync(run.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
+        }
+        await using var rig = Rig("tgt_invalid");
+        await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "tgt_invalid", moves: 1);
     }
 
     [Fact]
