@@ -1,61 +1,149 @@
+using System.Globalization;
 using Batch.Core.Options;
 using Batch.Core.Results;
+using Batch.Evaluation.Statistics;
 
 namespace Batch.Evaluation;
 
-/// <summary>Decides whether a candidate may replace the production model.</summary>
+/// <summary>One task's predicted probabilities on the held-out day, row by row, with the labels.</summary>
+public sealed record TaskScores(string Task, float[] Probabilities, bool[] Labels)
+{
+    public int Positives => Labels.Count(l => l);
+}
+
+/// <summary>
+/// Decides whether a candidate may replace the production model, from both models' scores on the same held-out
+/// rows. Per judged task and measure the candidate is rejected only when it is worse by more than the practical
+/// margin and that is significant at the one-sided level α: a drop the day's sampling noise explains is not a
+/// regression, and a significant but negligible one is not worth keeping a stale model for.
+/// </summary>
 public static class GatePolicy
 {
     public const string FirstModelApproved = "first-model";
     public const string Approved = "no-regression";
     public const string Rejected = "rejected";
+    public const string NotEnoughEvidence = "not-enough-evidence";
 
-    /// <param name="production">Production's metrics on the same day, or null when nothing is in production.</param>
-    public static GateDecision Decide(
-        GateOptions options, IReadOnlyList<TaskMetrics> candidate, IReadOnlyList<TaskMetrics>? production)
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+    private static readonly double Z95 = Normal.Quantile(0.975);
+
+    /// <param name="candidate">the candidate's scores per task</param>
+    /// <param name="production">production's scores on the same rows, or null when nothing is in production</param>
+    public static GateDecision Decide(GateOptions options, IReadOnlyList<TaskScores> candidate, IReadOnlyList<TaskScores>? production)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(candidate);
         var reasons = new List<string>();
+        var judgements = new List<TaskJudgement>();
         var failed = false;
-        var judged = new List<TaskMetrics>();
+        var thin = false;
         foreach (var task in options.JudgedTasks)
         {
-            var metric = candidate.SingleOrDefault(m => m.Task == task);
-            if (metric is null) { failed = true; reasons.Add($"{task}: the candidate has no metric for this task"); }
-            else judged.Add(metric);
-        }
-        if (production is null)
-        {
-            foreach (var c in judged)
-            {
-                var ok = c.Auc >= options.FirstModelAucFloor;
-                failed |= !ok;
-                reasons.Add(FormattableString.Invariant(
-                    $"{c.Task}: AUC {c.Auc:F4} {(ok ? ">=" : "<")} first-model floor {options.FirstModelAucFloor:F4}"));
-            }
-            return new GateDecision(!failed, failed ? Rejected : FirstModelApproved, reasons);
-        }
-
-        foreach (var c in judged)
-        {
-            var p = production.SingleOrDefault(m => m.Task == c.Task);
-            if (p is null)
+            var c = candidate.SingleOrDefault(s => s.Task == task);
+            var p = production?.SingleOrDefault(s => s.Task == task);
+            if (c is null || (production is not null && p is null))
             {
                 failed = true;
-                reasons.Add($"{c.Task}: production has no metric for this task");
+                reasons.Add($"{task}: {(c is null ? "the candidate" : "production")} has no scores for this task");
                 continue;
             }
-            var aucDrop = p.Auc - c.Auc;
-            var aucOk = aucDrop <= options.MaxAucDrop;
-            reasons.Add(FormattableString.Invariant(
-                $"{c.Task}: AUC {c.Auc:F4} vs production {p.Auc:F4} (drop {aucDrop:F4}, tolerated {options.MaxAucDrop:F4}){(aucOk ? "" : " REGRESSION")}"));
-            var rise = (c.LogLoss - p.LogLoss) / p.LogLoss;
-            var lossOk = rise <= options.MaxLogLossIncrease;
-            reasons.Add(FormattableString.Invariant(
-                $"{c.Task}: logloss {c.LogLoss:F5} vs production {p.LogLoss:F5} (rise {rise:P2}, tolerated {options.MaxLogLossIncrease:P2}){(lossOk ? "" : " REGRESSION")}"));
-            failed |= !aucOk || !lossOk;
+            if (p is not null && !c.Labels.AsSpan().SequenceEqual(p.Labels))
+                throw new ArgumentException($"{task}: candidate and production were not scored on the same rows; a paired comparison needs them.");
+            if (c.Positives < options.MinPositives || c.Labels.Length - c.Positives < options.MinPositives)
+            {
+                thin = true;
+                reasons.Add(string.Create(C, $"{task}: {c.Positives} positives among {c.Labels.Length} (fewer than Gate:MinPositives {options.MinPositives} of either class): not enough evidence"));
+                continue;
+            }
+            if (p is null)
+            {
+                var auc = Metrics.Auc(c.Probabilities, c.Labels);
+                var ok = auc >= options.FirstModelAucFloor;
+                failed |= !ok;
+                reasons.Add(string.Create(C, $"{task}: AUC {auc:F4} {(ok ? ">=" : "<")} first-model floor {options.FirstModelAucFloor:F4}"));
+                continue;
+            }
+            foreach (var judgement in new[] { JudgeAuc(task, c, p, options), JudgeLogLoss(task, c, p, options) })
+            {
+                judgements.Add(judgement);
+                reasons.Add(judgement.Rule);
+                failed |= !judgement.Passed;
+            }
         }
-        return new GateDecision(!failed, failed ? Rejected : Approved, reasons);
+
+        var transfer = production is null ? null : Transfer(judgements);
+        if (failed) return new GateDecision(false, Rejected, reasons) { Judgements = judgements, Transfer = transfer };
+        if (thin)
+        {
+            var approve = options.OnInsufficientEvidence == GateOptions.ApproveAnyway;
+            reasons.Add(approve ? "not enough evidence: approved, as Gate:OnInsufficientEvidence says" : "not enough evidence: production is kept, as Gate:OnInsufficientEvidence says");
+            return new GateDecision(approve, NotEnoughEvidence, reasons) { Judgements = judgements, Transfer = transfer };
+        }
+        return new GateDecision(true, production is null ? FirstModelApproved : Approved, reasons) { Judgements = judgements, Transfer = transfer };
+    }
+
+    /// <summary>AUC, paired by DeLong: rejected when the drop exceeds <c>MaxAucDrop</c> and is significant.</summary>
+    public static TaskJudgement JudgeAuc(string task, TaskScores candidate, TaskScores production, GateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(production);
+        ArgumentNullException.ThrowIfNull(options);
+        var paired = DeLong.Compare(candidate.Probabilities, production.Probabilities, candidate.Labels);
+        var se = paired.StandardError;
+        var change = paired.Difference;
+        var (pWorse, pBetter) = se > 0 ? (Normal.Cdf(change / se), Normal.UpperTail(change / se)) : (change < 0 ? 0.0 : 1.0, change > 0 ? 0.0 : 1.0);
+        var drop = -change;
+        var beyond = drop > options.MaxAucDrop;
+        var significant = pWorse < options.Alpha;
+        var passed = !(beyond && significant);
+        var why = (beyond, significant) switch
+        {
+            (true, true) => string.Create(C, $"drop beyond the {options.MaxAucDrop:F4} margin and significant (p {pWorse:F3} < {options.Alpha}): REGRESSION"),
+            (true, false) => string.Create(C, $"drop beyond the {options.MaxAucDrop:F4} margin but not significant (p {pWorse:F3} >= {options.Alpha}): within the day's noise"),
+            (false, true) => string.Create(C, $"significant (p {pWorse:F3}) but within the {options.MaxAucDrop:F4} margin"),
+            _ => string.Create(C, $"within the {options.MaxAucDrop:F4} margin"),
+        };
+        var rule = string.Create(C, $"{task}: AUC {paired.A:F4} vs production {paired.B:F4}, change {change:+0.0000;-0.0000} (95 % CI {change - Z95 * se:+0.0000;-0.0000} … {change + Z95 * se:+0.0000;-0.0000}); {why}");
+        return new TaskJudgement(task, "auc", paired.A, paired.B, change, change - Z95 * se, change + Z95 * se, pWorse, pBetter,
+            Movement(pWorse, pBetter, options.Alpha), rule, passed, candidate.Positives);
+    }
+
+    /// <summary>Logloss, as the mean of per-row differences: rejected when the relative rise exceeds <c>MaxLogLossIncrease</c> and is significant.</summary>
+    public static TaskJudgement JudgeLogLoss(string task, TaskScores candidate, TaskScores production, GateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(production);
+        ArgumentNullException.ThrowIfNull(options);
+        var paired = PairedLogLoss.Compare(candidate.Probabilities, production.Probabilities, candidate.Labels);
+        var se = paired.StandardError;
+        var (pWorse, pBetter) = se > 0
+            ? (Normal.UpperTail(paired.MeanDifference / se), Normal.Cdf(paired.MeanDifference / se))
+            : (paired.MeanDifference > 0 ? 0.0 : 1.0, paired.MeanDifference < 0 ? 0.0 : 1.0);
+        var rise = paired.RelativeDifference;
+        var (low, high) = ((paired.MeanDifference - Z95 * se) / paired.B, (paired.MeanDifference + Z95 * se) / paired.B);
+        var beyond = rise > options.MaxLogLossIncrease;
+        var significant = pWorse < options.Alpha;
+        var passed = !(beyond && significant);
+        var why = (beyond, significant) switch
+        {
+            (true, true) => string.Create(C, $"rise beyond the {options.MaxLogLossIncrease:P2} margin and significant (p {pWorse:F3} < {options.Alpha}): REGRESSION"),
+            (true, false) => string.Create(C, $"rise beyond the {options.MaxLogLossIncrease:P2} margin but not significant (p {pWorse:F3} >= {options.Alpha}): within the day's noise"),
+            (false, true) => string.Create(C, $"significant (p {pWorse:F3}) but within the {options.MaxLogLossIncrease:P2} margin"),
+            _ => string.Create(C, $"within the {options.MaxLogLossIncrease:P2} margin"),
+        };
+        var rule = string.Create(C, $"{task}: logloss {paired.A:F5} vs production {paired.B:F5}, change {rise:+0.00%;-0.00%} (95 % CI {low:+0.00%;-0.00%} … {high:+0.00%;-0.00%}); {why}");
+        return new TaskJudgement(task, "logloss", paired.A, paired.B, rise, low, high, pWorse, pBetter,
+            Movement(pWorse, pBetter, options.Alpha), rule, passed, candidate.Positives);
+    }
+
+    private static string Movement(double pWorse, double pBetter, double alpha) =>
+        pBetter < alpha ? "up" : pWorse < alpha ? "down" : "flat";
+
+    /// <summary>The survey's verdict against production, from the judged tasks' AUC movements.</summary>
+    private static string? Transfer(IReadOnlyList<TaskJudgement> judgements)
+    {
+        var auc = judgements.Where(j => j.Measure == "auc").ToList();
+        if (auc.Count == 0) return null;
+        return TransferVerdicts.Describe(TransferVerdicts.FromMoves(auc.Count(j => j.Movement == "up"), auc.Count(j => j.Movement == "down"), auc.Count));
     }
 }

@@ -30,11 +30,16 @@ public static class TransferVerdicts
         ArgumentNullException.ThrowIfNull(tasks);
         if (tasks.Count == 0) throw new ArgumentException("A verdict needs at least one task.");
         ArgumentOutOfRangeException.ThrowIfNegative(tolerance);
-        var up = tasks.Count(t => t.Candidate - t.Baseline > tolerance);
-        var down = tasks.Count(t => t.Baseline - t.Candidate > tolerance);
+        return FromMoves(tasks.Count(t => t.Candidate - t.Baseline > tolerance), tasks.Count(t => t.Baseline - t.Candidate > tolerance), tasks.Count);
+    }
+
+    /// <summary>The verdict from how many of <paramref name="tasks"/> tasks went up and how many went down.</summary>
+    public static TransferVerdict FromMoves(int up, int down, int tasks)
+    {
+        if (tasks < 1 || up < 0 || down < 0 || up + down > tasks) throw new ArgumentException($"{up} up and {down} down out of {tasks} tasks is not a count of moves.");
         return (up, down) switch
         {
-            _ when up == tasks.Count => TransferVerdict.WellDone,
+            _ when up == tasks => TransferVerdict.WellDone,
             (> 0, 0) => TransferVerdict.Acceptable,
             (> 0, > 0) => TransferVerdict.SeeSaw,
             (0, > 0) => TransferVerdict.NegativeTransfer,

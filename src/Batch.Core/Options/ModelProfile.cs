@@ -244,14 +244,31 @@ public sealed class ValidationOptions
     }
 }
 
-/// <summary>When a candidate may replace production.</summary>
+/// <summary>
+/// When a candidate may replace production. Per judged task, the candidate is rejected when it is worse than
+/// production by more than the practical margin (<see cref="MaxAucDrop"/>, <see cref="MaxLogLossIncrease"/>)
+/// and that worsening is significant at the one-sided level <see cref="Alpha"/>, both models being scored on the
+/// same held-out rows (DeLong for AUC, paired differences for logloss).
+/// </summary>
 public sealed class GateOptions
 {
+    public const string KeepProduction = "keep-production";
+    public const string ApproveAnyway = "approve";
+
     /// <summary>Largest AUC drop against production tolerated on any task (absolute).</summary>
     public double MaxAucDrop { get; set; } = 0.01;
 
     /// <summary>Largest logloss rise against production tolerated on any task (relative, 0.02 = 2 %).</summary>
     public double MaxLogLossIncrease { get; set; } = 0.02;
+
+    /// <summary>One-sided significance level of "the candidate is worse" (and of "up"/"down" in the verdict).</summary>
+    public double Alpha { get; set; } = 0.05;
+
+    /// <summary>A judged task with fewer positives than this on the held-out day is not enough evidence.</summary>
+    public int MinPositives { get; set; } = 50;
+
+    /// <summary>What not enough evidence means: keep production (the run ends rejected, with that reason) or approve.</summary>
+    public string OnInsufficientEvidence { get; set; } = KeepProduction;
 
     /// <summary>With no production model, every task's AUC must reach this.</summary>
     public double FirstModelAucFloor { get; set; } = 0.6;
@@ -269,6 +286,10 @@ public sealed class GateOptions
     {
         if (MaxAucDrop < 0) yield return "Gate:MaxAucDrop must not be negative";
         if (MaxLogLossIncrease < 0) yield return "Gate:MaxLogLossIncrease must not be negative";
+        if (Alpha is <= 0 or >= 0.5) yield return "Gate:Alpha must be within (0, 0.5)";
+        if (MinPositives < 2) yield return "Gate:MinPositives must be at least 2";
+        if (OnInsufficientEvidence is not (KeepProduction or ApproveAnyway))
+            yield return $"Gate:OnInsufficientEvidence must be {KeepProduction} or {ApproveAnyway}";
         if (FirstModelAucFloor is < 0 or > 1) yield return "Gate:FirstModelAucFloor must be within [0, 1]";
         foreach (var task in Tasks.Where(t => t is not ("ctr" or "cvr" or "ctcvr")))
             yield return $"Gate:Tasks names unknown task '{task}' (known: ctr, cvr, ctcvr)";

@@ -32,7 +32,8 @@ public static class ReportPrinter
         }
         if (report.Gate is { } gate)
         {
-            output.WriteLine($"   gate: {(gate.Approved ? "APPROVED" : "REJECTED")} ({gate.Verdict}) against {report.ProductionVersion ?? "no production model"}");
+            output.WriteLine($"   gate: {(gate.Approved ? "APPROVED" : "REJECTED")} ({gate.Verdict}) against {report.ProductionVersion ?? "no production model"}"
+                + (gate.Transfer is null ? "" : $"; against production: {gate.Transfer}"));
             foreach (var reason in gate.Reasons) output.WriteLine($"     - {reason}");
         }
         if (report.Version is not null)

@@ -36,8 +36,8 @@ public static class AttemptWrites
         ArgumentNullException.ThrowIfNull(decision);
         return hold.WriteAsync((c, tx, t) => c.ExecuteAsync(new CommandDefinition(
             """
-            insert into batch.gate_decisions (run_id, approved, verdict, reasons, candidate_metrics, production_metrics, production_version)
-            values (@runId, @approved, @verdict, @reasons::jsonb, @candidate::jsonb, @production::jsonb, @productionVersion)
+            insert into batch.gate_decisions (run_id, approved, verdict, reasons, candidate_metrics, production_metrics, production_version, judgements, transfer)
+            values (@runId, @approved, @verdict, @reasons::jsonb, @candidate::jsonb, @production::jsonb, @productionVersion, @judgements::jsonb, @transfer)
             on conflict (run_id) do nothing
             """,
             new
@@ -49,6 +49,8 @@ public static class AttemptWrites
                 candidate = JsonSerializer.Serialize(candidate),
                 production = production is null ? null : JsonSerializer.Serialize(production),
                 productionVersion,
+                judgements = JsonSerializer.Serialize(decision.Judgements),
+                transfer = decision.Transfer,
             }, tx, cancellationToken: t)), ct);
     }
 

@@ -154,7 +154,8 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
         var gate = await connection.QuerySingleOrDefaultAsync<GateRow>(new CommandDefinition(
             """
             select approved, verdict, reasons::text as Reasons, candidate_metrics::text as CandidateMetrics,
-                   production_metrics::text as ProductionMetrics, production_version as ProductionVersion
+                   production_metrics::text as ProductionMetrics, production_version as ProductionVersion,
+                   judgements::text as Judgements, transfer
             from batch.gate_decisions where run_id = @runId
             """, new { runId }, cancellationToken: ct)).ConfigureAwait(false);
         var version = await connection.QuerySingleOrDefaultAsync<VersionRecord>(new CommandDefinition(
@@ -166,7 +167,11 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
             new { runId }, cancellationToken: ct)).ConfigureAwait(false);
         return new RunReport(
             run,
-            gate is null ? null : new GateDecision(gate.Approved, gate.Verdict, JsonSerializer.Deserialize<List<string>>(gate.Reasons) ?? []),
+            gate is null ? null : new GateDecision(gate.Approved, gate.Verdict, JsonSerializer.Deserialize<List<string>>(gate.Reasons) ?? [])
+            {
+                Judgements = JsonSerializer.Deserialize<List<TaskJudgement>>(gate.Judgements) ?? [],
+                Transfer = gate.Transfer,
+            },
             gate is null ? [] : JsonSerializer.Deserialize<List<TaskMetrics>>(gate.CandidateMetrics) ?? [],
             gate?.ProductionMetrics is null ? null : JsonSerializer.Deserialize<List<TaskMetrics>>(gate.ProductionMetrics),
             gate?.ProductionVersion,
@@ -185,6 +190,8 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
         public string CandidateMetrics { get; init; } = "[]";
         public string? ProductionMetrics { get; init; }
         public string? ProductionVersion { get; init; }
+        public string Judgements { get; init; } = "[]";
+        public string? Transfer { get; init; }
     }
 }
 

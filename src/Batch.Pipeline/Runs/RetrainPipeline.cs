@@ -132,20 +132,22 @@ public sealed class RetrainPipeline(
         }, ct).ConfigureAwait(false);
         using var _ = candidate;
 
-        var (production, metrics, diagnostics, productionMetrics) = await steps.RunAsync("evaluate", async () =>
+        var (production, scores, productionScores, metrics, diagnostics, productionMetrics) = await steps.RunAsync("evaluate", async () =>
         {
             // Production may have moved while this attempt trained (another day's run): read it, reconciled, now.
             var state = await reconciler.ReconcileAsync(run.Model, ct).ConfigureAwait(false);
-            var (c, d) = ModelEvaluation.Evaluate(candidate, heldOut);
+            var (c, d) = ModelEvaluation.Score(candidate, heldOut);
             var p = state.Current is { } current
                 ? await ScoreProductionAsync(run.Model, current.Version, heldOut, profile, settings, device, ct).ConfigureAwait(false)
                 : null;
-            return ((state, c, d, p), (object)new { candidate = c, diagnostics = d, production = p, productionVersion = state.Current?.Version });
+            var cm = ModelEvaluation.Measure(c);
+            var pm = p is null ? null : ModelEvaluation.Measure(p);
+            return ((state, c, p, cm, d, pm), (object)new { candidate = cm, diagnostics = d, production = pm, productionVersion = state.Current?.Version });
         }, ct).ConfigureAwait(false);
 
         var gate = await steps.RunAsync("gate", async () =>
         {
-            var decision = GatePolicy.Decide(profile.Gate, metrics, productionMetrics);
+            var decision = GatePolicy.Decide(profile.Gate, scores, productionScores);
             await hold.RecordGateAsync(decision, metrics, productionMetrics, production.Current?.Version, ct).ConfigureAwait(false);
             return (decision, (object)decision);
         }, ct).ConfigureAwait(false);
@@ -155,7 +157,8 @@ public sealed class RetrainPipeline(
         return await publish.RunAsync(evaluated, production, ct).ConfigureAwait(false);
     }
 
-    private async Task<IReadOnlyList<TaskMetrics>> ScoreProductionAsync(
+    /// <summary>Production's scores on the held-out rows, read with its own features when they differ from the profile's.</summary>
+    private async Task<IReadOnlyList<TaskScores>> ScoreProductionAsync(
         string model, string version, DayFrame heldOut, ModelProfile profile, BatchOptions settings, TorchSharp.torch.Device device, CancellationToken ct)
     {
         var (manifest, weights) = await store.ReadVersionAsync(model, version, ct).ConfigureAwait(false);
@@ -167,9 +170,11 @@ public sealed class RetrainPipeline(
                 extractor, transient,
                 new FeatureOptions { Categorical = encoders.Categorical.Select(e => e.Column).ToList(), Numeric = encoders.Numeric.Select(e => e.Column).ToList() },
                 heldOut.FirstDay, heldOut.LastDay, settings.TimeZone(), settings.ConversionWindowDays, ct).ConfigureAwait(false);
+        if (!frame.Ids.AsSpan().SequenceEqual(heldOut.Ids))
+            throw new InvalidOperationException($"The held-out day read with production's features ({frame.Count} rows) is not the candidate's ({heldOut.Count} rows); the source changed during the run. Re-run the day.");
         using var stream = new MemoryStream(weights);
         using var production = MultiTaskModel.Load(stream, encoders, manifest.Architecture, device);
-        return ModelEvaluation.Evaluate(production, frame).Metrics;
+        return ModelEvaluation.Score(production, frame).Scores;
     }
 
     private static bool SameFeatures(FeatureEncoders encoders, FeatureOptions features) =>

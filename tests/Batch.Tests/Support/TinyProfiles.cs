@@ -44,5 +44,6 @@ public static class TinyProfiles
         ("Gate:FirstModelAucFloor", "0"),
         ("Gate:MaxAucDrop", "1"),
         ("Gate:MaxLogLossIncrease", "10"),
+        ("Gate:MinPositives", "2"),
     ];
 }
