@@ -82,7 +82,7 @@ public static class GatePolicy
         return new GateDecision(true, production is null ? FirstModelApproved : Approved, reasons) { Judgements = judgements, Transfer = transfer };
     }
 
-    /// <summary>AUC, paired by DeLong: rejected when the drop exceeds <c>MaxAucDrop</c> and is significant.</summary>
+    /// <summary>AUC, paired by DeLong: rejected when the drop exceeds <c>MaxAucDrop</c> significantly.</summary>
     public static TaskJudgement JudgeAuc(string task, TaskScores candidate, TaskScores production, GateOptions options)
     {
         ArgumentNullException.ThrowIfNull(candidate);
@@ -91,49 +91,48 @@ public static class GatePolicy
         var paired = DeLong.Compare(candidate.Probabilities, production.Probabilities, candidate.Labels);
         var se = paired.StandardError;
         var change = paired.Difference;
-        var (pWorse, pBetter) = se > 0 ? (Normal.Cdf(change / se), Normal.UpperTail(change / se)) : (change < 0 ? 0.0 : 1.0, change > 0 ? 0.0 : 1.0);
-        var drop = -change;
-        var beyond = drop > options.MaxAucDrop;
-        var significant = pWorse < options.Alpha;
-        var passed = !(beyond && significant);
-        var why = (beyond, significant) switch
-        {
-            (true, true) => string.Create(C, $"drop beyond the {options.MaxAucDrop:F4} margin and significant (p {pWorse:F3} < {options.Alpha}): REGRESSION"),
-            (true, false) => string.Create(C, $"drop beyond the {options.MaxAucDrop:F4} margin but not significant (p {pWorse:F3} >= {options.Alpha}): within the day's noise"),
-            (false, true) => string.Create(C, $"significant (p {pWorse:F3}) but within the {options.MaxAucDrop:F4} margin"),
-            _ => string.Create(C, $"within the {options.MaxAucDrop:F4} margin"),
-        };
-        var rule = string.Create(C, $"{task}: AUC {paired.A:F4} vs production {paired.B:F4}, change {change:+0.0000;-0.0000} (95 % CI {change - Z95 * se:+0.0000;-0.0000} … {change + Z95 * se:+0.0000;-0.0000}); {why}");
-        return new TaskJudgement(task, "auc", paired.A, paired.B, change, change - Z95 * se, change + Z95 * se, pWorse, pBetter,
-            Movement(pWorse, pBetter, options.Alpha), rule, passed, candidate.Positives);
+        var test = new Test(-change, options.MaxAucDrop, se, options.Alpha); // worse = a drop
+        var rule = string.Create(C,
+            $"{task}: AUC {paired.A:F4} vs production {paired.B:F4}, change {SignedNumber.Format(change, "F4")} (95 % CI {SignedNumber.Format(change - Z95 * se, "F4")} … {SignedNumber.Format(change + Z95 * se, "F4")}); {test.Why("drop", options.MaxAucDrop.ToString("F4", C))}");
+        return new TaskJudgement(task, "auc", paired.A, paired.B, change, change - Z95 * se, change + Z95 * se, test.PWorse, test.PBetter, test.PBeyondMargin,
+            test.Movement, rule, test.Passed, candidate.Positives);
     }
 
-    /// <summary>Logloss, as the mean of per-row differences: rejected when the relative rise exceeds <c>MaxLogLossIncrease</c> and is significant.</summary>
+    /// <summary>Logloss, as the mean of per-row differences: rejected when the relative rise exceeds <c>MaxLogLossIncrease</c> significantly.</summary>
     public static TaskJudgement JudgeLogLoss(string task, TaskScores candidate, TaskScores production, GateOptions options)
     {
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(production);
         ArgumentNullException.ThrowIfNull(options);
         var paired = PairedLogLoss.Compare(candidate.Probabilities, production.Probabilities, candidate.Labels);
-        var se = paired.StandardError;
-        var (pWorse, pBetter) = se > 0
-            ? (Normal.UpperTail(paired.MeanDifference / se), Normal.Cdf(paired.MeanDifference / se))
-            : (paired.MeanDifference > 0 ? 0.0 : 1.0, paired.MeanDifference < 0 ? 0.0 : 1.0);
+        var se = paired.StandardError / paired.B; // of the relative change
         var rise = paired.RelativeDifference;
-        var (low, high) = ((paired.MeanDifference - Z95 * se) / paired.B, (paired.MeanDifference + Z95 * se) / paired.B);
-        var beyond = rise > options.MaxLogLossIncrease;
-        var significant = pWorse < options.Alpha;
-        var passed = !(beyond && significant);
-        var why = (beyond, significant) switch
+        var test = new Test(rise, options.MaxLogLossIncrease, se, options.Alpha); // worse = a rise
+        var rule = string.Create(C,
+            $"{task}: logloss {paired.A:F5} vs production {paired.B:F5}, change {SignedNumber.Format(100 * rise, "F2")} % (95 % CI {SignedNumber.Format(100 * (rise - Z95 * se), "F2")} % … {SignedNumber.Format(100 * (rise + Z95 * se), "F2")} %); {test.Why("rise", $"{100 * options.MaxLogLossIncrease:F2} %")}");
+        return new TaskJudgement(task, "logloss", paired.A, paired.B, rise, rise - Z95 * se, rise + Z95 * se, test.PWorse, test.PBetter, test.PBeyondMargin,
+            test.Movement, rule, test.Passed, candidate.Positives);
+    }
+
+    /// <summary>
+    /// The one-sided tests on how much worse the candidate is (<paramref name="worse"/> &gt; 0 is worse) with its
+    /// standard error: beyond the margin (decides), and away from zero either way (the movement).
+    /// </summary>
+    private readonly record struct Test(double Worse, double Margin, double Se, double Alpha)
+    {
+        public double PBeyondMargin => Se > 0 ? Normal.UpperTail((Worse - Margin) / Se) : Worse > Margin ? 0 : 1;
+        public double PWorse => Se > 0 ? Normal.UpperTail(Worse / Se) : Worse > 0 ? 0 : 1;
+        public double PBetter => Se > 0 ? Normal.Cdf(Worse / Se) : Worse < 0 ? 0 : 1;
+        public bool Passed => PBeyondMargin >= Alpha;
+        public string Movement => PBetter < Alpha ? "up" : PWorse < Alpha ? "down" : "flat";
+
+        public string Why(string what, string margin) => (Worse > Margin, Passed) switch
         {
-            (true, true) => string.Create(C, $"rise beyond the {options.MaxLogLossIncrease:P2} margin and significant (p {pWorse:F3} < {options.Alpha}): REGRESSION"),
-            (true, false) => string.Create(C, $"rise beyond the {options.MaxLogLossIncrease:P2} margin but not significant (p {pWorse:F3} >= {options.Alpha}): within the day's noise"),
-            (false, true) => string.Create(C, $"significant (p {pWorse:F3}) but within the {options.MaxLogLossIncrease:P2} margin"),
-            _ => string.Create(C, $"within the {options.MaxLogLossIncrease:P2} margin"),
+            (_, false) => string.Create(C, $"{what} beyond the {margin} margin, significantly (p {PBeyondMargin:F3} < {Alpha}): REGRESSION"),
+            (true, true) => string.Create(C, $"{what} beyond the {margin} margin, but not significantly (p {PBeyondMargin:F3} >= {Alpha}): within the day's noise"),
+            _ when Movement == "down" => string.Create(C, $"a significant {what} (p {PWorse:F3}), within the {margin} margin"),
+            _ => $"within the {margin} margin",
         };
-        var rule = string.Create(C, $"{task}: logloss {paired.A:F5} vs production {paired.B:F5}, change {rise:+0.00%;-0.00%} (95 % CI {low:+0.00%;-0.00%} … {high:+0.00%;-0.00%}); {why}");
-        return new TaskJudgement(task, "logloss", paired.A, paired.B, rise, low, high, pWorse, pBetter,
-            Movement(pWorse, pBetter, options.Alpha), rule, passed, candidate.Positives);
     }
 
     private static string Movement(double pWorse, double pBetter, double alpha) =>

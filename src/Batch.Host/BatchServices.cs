@@ -54,6 +54,7 @@ public static class BatchServices
         services.AddTransient<RetrainPipeline>();
         services.AddTransient<ModelComparison>();
         services.AddTransient<RelatednessProbe>();
+        services.AddTransient<GateBenchmark>();
         services.AddTransient<RetrainJob>();
         services.AddTransient<NightlyJob>();
         services.AddTransient<RecurringJobRegistrar>();

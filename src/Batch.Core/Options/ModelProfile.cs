@@ -140,6 +140,15 @@ public sealed class TrainingOptions
         return copy;
     }
 
+    /// <summary>The same settings with another seed (initialisation and shuffling).</summary>
+    public TrainingOptions WithSeed(long seed)
+    {
+        var copy = (TrainingOptions)MemberwiseClone();
+        copy.Seed = seed;
+        copy.Balancer = Balancer.Named(Balancer.Name);
+        return copy;
+    }
+
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
 
@@ -247,8 +256,8 @@ public sealed class ValidationOptions
 /// <summary>
 /// When a candidate may replace production. Per judged task, the candidate is rejected when it is worse than
 /// production by more than the practical margin (<see cref="MaxAucDrop"/>, <see cref="MaxLogLossIncrease"/>)
-/// and that worsening is significant at the one-sided level <see cref="Alpha"/>, both models being scored on the
-/// same held-out rows (DeLong for AUC, paired differences for logloss).
+/// significantly: the one-sided test of "worse by more than the margin" at level <see cref="Alpha"/>, both
+/// models being scored on the same held-out rows (DeLong for AUC, paired differences for logloss).
 /// </summary>
 public sealed class GateOptions
 {
@@ -261,7 +270,7 @@ public sealed class GateOptions
     /// <summary>Largest logloss rise against production tolerated on any task (relative, 0.02 = 2 %).</summary>
     public double MaxLogLossIncrease { get; set; } = 0.02;
 
-    /// <summary>One-sided significance level of "the candidate is worse" (and of "up"/"down" in the verdict).</summary>
+    /// <summary>One-sided significance level of "worse by more than the margin" (and of "up"/"down" in the verdict).</summary>
     public double Alpha { get; set; } = 0.05;
 
     /// <summary>A judged task with fewer positives than this on the held-out day is not enough evidence.</summary>

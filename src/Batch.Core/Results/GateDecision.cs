@@ -24,8 +24,9 @@ public sealed record GateDecision(bool Approved, string Verdict, IReadOnlyList<s
 /// <param name="High">upper end of the 95 % interval of <paramref name="Change"/></param>
 /// <param name="PWorse">one-sided p-value of "the candidate is worse"</param>
 /// <param name="PBetter">one-sided p-value of "the candidate is better"</param>
+/// <param name="PBeyondMargin">one-sided p-value of "the candidate is worse by more than the margin": the test that decides</param>
 /// <param name="Movement">up or down (a significant change, better or worse) or flat</param>
 /// <param name="Rule">the rule that decided, in words</param>
 public sealed record TaskJudgement(
     string Task, string Measure, double Candidate, double Production, double Change, double Low, double High,
-    double PWorse, double PBetter, string Movement, string Rule, bool Passed, int Positives);
+    double PWorse, double PBetter, double PBeyondMargin, string Movement, string Rule, bool Passed, int Positives);

@@ -96,7 +96,12 @@ public static class BatchCommands
         var batchSize = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 1024 };
         var balancerCost = new Command("balancers", "Per-step cost of each loss balancer relative to Fixed on the same model and batch.") { benchArchitecture, batchSize, steps };
         balancerCost.SetAction(r => Benchmarks.Balancers(r.GetValue(benchArchitecture)!, r.GetValue(batchSize), r.GetValue(steps)));
-        root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput, balancerCost });
+        var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples of the held-out day", DefaultValueFactory = _ => 200 };
+        var shuffle = new Option<string>("--shuffle") { Description = "Categorical feature shuffled in the planted candidate's training", DefaultValueFactory = _ => "item_id" };
+        var seedCount = new Option<int>("--seeds") { Description = "Same-set-up candidates, each trained with another seed", DefaultValueFactory = _ => 4 };
+        var gateBench = new Command("gate", "Approval rate of same-set-up candidates and rejection rate of planted worse ones, over resampled held-out days.") { model, day, resamples, seedCount, shuffle };
+        gateBench.SetAction((r, ct) => Benchmarks.GateAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(resamples), r.GetValue(seedCount), r.GetValue(shuffle)!, ct));
+        root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput, balancerCost, gateBench });
 
         var balancers = new Option<string[]>("--balancers")
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Batch.Core.Options;
+using Batch.Evaluation;
 using Batch.Modeling.Benchmarks;
 using Batch.Modeling.Training;
 
@@ -48,6 +49,22 @@ public static class Benchmarks
         Console.WriteLine($"{"balancer",-12} {"ms/step",9} {"× fixed",8}");
         foreach (var r in BalancerCostBenchmark.Run(architecture, batchSize, steps, device))
             Console.WriteLine(string.Create(C, $"{r.Balancer,-12} {r.MillisecondsPerStep,9:F2} {r.RatioToFixed,8:F2}"));
+        return 0;
+    }
+
+    public static async Task<int> GateAsync(string model, DateOnly day, int resamples, int seeds, string shuffled, CancellationToken ct)
+    {
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
+        var gate = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BatchOptions>>().Value.Profile(model).Gate;
+        var result = await host.Services.GetRequiredService<Batch.Pipeline.Comparisons.GateBenchmark>().RunAsync(model, day, resamples, seeds, shuffled, ct).ConfigureAwait(false);
+        Console.WriteLine(string.Create(C, $"Gate of {model} on {result.Resamples} bootstrap resamples of held-out day {day:yyyy-MM-dd} ({result.Rows} impressions): margins {gate.MaxAucDrop} AUC, {gate.MaxLogLossIncrease:P0} logloss; one-sided α {gate.Alpha}."));
+        Console.WriteLine($"{"candidate",-36} {string.Join(" ", gate.JudgedTasks.Select(t => $"{t + " ΔAUC",11} {t + " Δlogloss",15}"))} {"approved",9}  rejected by");
+        foreach (var t in result.Trials)
+            Console.WriteLine(string.Create(C, $"{t.Label,-36} {string.Join(" ", gate.JudgedTasks.Select(task => $"{SignedNumber.Format(t.AucChange[task], "F4"),11} {SignedNumber.Format(100 * t.LogLossChange[task], "F2") + " %",15}"))} {t.ApprovalRate,9:P1}  {(t.Rejections.Count == 0 ? "-" : string.Join(", ", t.Rejections.OrderByDescending(r => r.Value).Select(r => $"{r.Key} ×{r.Value}")))}"));
+        Console.WriteLine("What this day's volume lets the gate see (AUC, DeLong standard error of the paired difference, median over resamples):");
+        foreach (var s in result.Sensitivity)
+            Console.WriteLine(string.Create(C, $"  {s.Task,-6} {s.Positives,6} positives  se {s.StandardError:F4}  drop rejected on half of such days {s.Detectable50:F4}, on 80 % of them {s.Detectable80:F4}"));
+        Console.WriteLine(string.Create(C, $"gate same_setup_approval={result.SameSetUpApproval:F2} {string.Join(" ", result.Trials.Skip(result.Seeds).Select((t, i) => $"planted{i + 1}_rejection={1 - t.ApprovalRate:F2}"))}"));
         return 0;
     }
 }

@@ -1,4 +1,5 @@
 using Batch.Core.Options;
+using Batch.Core.Results;
 using Batch.Evaluation;
 using Xunit;
 
@@ -47,7 +48,7 @@ public class GatePolicyTests
         Assert.False(auc.Passed);
         Assert.Equal("down", auc.Movement);
         Assert.True(auc.High < 0, "the whole 95 % interval lies below zero");
-        Assert.Contains(d.Reasons, r => r.StartsWith("ctr: AUC", StringComparison.Ordinal) && r.EndsWith("significant (p 0.000 < 0.05): REGRESSION", StringComparison.Ordinal));
+        Assert.Contains(d.Reasons, r => r.StartsWith("ctr: AUC", StringComparison.Ordinal) && r.EndsWith("margin, significantly (p 0.000 < 0.05): REGRESSION", StringComparison.Ordinal));
         Assert.Equal("negative transfer", d.Transfer);
     }
 
@@ -66,9 +67,9 @@ public class GatePolicyTests
         Assert.True(drop > 0.01);
         Assert.True(d.Approved, string.Join("\n", d.Reasons));
         var auc = d.Judgements.Single(j => j.Measure == "auc");
-        Assert.True(auc.PWorse >= 0.05);
+        Assert.True(auc.PBeyondMargin >= 0.05 && auc.PWorse >= 0.05);
         Assert.True(auc.Low < 0 && auc.High > 0, "the 95 % interval holds zero");
-        Assert.Contains("drop beyond the 0.0100 margin but not significant", auc.Rule, StringComparison.Ordinal);
+        Assert.Contains("drop beyond the 0.0100 margin, but not significantly", auc.Rule, StringComparison.Ordinal);
         Assert.Equal("flat", auc.Movement);
     }
 
@@ -89,8 +90,32 @@ public class GatePolicyTests
         Assert.InRange(-auc.Change, 0.0005, 0.01);
         Assert.True(auc.PWorse < 0.05);
         Assert.Equal("down", auc.Movement);
-        Assert.Contains("significant (p 0.000) but within the 0.0100 margin", auc.Rule, StringComparison.Ordinal);
+        Assert.Contains("a significant drop (p 0.000), within the 0.0100 margin", auc.Rule, StringComparison.Ordinal);
         Assert.True(auc.Passed);
+    }
+
+    [Fact]
+    public void ADropJustBeyondTheMargin_IsRejectedOnlyWhenTheDayShowsItIsBeyond()
+    {
+        // The decisive test is "worse by more than the margin": with se 0.004, a drop of 0.012 is beyond 0.01 but
+        // not significantly (z = 0.5), a drop of 0.03 is (z = 5).
+        var options = Options("ctr");
+        var labels = Labels(200_000, 0.1, 28);
+        var noise = new Random(29);
+        var latent = labels.Select(l => 1.5 * (l ? 1 : 0) + Gaussian(noise)).ToArray();
+        var production = latent.Select(x => (float)Sigmoid(-2.5 + x)).ToArray();
+        TaskJudgement Judge(double extra)
+        {
+            var more = new Random(30);
+            var candidate = latent.Select(x => (float)Sigmoid(-2.5 + x + extra * Gaussian(more))).ToArray();
+            return GatePolicy.JudgeAuc("ctr", new("ctr", candidate, labels), new("ctr", production, labels), options);
+        }
+
+        var slight = Enumerable.Range(1, 40).Select(k => Judge(0.05 * k)).First(j => -j.Change > 0.01);
+        Assert.True(-slight.Change < 0.02 && slight.Passed, slight.Rule);
+        var clear = Enumerable.Range(1, 60).Select(k => Judge(0.05 * k)).First(j => -j.Change > 0.03);
+        Assert.False(clear.Passed, clear.Rule);
+        Assert.True(clear.PBeyondMargin < 0.05);
     }
 
     [Fact]
@@ -122,9 +147,9 @@ public class GatePolicyTests
         var loss = GatePolicy.JudgeLogLoss("ctr", new("ctr", candidate, labels), new("ctr", production, labels), Options("ctr"));
 
         Assert.True(loss.Change > 0.02, $"precondition: the rise {loss.Change:P2} exceeds the margin");
-        Assert.True(loss.PWorse >= 0.05);
+        Assert.True(loss.PBeyondMargin >= 0.05);
         Assert.True(loss.Passed);
-        Assert.Contains("rise beyond the 2.00 % margin but not significant", loss.Rule, StringComparison.Ordinal);
+        Assert.Contains("rise beyond the 2.00 % margin, but not significantly", loss.Rule, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,34 @@
+namespace Batch.Modeling.Features;
+
+/// <summary>Derived encoded frames, for studies that train on part of a window or with a feature broken.</summary>
+public static class Frames
+{
+    /// <summary>The given rows of <paramref name="frame"/>, in that order.</summary>
+    public static EncodedFrame Subset(EncodedFrame frame, int[] rows)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(rows);
+        var (c, n) = (frame.CategoricalCount, frame.NumericCount);
+        var indices = new long[rows.Length * c];
+        var values = new float[rows.Length * n];
+        for (var k = 0; k < rows.Length; k++)
+        {
+            Array.Copy(frame.Indices, rows[k] * c, indices, k * c, c);
+            Array.Copy(frame.Values, rows[k] * n, values, k * n, n);
+        }
+        return new EncodedFrame(rows.Length, indices, c, values, n, rows.Select(r => frame.Clicked[r]).ToArray(), rows.Select(r => frame.Converted[r]).ToArray());
+    }
+
+    /// <summary>The frame with categorical column <paramref name="column"/> permuted across rows: the feature keeps its distribution and loses its meaning.</summary>
+    public static EncodedFrame ShuffleColumn(EncodedFrame frame, int column, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(column, frame.CategoricalCount);
+        var indices = (long[])frame.Indices.Clone();
+        var codes = Enumerable.Range(0, frame.Rows).Select(r => frame.Indices[r * frame.CategoricalCount + column]).ToArray();
+        random.Shuffle(codes);
+        for (var r = 0; r < frame.Rows; r++) indices[r * frame.CategoricalCount + column] = codes[r];
+        return frame with { Indices = indices };
+    }
+}
