@@ -59,6 +59,7 @@ public static class BatchServices
         services.AddTransient<NightlyJob>();
         services.AddTransient<RecurringJobRegistrar>();
         services.AddHangfire((sp, hangfire) => hangfire
+            .UseFilter(new RunningDayGuard())
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()

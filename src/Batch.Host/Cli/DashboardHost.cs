@@ -1,7 +1,7 @@
 using Batch.Core.Options;
 using Batch.Pipeline.Jobs;
 using Hangfire;
-using Hangfire.Dashboard;
+using Batch.Host.Dashboard;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -31,6 +31,8 @@ public static class DashboardHost
         builder.WebHost.UseUrls(urls);
         builder.Services.AddBatch(builder.Configuration);
         builder.Services.AddBatchWorker(queues, workers);
+        // With an IAntiforgery service registered, Hangfire checks a token on every dashboard POST, its own pages' and ours.
+        builder.Services.AddAntiforgery();
         var dashboard = builder.Configuration.GetSection($"{BatchOptions.Section}:Dashboard").Get<DashboardAccessOptions>() ?? new DashboardAccessOptions();
         if (dashboard.RequiresAuthentication)
         {
@@ -51,7 +53,7 @@ public static class DashboardHost
         else
         {
             // Local requests only: the dashboard can re-run and delete jobs.
-            app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new LocalRequestsOnlyAuthorizationFilter()], DashboardTitle = "Batch" });
+            app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new LoopbackOnlyAuthorization()], DashboardTitle = "Batch" });
         }
         app.MapGet("/", () => Results.Redirect("/hangfire"));
         return app;

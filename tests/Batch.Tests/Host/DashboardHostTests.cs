@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.NetworkInformation;
+using System.Text.RegularExpressions;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
@@ -6,6 +8,7 @@ using Batch.Host.Cli;
 using Batch.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Batch.Tests.Host;
@@ -15,7 +18,7 @@ namespace Batch.Tests.Host;
 [Collection(TorchGroup.Name)]
 public sealed class DashboardHostTests(StackFixture stack) : IClassFixture<StackFixture>
 {
-    private async Task<(WebApplication App, HttpClient Client)> StartAsync(Dictionary<string, string?> extra)
+    private async Task<(WebApplication App, HttpClient Client)> StartAsync(Dictionary<string, string?> extra, string urls = "http://127.0.0.1:0")
     {
         var settings = new Dictionary<string, string?>
         {
@@ -24,9 +27,10 @@ public sealed class DashboardHostTests(StackFixture stack) : IClassFixture<Stack
             ["Batch:BlobContainer"] = stack.ContainerName,
         };
         foreach (var (k, v) in extra) settings[k] = v;
-        var app = DashboardHost.Build(["default"], 1, "http://127.0.0.1:0", c => c.AddInMemoryCollection(settings));
+        // No worker on the queue the tests enqueue to: their jobs stay put.
+        var app = DashboardHost.Build(["default"], 1, urls, c => c.AddInMemoryCollection(settings));
         await app.StartAsync();
-        return (app, new HttpClient { BaseAddress = new Uri(app.Urls.First()) });
+        return (app, new HttpClient(new HttpClientHandler { UseCookies = true }) { BaseAddress = new Uri(app.Urls.First().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)) });
     }
 
     [Fact]
@@ -60,6 +64,67 @@ public sealed class DashboardHostTests(StackFixture stack) : IClassFixture<Stack
             Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "ops:s3cret")).StatusCode);
             await app.StopAsync();
         }
+    }
+
+    [Fact]
+    public async Task APostWithoutTheAntiforgeryToken_IsRefused_AndOneFromTheDashboardsOwnPageWorks()
+    {
+        var (app, client) = await StartAsync([]);
+        await using (app)
+        using (client)
+        {
+            var jobs = app.Services.GetRequiredService<Hangfire.IBackgroundJobClient>();
+            var id = Hangfire.BackgroundJobClientExtensions.Create(jobs, () => Console.WriteLine("kept"), new Hangfire.States.EnqueuedState("nobody-serves-this"));
+            var delete = () => new HttpRequestMessage(HttpMethod.Post, new Uri("/hangfire/jobs/enqueued/delete", UriKind.Relative))
+            {
+                Content = new FormUrlEncodedContent([new("jobs[]", id)]),
+            };
+
+            // What a page on another origin can make a logged-in browser send: a form post with no token.
+            var forged = delete();
+            forged.Headers.Add("Origin", "http://evil.example");
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(forged)).StatusCode);
+            Assert.Equal("Enqueued", State(app, id));
+
+            // The dashboard's own page carries the token (a meta tag, plus its cookie); its scripts send it back.
+            var page = await client.GetStringAsync(new Uri("/hangfire/jobs/enqueued", UriKind.Relative));
+            var header = Regex.Match(page, "name=\"csrf-header\" content=\"([^\"]+)\"").Groups[1].Value;
+            var token = Regex.Match(page, "name=\"csrf-token\" content=\"([^\"]+)\"").Groups[1].Value;
+            Assert.NotEmpty(token);
+            var genuine = delete();
+            genuine.Headers.Add(header, token);
+            Assert.True((await client.SendAsync(genuine)).IsSuccessStatusCode);
+            Assert.Equal("Deleted", State(app, id));
+            await app.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ARequestFromAnotherAddress_IsRefused_WhenNoUserIsConfigured()
+    {
+        var address = NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? throw new InvalidOperationException("This machine has no non-loopback IPv4 address to send a remote request from.");
+        var (app, client) = await StartAsync([], "http://0.0.0.0:0");
+        await using (app)
+        using (client)
+        {
+            var port = new Uri(app.Urls.First()).Port;
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/hangfire", UriKind.Relative))).StatusCode);
+            // The same dashboard reached through the machine's own network address is a remote request.
+            using var remote = new HttpClient();
+            var refused = await remote.GetAsync(new Uri($"http://{address}:{port}/hangfire"));
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            await app.StopAsync();
+        }
+    }
+
+    private static string? State(WebApplication app, string id)
+    {
+        using var connection = app.Services.GetRequiredService<Hangfire.JobStorage>().GetConnection();
+        return connection.GetJobData(id)?.State;
     }
 
     private static Task<HttpResponseMessage> GetAsync(HttpClient client, string credentials)
