@@ -35,6 +35,7 @@ public static class BatchServices
     {
         services.AddOptions<BatchOptions>()
             .Bind(configuration.GetSection(BatchOptions.Section))
+            .PostConfigure(o => o.JobsDirectory = ConfigurationPaths.Resolve(configuration, $"{BatchOptions.Section}:{nameof(BatchOptions.JobsDirectory)}", o.JobsDirectory))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<BatchOptions>, ProfileValidator>();

@@ -9,19 +9,6 @@ public static class JobDeclarations
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { ReadCommentHandling = JsonCommentHandling.Skip };
 
-    /// <summary>
-    /// Where the configured jobs folder is: as given when absolute or present from the working folder, else beside
-    /// the executable (the build copies <c>jobs/</c> there, so <c>dotnet run --project src/Batch.Host</c>, which
-    /// runs in the project's folder, finds it too).
-    /// </summary>
-    public static string Resolve(string configured)
-    {
-        ArgumentNullException.ThrowIfNull(configured);
-        if (Path.IsPathRooted(configured) || Directory.Exists(configured)) return configured;
-        var beside = Path.Combine(AppContext.BaseDirectory, configured);
-        return Directory.Exists(beside) ? beside : configured;
-    }
-
     /// <summary>Reads every <c>*.json</c> of <paramref name="directory"/>; a malformed file fails with its name.</summary>
     public static IReadOnlyList<JobDeclaration> Load(string directory)
     {

@@ -11,7 +11,7 @@ public sealed class RecurringJobRegistrar(IRecurringJobManager manager, JobStora
     public IReadOnlyList<JobDeclaration> Register()
     {
         var settings = options.Value;
-        var declared = JobDeclarations.Load(JobDeclarations.Resolve(settings.JobsDirectory));
+        var declared = JobDeclarations.Load(settings.JobsDirectory);
         foreach (var job in declared)
         {
             settings.Profile(job.Model).Validate(job.Model);
