@@ -52,6 +52,7 @@ public static class BatchServices
         services.AddSingleton<ProductionReconciler>();
         services.AddSingleton<ProductionTransitions>();
         services.AddSingleton<RunObservers>();
+        services.AddSingleton<IRunObserver, ProgressRecorder>();
         services.AddTransient<RetrainPipeline>();
         services.AddTransient<ModelComparison>();
         services.AddTransient<RelatednessProbe>();

@@ -7,7 +7,7 @@ namespace Batch.Host.Cli;
 /// <summary>Builds the generic host a verb runs in.</summary>
 public static class HostFactory
 {
-    public static IHost Build(IReadOnlyList<string>? workerQueues = null, int workers = 1, Action<IConfigurationBuilder>? configure = null)
+    public static IHost Build(IReadOnlyList<string>? workerQueues = null, int workers = 1, Action<IConfigurationBuilder>? configure = null, Action<IServiceCollection>? services = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddBatchConfiguration();
@@ -16,13 +16,14 @@ public static class HostFactory
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Services.AddBatch(builder.Configuration);
         if (workerQueues is { Count: > 0 }) builder.Services.AddBatchWorker(workerQueues, workers);
+        services?.Invoke(builder.Services);
         return builder.Build();
     }
 
     /// <summary>The host of a verb that touches the database: built, with pending migrations applied.</summary>
-    public static async Task<IHost> BuildMigratedAsync(CancellationToken ct, IReadOnlyList<string>? workerQueues = null, int workers = 1)
+    public static async Task<IHost> BuildMigratedAsync(CancellationToken ct, IReadOnlyList<string>? workerQueues = null, int workers = 1, Action<IServiceCollection>? services = null)
     {
-        var host = Build(workerQueues, workers);
+        var host = Build(workerQueues, workers, services: services);
         try
         {
             await MigrateAsync(host.Services, ct).ConfigureAwait(false);

@@ -32,7 +32,7 @@ public static class Verbs
 
     public static async Task<int> RunAsync(string model, DateOnly day, CancellationToken ct)
     {
-        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct, services: s => s.AddSingleton<IRunObserver>(ConsoleProgress.ForConsole())).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<RetrainPipeline>();
         var ledger = host.Services.GetRequiredService<RunLedger>();
         var outcome = await pipeline.RunAsync(model, day, "cli", null, ct).ConfigureAwait(false);
@@ -158,7 +158,7 @@ public static class Verbs
 
     public static async Task<int> DemoAsync(string model, int days, int perDay, long seed, CancellationToken ct)
     {
-        using var host = await HostFactory.BuildMigratedAsync(ct, [RetrainJob.Queue, "default"], workers: 1).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct, [RetrainJob.Queue, "default"], workers: 1, s => s.AddSingleton<IRunObserver>(ConsoleProgress.ForConsole())).ConfigureAwait(false);
         var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
         var nightly = DataDays.NightlyDay(DateTimeOffset.UtcNow, settings.TimeZone(), settings.ConversionWindowDays);
         var summary = await SeedCoreAsync(host.Services, days, perDay, nightly, seed, ct).ConfigureAwait(false);

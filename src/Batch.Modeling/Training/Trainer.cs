@@ -12,14 +12,17 @@ namespace Batch.Modeling.Training;
 /// </summary>
 public sealed record EpochLoss(int Epoch, double Ctr, double Ctcvr, IReadOnlyList<double> Weights, double? GradientCosine, double? ConflictRate);
 
+/// <summary>Where training stands after a step: epoch and batch (both from 1) of how many, and samples seen in all.</summary>
+public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, long Samples, long TotalSamples);
+
 /// <summary>
 /// Trains a model with Adam on its ESMM losses, combined by the configured loss balancer, synchronously on the
 /// calling thread.
 /// </summary>
 public static class Trainer
 {
-    /// <param name="onBatch">called on the training thread after each step with the epoch and the batch within it (both from 1)</param>
-    public static IReadOnlyList<EpochLoss> Train(MultiTaskModel model, EncodedFrame data, TrainingOptions options, CancellationToken ct, Action<int, int>? onBatch = null)
+    /// <param name="onBatch">called on the training thread after each step</param>
+    public static IReadOnlyList<EpochLoss> Train(MultiTaskModel model, EncodedFrame data, TrainingOptions options, CancellationToken ct, Action<TrainingProgress>? onBatch = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -39,6 +42,7 @@ public static class Trainer
         var order = Enumerable.Range(0, data.Rows).Select(i => (long)i).ToArray();
         var history = new List<EpochLoss>();
         var step = 0;
+        var batchesPerEpoch = (data.Rows + options.BatchSize - 1) / options.BatchSize;
 
         network.train();
         for (var epoch = 1; epoch <= options.Epochs; epoch++)
@@ -74,7 +78,8 @@ public static class Trainer
                 for (var t = 0; t < weightSums.Length; t++) weightSums[t] += result.Weights[t];
                 batches++;
                 step++;
-                onBatch?.Invoke(epoch, batches);
+                onBatch?.Invoke(new TrainingProgress(epoch, options.Epochs, batches, batchesPerEpoch,
+                    (long)(epoch - 1) * data.Rows + Math.Min(data.Rows, start + options.BatchSize), (long)options.Epochs * data.Rows));
             }
             var mean = new EpochLoss(epoch, ctrSum / batches, ctcvrSum / batches, weightSums.Select(w => w / batches).ToArray(),
                 cosines.Count == 0 ? null : cosines.Average(), cosines.Count == 0 ? null : (double)cosines.Count(c => c < 0) / cosines.Count);

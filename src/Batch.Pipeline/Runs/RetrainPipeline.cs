@@ -97,8 +97,9 @@ public sealed class RetrainPipeline(
 
         var (train, heldOut) = await steps.RunAsync("extract", async () =>
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var (t, h) = await TrainingData.ExtractAsync(extractor, transient, profile, settings, day, ct,
-                rows => observers.Progress(run, new RunProgress("extract", Rows: rows))).ConfigureAwait(false);
+                rows => observers.Progress(run, new RunProgress("extract", rows, 0, "rows", clock.Elapsed))).ConfigureAwait(false);
             return ((t, h), (object)new { trainRows = t.Count, rowsPerDay = t.RowsPerDay(), trainFirst = t.FirstDay, trainLast = t.LastDay, heldOutRows = h.Count, heldOutDay = day });
         }, ct).ConfigureAwait(false);
 
@@ -120,8 +121,9 @@ public sealed class RetrainPipeline(
             var model = MultiTaskModel.Create(encoders, profile.Architecture, device, profile.Training.Seed);
             try
             {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 var epochs = Trainer.Train(model, encoders.Encode(train), profile.Training, ct,
-                    (epoch, batch) => observers.Progress(run, new RunProgress("train", Epoch: epoch, Batch: batch)));
+                    p => observers.Progress(run, new RunProgress("train", p.Samples, p.TotalSamples, "samples", clock.Elapsed, p.Epoch, p.Epochs, p.Batch, p.Batches)));
                 return Task.FromResult(((model, epochs), (object)new { device = device.ToString(), rows = train.Count, balancer = profile.Training.Balancer.Name, epochs }));
             }
             catch

@@ -2,8 +2,19 @@ using Batch.Pipeline.Ledger;
 
 namespace Batch.Pipeline.Runs;
 
-/// <summary>How far a running step has got: rows read so far, or the epoch and batch of training.</summary>
-public sealed record RunProgress(string Step, long Rows = 0, int Epoch = 0, int Batch = 0);
+/// <summary>
+/// How far a running step has got: <paramref name="Done"/> of <paramref name="Total"/> (0: not known) in
+/// <paramref name="Unit"/> (rows read, samples trained), in <paramref name="Elapsed"/>; for training also the
+/// epoch and batch.
+/// </summary>
+public sealed record RunProgress(string Step, long Done, long Total, string Unit, TimeSpan Elapsed, int Epoch = 0, int Epochs = 0, int Batch = 0, int Batches = 0)
+{
+    /// <summary>Units per second so far.</summary>
+    public double Rate => Elapsed.TotalSeconds > 0 ? Done / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Time left at the rate so far, when the total is known.</summary>
+    public TimeSpan? Remaining => Total > 0 && Rate > 0 ? TimeSpan.FromSeconds((Total - Done) / Rate) : null;
+}
 
 /// <summary>
 /// Watches attempts as they run, in the attempt's own thread: each step as it starts, its work done before the

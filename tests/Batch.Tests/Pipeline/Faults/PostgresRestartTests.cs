@@ -41,7 +41,7 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
     [Fact]
     public async Task ARestartMidExtraction_CutsTheRead_WhichIsReadAgain_AndTheRunSucceeds()
     {
-        var fault = FaultObserver.AtProgress("extract", p => p.Rows >= 1, _ => Restart(TimeSpan.FromMilliseconds(500)));
+        var fault = FaultObserver.AtProgress("extract", p => p.Done >= 1, _ => Restart(TimeSpan.FromMilliseconds(500)));
         await using var rig = Rig("pg_extract", fault);
 
         var outcome = await rig.RunAsync("pg_extract");
