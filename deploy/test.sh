@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 deploy/local-stack.sh start
+deploy/browser.sh
 exec dotnet test Batch.sln -nologo "$@"

@@ -49,6 +49,7 @@ public static class BatchServices
         services.AddSingleton<SyntheticSeeder>();
         services.AddSingleton<RunLedger>();
         services.AddSingleton<PromotionLedger>();
+        services.AddSingleton<ModelHistory>();
         services.AddSingleton<ProductionReconciler>();
         services.AddSingleton<ProductionTransitions>();
         services.AddSingleton<RunObservers>();

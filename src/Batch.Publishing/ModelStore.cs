@@ -44,6 +44,35 @@ public sealed class ModelStore(BlobContainerClient container)
         return prefix;
     }
 
+    /// <summary>The folder of a version's report, beside its weights and manifest.</summary>
+    public static string ReportPrefix(string versionPrefix) => versionPrefix + "report/";
+
+    /// <summary>Writes the files of a version's report under <c>{prefix}report/</c>, each create-only.</summary>
+    public async Task WriteReportAsync(string versionPrefix, IEnumerable<(string Name, byte[] Content, string ContentType)> files, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        foreach (var (name, content, contentType) in files)
+        {
+            if (name.Contains('/', StringComparison.Ordinal) || name.StartsWith('.'))
+                throw new ArgumentException($"'{name}' is not a report file name.");
+            await CreateOnlyAsync(ReportPrefix(versionPrefix) + name, content, contentType, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A blob of the container and its content type, or null when it does not exist.</summary>
+    public async Task<(byte[] Content, string ContentType)?> ReadAsync(string path, CancellationToken ct)
+    {
+        try
+        {
+            var blob = await container.GetBlobClient(path).DownloadContentAsync(ct).ConfigureAwait(false);
+            return (blob.Value.Content.ToArray(), blob.Value.Details.ContentType ?? "application/octet-stream");
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The production pointer and its ETag, or (null, null) when nothing was ever promoted.</summary>
     public async Task<(ProductionPointer? Pointer, ETag? ETag)> GetPointerAsync(string model, CancellationToken ct)
     {

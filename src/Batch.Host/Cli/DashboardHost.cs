@@ -42,6 +42,7 @@ public static class DashboardHost
                 .AddPolicy(DashboardAuthentication.Policy, p => p.AddAuthenticationSchemes(DashboardAuthentication.SchemeName).RequireAuthenticatedUser());
         }
 
+        ModelsDashboard.Register();
         var app = builder.Build();
         if (dashboard.RequiresAuthentication)
         {

@@ -44,6 +44,9 @@ public static class Verbs
     {
         using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         host.Services.GetRequiredService<IOptions<BatchOptions>>().Value.Profile(model).Validate(model);
+        if (await host.Services.GetRequiredService<RunLedger>().HolderAsync(model, day, ct).ConfigureAwait(false) is { } running)
+            throw new RunAlreadyActiveException(
+                $"Not re-run: attempt {running.Attempt} of {model} for {day:yyyy-MM-dd} is still running (run {running.Id} on {running.Host}, started {running.StartedAt:u}); wait for it to finish.", null);
         var client = host.Services.GetRequiredService<IBackgroundJobClient>();
         var jobId = client.Enqueue<RetrainJob>(job => job.RunAsync(model, DataDays.Format(day), null, CancellationToken.None));
         Console.WriteLine($"Enqueued job {jobId}: retrain {model} for {day:yyyy-MM-dd} on queue '{RetrainJob.Queue}'.");

@@ -46,6 +46,9 @@ public sealed class RunRecord
     public DateTime? FinishedAt { get; init; }
     public string? Error { get; init; }
     public string? Note { get; init; }
+
+    /// <summary>Where the attempt stood when it last said (JSON), while it runs.</summary>
+    public string? Progress { get; init; }
 }
 
 /// <summary>A step row of <c>batch.steps</c>.</summary>
@@ -55,6 +58,8 @@ public sealed class StepRecord
     public string Step { get; init; } = "";
     public int Ordinal { get; init; }
     public string Status { get; init; } = "";
+    public DateTime StartedAt { get; init; }
+    public DateTime? FinishedAt { get; init; }
     public string? Detail { get; init; }
     public string? Error { get; init; }
 }

@@ -8,10 +8,14 @@ internal static class LedgerSql
     public const string RunColumns =
         """
         id, model, data_day as DataDay, attempt, status, trigger, host, job_id as JobId, lease_token as LeaseToken,
-        lease_seconds as LeaseSeconds, started_at as StartedAt, heartbeat_at as HeartbeatAt, finished_at as FinishedAt, error, note
+        lease_seconds as LeaseSeconds, started_at as StartedAt, heartbeat_at as HeartbeatAt, finished_at as FinishedAt, error, note,
+        progress::text as Progress
         """;
 
     public const string SelectRuns = $"select {RunColumns} from batch.runs";
+
+    public const string SelectSteps =
+        "select run_id as RunId, step, ordinal, status, started_at as StartedAt, finished_at as FinishedAt, detail::text as Detail, error from batch.steps";
 
     public const string SelectVersions =
         """

@@ -44,11 +44,15 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
         await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            update batch.runs set status = 'abandoned', finished_at = now(),
-                   error = format('its lease of %s s lapsed (last heartbeat %s, by %s); a new attempt took the day over at %s',
-                                  lease_seconds, heartbeat_at, host, now())
-            where model = @model and data_day = @day and status = 'running'
-              and heartbeat_at + lease_seconds * interval '1 second' < now()
+            with lapsed as (
+                update batch.runs set status = 'abandoned', finished_at = now(),
+                       error = format('its lease of %s s lapsed (last heartbeat %s, by %s); a new attempt took the day over at %s',
+                                      lease_seconds, heartbeat_at, host, now())
+                where model = @model and data_day = @day and status = 'running'
+                  and heartbeat_at + lease_seconds * interval '1 second' < now()
+                returning id)
+            update batch.steps set status = 'failed', finished_at = now(), error = 'the attempt was abandoned: its lease lapsed'
+            where run_id in (select id from lapsed) and status = 'running'
             """, new { model, day }, tx, cancellationToken: ct)).ConfigureAwait(false);
         try
         {
@@ -75,6 +79,15 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
         }
     }
 
+    /// <summary>The attempt of (model, day) that holds the day now — running, under a lease that has not lapsed — if any.</summary>
+    public async Task<RunRecord?> HolderAsync(string model, DateOnly day, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
+            $"{LedgerSql.SelectRuns} where model = @model and data_day = @day and status = 'running' and heartbeat_at + lease_seconds * interval '1 second' > now()",
+            new { model, day }, cancellationToken: ct)).ConfigureAwait(false);
+    }
+
     public async Task<RunRecord> RunAsync(long runId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
@@ -95,7 +108,7 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         var rows = await connection.QueryAsync<StepRecord>(new CommandDefinition(
-            "select run_id as RunId, step, ordinal, status, detail::text as Detail, error from batch.steps where run_id = @runId order by ordinal",
+            $"{LedgerSql.SelectSteps} where run_id = @runId order by ordinal",
             new { runId }, cancellationToken: ct)).ConfigureAwait(false);
         return rows.ToList();
     }
@@ -152,12 +165,7 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         var run = await connection.QuerySingleAsync<RunRecord>(new CommandDefinition($"{LedgerSql.SelectRuns} where id = @runId", new { runId }, cancellationToken: ct)).ConfigureAwait(false);
         var gate = await connection.QuerySingleOrDefaultAsync<GateRow>(new CommandDefinition(
-            """
-            select approved, verdict, reasons::text as Reasons, candidate_metrics::text as CandidateMetrics,
-                   production_metrics::text as ProductionMetrics, production_version as ProductionVersion,
-                   judgements::text as Judgements, transfer
-            from batch.gate_decisions where run_id = @runId
-            """, new { runId }, cancellationToken: ct)).ConfigureAwait(false);
+            $"select {GateRow.Columns} from batch.gate_decisions where run_id = @runId", new { runId }, cancellationToken: ct)).ConfigureAwait(false);
         var version = await connection.QuerySingleOrDefaultAsync<VersionRecord>(new CommandDefinition(
             $"{LedgerSql.SelectVersions} where run_id = @runId", new { runId }, cancellationToken: ct)).ConfigureAwait(false);
         var promotion = await connection.QueryFirstOrDefaultAsync<PromotionRecord>(new CommandDefinition(
@@ -167,11 +175,7 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
             new { runId }, cancellationToken: ct)).ConfigureAwait(false);
         return new RunReport(
             run,
-            gate is null ? null : new GateDecision(gate.Approved, gate.Verdict, JsonSerializer.Deserialize<List<string>>(gate.Reasons) ?? [])
-            {
-                Judgements = JsonSerializer.Deserialize<List<TaskJudgement>>(gate.Judgements) ?? [],
-                Transfer = gate.Transfer,
-            },
+            gate?.Decision(),
             gate is null ? [] : JsonSerializer.Deserialize<List<TaskMetrics>>(gate.CandidateMetrics) ?? [],
             gate?.ProductionMetrics is null ? null : JsonSerializer.Deserialize<List<TaskMetrics>>(gate.ProductionMetrics),
             gate?.ProductionVersion,
@@ -181,19 +185,7 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
             diagnostics is null ? null : JsonSerializer.Deserialize<ModelDiagnostics>(diagnostics),
             promotion);
     }
-
-    private sealed class GateRow
-    {
-        public bool Approved { get; init; }
-        public string Verdict { get; init; } = "";
-        public string Reasons { get; init; } = "[]";
-        public string CandidateMetrics { get; init; } = "[]";
-        public string? ProductionMetrics { get; init; }
-        public string? ProductionVersion { get; init; }
-        public string Judgements { get; init; } = "[]";
-        public string? Transfer { get; init; }
-    }
 }
 
 /// <summary>Another attempt of the same (model, day) holds the run.</summary>
-public sealed class RunAlreadyActiveException(string message, Exception inner) : Exception(message, inner);
+public sealed class RunAlreadyActiveException(string message, Exception? inner) : Exception(message, inner);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Batch.Core.Options;
 using Batch.Core.Results;
+using Batch.Evaluation;
+using Batch.Evaluation.Reports;
 using Batch.Modeling.Training;
 using Batch.Pipeline.Ledger;
 using Batch.Pipeline.Production;
@@ -12,7 +14,8 @@ namespace Batch.Pipeline.Runs;
 /// <summary>A trained candidate with what evaluation and the gate made of it.</summary>
 internal sealed record EvaluatedCandidate(
     MultiTaskModel Model, IReadOnlyList<EpochLoss> History, IReadOnlyList<TaskMetrics> Metrics, ModelDiagnostics Diagnostics,
-    IReadOnlyList<TaskMetrics>? ProductionMetrics, GateDecision Gate, ModelProfile Profile, string CodeVersion);
+    IReadOnlyList<TaskMetrics>? ProductionMetrics, GateDecision Gate, ModelProfile Profile, string CodeVersion,
+    IReadOnlyList<TaskScores> Scores, IReadOnlyList<TaskScores>? ProductionScores);
 
 /// <summary>
 /// The publish step. The version folder is written (create-only) and recorded; for an approved candidate the
@@ -110,6 +113,7 @@ internal sealed class PublishStep(ModelStore store, RunHold hold, RunSteps steps
         var create = !production.ContainerExists;
         if (create) await store.EnsureContainerAsync(held.Token).ConfigureAwait(false);
         var prefix = await store.WriteVersionAsync(manifest, weights, candidate.Gate.Approved, held.Token).ConfigureAwait(false);
+        await store.WriteReportAsync(prefix, Report(candidate, production, version).Select(f => (f.Name, f.Content, f.ContentType)), held.Token).ConfigureAwait(false);
         await hold.RecordVersionAsync(new VersionRecord
         {
             Version = version,
@@ -123,6 +127,14 @@ internal sealed class PublishStep(ModelStore store, RunHold hold, RunSteps steps
         }, candidate.Metrics, ct).ConfigureAwait(false);
         return (prefix, create);
     }
+
+    private ReportFile[] Report(EvaluatedCandidate candidate, ProductionState production, string version) =>
+    [
+        .. RunReportWriter.Write(new ReportInput(
+            hold.Run.Model, version, hold.Run.DataDay, production.Current?.Version, candidate.Metrics, candidate.ProductionMetrics, candidate.Gate,
+            candidate.History.Select(e => new EpochSummary(e.Epoch, e.Ctr, e.Ctcvr, e.Weights, e.GradientCosine, e.ConflictRate)).ToList(),
+            candidate.Diagnostics, candidate.Scores, candidate.ProductionScores)),
+    ];
 
     /// <summary>
     /// The pointer write, under the lease the intent's write just renewed. An error leaves the outcome unknown:

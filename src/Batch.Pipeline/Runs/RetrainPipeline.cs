@@ -155,7 +155,7 @@ public sealed class RetrainPipeline(
         }, ct).ConfigureAwait(false);
 
         var publish = new PublishStep(store, hold, steps, observers, logger);
-        var evaluated = new EvaluatedCandidate(candidate, history, metrics, diagnostics, productionMetrics, gate, profile, CodeVersion);
+        var evaluated = new EvaluatedCandidate(candidate, history, metrics, diagnostics, productionMetrics, gate, profile, CodeVersion, scores, productionScores);
         return await publish.RunAsync(evaluated, production, ct).ConfigureAwait(false);
     }
 

@@ -92,6 +92,17 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
         Assert.Equal(2, epochs.Count);
         Assert.Equal(2, epochs[0]!["weights"]!.AsArray().Count);
         Assert.Equal(2, manifest.Diagnostics!.MeanGateWeights["level1.task0"].Count); // one specific and one shared expert
+
+        // The run's report lies beside the version, its plots beside the page.
+        var report = $"e2e/versions/{report2.Version}/report/";
+        var page = await Store.ReadAsync(report + "index.html", CancellationToken.None);
+        Assert.Equal("text/html; charset=utf-8", page!.Value.ContentType);
+        var html = System.Text.Encoding.UTF8.GetString(page.Value.Content);
+        foreach (var image in new[] { "loss.png", "gates.png", "roc-ctr.png", "calibration-ctcvr.png" })
+        {
+            Assert.Contains($"src=\"{image}\"", html, StringComparison.Ordinal);
+            Assert.Equal("image/png", (await Store.ReadAsync(report + image, CancellationToken.None))!.Value.ContentType);
+        }
     }
 
     [Fact]

@@ -78,7 +78,9 @@ public sealed class RunLedgerTests(StackFixture stack) : IClassFixture<StackFixt
         await Assert.ThrowsAsync<RunHoldLostException>(() => hold.FinishRunAsync(RunStatus.Succeeded, null, null, CancellationToken.None));
 
         Assert.Equal("abandoned", (await ledger.RunAsync(old.Id, CancellationToken.None)).Status);
-        Assert.Equal("running", (await ledger.StepsAsync(old.Id, CancellationToken.None)).Single().Status);
+        // The step it had open was closed by the takeover, not by the old attempt's write.
+        var step = (await ledger.StepsAsync(old.Id, CancellationToken.None)).Single();
+        Assert.Equal(("failed", "the attempt was abandoned: its lease lapsed"), (step.Status, step.Error));
         // The failure path of a taken-over attempt changes nothing but the note.
         Assert.False(await ledger.FailAsync(old, "stopped", "trace", TimeSpan.FromSeconds(10)));
         Assert.Equal("abandoned", (await ledger.RunAsync(old.Id, CancellationToken.None)).Status);

@@ -48,6 +48,7 @@ public sealed class ProcessKillTests(StackFixture stack) : IClassFixture<StackFi
             var dead = await rig.Ledger.RunAsync(killed.Id, CancellationToken.None);
             Assert.Equal("abandoned", dead.Status);
             Assert.Contains("its lease of 6 s lapsed", dead.Error, StringComparison.Ordinal);
+            Assert.Equal(("train", "failed"), (await rig.Ledger.StepsAsync(dead.Id, CancellationToken.None)).Select(st => (st.Step, st.Status)).Last());
             Assert.DoesNotContain(ProductionInvariants.Blobs(rig, Model), b => b.Contains($"-r{killed.Id}/", StringComparison.Ordinal));
             Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, Model, moves: 1));
         }

@@ -1,0 +1,133 @@
+using Batch.Pipeline.Ledger;
+using Batch.Tests.Support;
+using Microsoft.Playwright;
+using Xunit;
+
+namespace Batch.Tests.Host.Dashboard;
+
+/// <summary>The Models page in a real headless browser, against the real stack: what an operator sees and does.</summary>
+[Collection(TorchGroup.Name)]
+public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClassFixture<DashboardBrowserFixture>
+{
+    private async Task<IPage> OpenAsync(string model)
+    {
+        var page = await web.Browser.NewPageAsync();
+        var response = await page.GotoAsync($"{web.Local}/hangfire/models#model-{model}");
+        Assert.Equal(200, response!.Status);
+        return page;
+    }
+
+    [Fact]
+    public async Task TheModelsPage_IsInTheNavigation_AndListsEachDayWithItsMetricsAndVerdict()
+    {
+        var page = await web.Browser.NewPageAsync();
+        await page.GotoAsync($"{web.Local}/hangfire");
+        await page.ClickAsync("a:text-is('Models')");
+        await page.WaitForURLAsync("**/hangfire/models");
+
+        var model = page.Locator("#model-web_list");
+        var production = await model.Locator(".batch-production-version").InnerTextAsync();
+        var day = model.Locator("table.batch-attempts").First; // the newest day first
+        Assert.Equal("2026-10-20", (await model.Locator("h3.batch-day").First.InnerTextAsync())[..10]);
+        var attempt = day.Locator("tr.batch-attempt").First;
+        Assert.Equal("succeeded", await attempt.Locator(".batch-status").InnerTextAsync());
+        Assert.Matches(@"^ctr AUC 0\.\d{4} vs 0\.\d{4}: [+-]0\.\d{4} \[[+-]0\.\d{4}, [+-]0\.\d{4}\] (up|down|flat)$", await attempt.Locator(".batch-judgement[data-task=ctr]").InnerTextAsync());
+        Assert.Contains(await attempt.Locator(".batch-transfer").InnerTextAsync(), new[] { "well done", "acceptable", "see-saw", "negative transfer", "neutral" });
+        Assert.Contains(production, await attempt.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("train", await attempt.Locator("td").Nth(2).InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheReport_OpensFromThePage_AndAllItsImagesLoad()
+    {
+        var page = await OpenAsync("web_list");
+        var popup = await page.RunAndWaitForPopupAsync(() => page.Locator("#model-web_list a.batch-report").First.ClickAsync());
+        await popup.WaitForLoadStateAsync(LoadState.NetworkIdle);
+
+        Assert.StartsWith("web_list — version", await popup.Locator("h1").InnerTextAsync(), StringComparison.Ordinal);
+        var images = await popup.Locator("img").CountAsync();
+        Assert.True(images >= 6, $"{images} images");
+        var broken = await popup.EvaluateAsync<int>("() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0).length");
+        Assert.Equal(0, broken);
+    }
+
+    [Fact]
+    public async Task ReRun_EnqueuesANewAttemptOfTheDay_WhichRunsAndMovesProductionOnce()
+    {
+        var page = await OpenAsync("web_rerun");
+        await page.Locator("#day-web_rerun-2026-10-20 button.js-batch-action").ClickAsync();
+        var message = page.Locator("#batch-message");
+        await Assertions.Expect(message).ToContainTextAsync("enqueued");
+
+        await using var rig = web.Rig();
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        IReadOnlyList<RunRecord> runs;
+        while ((runs = await rig.Ledger.RunsAsync("web_rerun", PipelineRig.LastDay, CancellationToken.None)).Count < 2 || runs[^1].Status == RunStatus.Running)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the re-run did not finish");
+            await Task.Delay(300);
+        }
+        Assert.Equal([(1, "succeeded"), (2, "succeeded")], runs.Select(r => (r.Attempt, r.Status)));
+        Assert.Equal("hangfire", runs[^1].Trigger);
+        var version = (await rig.Ledger.ReportAsync(runs[^1].Id, CancellationToken.None)).Version;
+        Assert.Equal(version, await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web_rerun", moves: 3));
+    }
+
+    [Fact]
+    public async Task RollBack_AsksForConfirmation_AndIsRecordedWithTheUser()
+    {
+        await using var rig = web.Rig();
+        var first = (await rig.Ledger.ReportAsync((await rig.Ledger.RunsAsync("web_roll", DashboardBrowserFixture.Day1, CancellationToken.None)).Single().Id, CancellationToken.None)).Version!;
+        var page = await OpenAsync("web_roll");
+        string? asked = null;
+        page.Dialog += async (_, dialog) =>
+        {
+            asked = dialog.Message;
+            await dialog.AcceptAsync();
+        };
+        await page.Locator("#rollback-web_roll").SelectOptionAsync(first);
+        await page.Locator("#model-web_roll button:text-is('Roll back')").ClickAsync();
+
+        await Assertions.Expect(page.Locator("#batch-message")).ToContainTextAsync($"production moved from");
+        Assert.Contains("recorded in the ledger with your name", asked, StringComparison.Ordinal);
+        Assert.Equal(first, await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web_roll", moves: 3));
+        var move = (await rig.Promotions.HistoryAsync("web_roll", CancellationToken.None))[^1];
+        Assert.Equal(("rollback", first), (move.Kind, move.Version));
+        Assert.Equal($"local user on {Environment.MachineName} (dashboard)", move.Actor);
+    }
+
+    [Fact]
+    public async Task APostFromAnotherOrigin_WithoutTheToken_IsRefused_AndChangesNothing()
+    {
+        await using var rig = web.Rig();
+        var before = await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web_forge", moves: 2);
+        var first = (await rig.Ledger.ReportAsync((await rig.Ledger.RunsAsync("web_forge", DashboardBrowserFixture.Day1, CancellationToken.None)).Single().Id, CancellationToken.None)).Version!;
+        await using var browser = await web.Browser.NewContextAsync();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"{web.Local}/hangfire/models"); // the browser holds the dashboard's cookies
+
+        // A page of another origin posts a form to the dashboard, as a malicious site would.
+        var other = await browser.NewPageAsync();
+        await other.SetContentAsync($"""
+            <form method="post" action="{web.Local}/hangfire/models/rollback">
+              <input name="model" value="web_forge"><input name="version" value="{first}">
+            </form>
+            """);
+        var response = await other.RunAndWaitForResponseAsync(() => other.EvalOnSelectorAsync("form", "f => f.submit()"), r => r.Url.EndsWith("/rollback", StringComparison.Ordinal));
+
+        Assert.Equal(403, response.Status);
+        Assert.Equal(before, await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web_forge", moves: 2));
+    }
+
+    [Fact]
+    public async Task ARemoteBrowser_IsRefused_WhenNoUserIsConfigured()
+    {
+        var page = await web.Browser.NewPageAsync();
+        var statuses = new List<int>();
+        page.Response += (_, r) => statuses.Add(r.Status);
+        // The refusal has no body, so chromium reports the navigation as failed; the response tells the status.
+        var failed = await Assert.ThrowsAsync<PlaywrightException>(() => page.GotoAsync($"http://{DashboardBrowserFixture.OwnAddress}:{web.Port}/hangfire/models"));
+        Assert.Contains("ERR_HTTP_RESPONSE_CODE_FAILURE", failed.Message, StringComparison.Ordinal);
+        Assert.Equal([401], statuses);
+    }
+}
