@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Text.RegularExpressions;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -102,11 +101,7 @@ public sealed class DashboardHostTests(StackFixture stack) : IClassFixture<Stack
     [Fact]
     public async Task ARequestFromAnotherAddress_IsRefused_WhenNoUserIsConfigured()
     {
-        var address = NetworkInterface.GetAllNetworkInterfaces()
-            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
-            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
-            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
-            ?? throw new InvalidOperationException("This machine has no non-loopback IPv4 address to send a remote request from.");
+        var address = Dashboard.DashboardBrowserFixture.OwnAddress;
         var (app, client) = await StartAsync([], "http://0.0.0.0:0");
         await using (app)
         using (client)
