@@ -181,7 +181,7 @@ public static class Verbs
         }
         await host.StopAsync(ct).ConfigureAwait(false);
         Console.WriteLine($"Blob container '{settings.BlobContainer}' holds {model}/versions/… and {model}/production.json.");
-        Console.WriteLine("The local stack is still running. Dashboard: dotnet run --project src/Batch.Host -- serve, then open http://127.0.0.1:5080/hangfire");
+        Console.WriteLine("The local stack is still running. Dashboard: dotnet run --project src/Batch.Host -- serve, then open http://127.0.0.1:5080/hangfire/models");
         Console.WriteLine("Stop the stack with: deploy/local-stack.sh stop");
         return failed ? 1 : 0;
     }
