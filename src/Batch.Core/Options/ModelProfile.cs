@@ -20,6 +20,7 @@ public sealed class ModelProfile
     {
         var problems = new List<string>();
         if (Features.Categorical.Count + Features.Numeric.Count == 0) problems.Add("no features");
+        problems.AddRange(Features.Problems());
         if (TrainingDays < 1) problems.Add("TrainingDays must be at least 1");
         problems.AddRange(Architecture.Problems());
         problems.AddRange(Training.Problems());
@@ -28,18 +29,6 @@ public sealed class ModelProfile
         if (problems.Count > 0)
             throw new InvalidOperationException($"Model profile '{name}' is invalid: {string.Join("; ", problems)}.");
     }
-}
-
-public sealed class FeatureOptions
-{
-    /// <summary>Impression columns embedded as categories.</summary>
-    public List<string> Categorical { get; set; } = [];
-
-    /// <summary>Impression columns used as standardised numbers.</summary>
-    public List<string> Numeric { get; set; } = [];
-
-    /// <summary>Categories seen fewer times than this in the training window share the out-of-vocabulary slot.</summary>
-    public int MinCount { get; set; } = 1;
 }
 
 /// <summary>Which multi-task architecture, and its sizes.</summary>

@@ -9,11 +9,12 @@ public sealed class FeatureInput : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly ModuleList<Embedding> embeddings;
 
-    public FeatureInput(IReadOnlyList<int> cardinalities, int embeddingDim, int numericCount) : base(nameof(FeatureInput))
+    public FeatureInput(IReadOnlyList<int> cardinalities, IReadOnlyList<int> embeddingDims, int numericCount) : base(nameof(FeatureInput))
     {
         ArgumentNullException.ThrowIfNull(cardinalities);
-        embeddings = new ModuleList<Embedding>(cardinalities.Select(c => nn.Embedding(c, embeddingDim)).ToArray());
-        OutputDim = cardinalities.Count * embeddingDim + numericCount;
+        ArgumentNullException.ThrowIfNull(embeddingDims);
+        embeddings = new ModuleList<Embedding>(cardinalities.Select((c, j) => nn.Embedding(c, embeddingDims[j])).ToArray());
+        OutputDim = embeddingDims.Sum() + numericCount;
         RegisterComponents();
     }
 

@@ -1,76 +1,142 @@
-using Batch.Core.Options;
 using Batch.Core.Frames;
+using Batch.Core.Options;
 
 namespace Batch.Modeling.Features;
 
 /// <summary>
-/// The fitted feature transform: per categorical column a vocabulary (index 0 is the shared slot for null,
-/// rare and unseen values), per numeric column the mean and standard deviation of the training window.
-/// Stored in the manifest so that serving and later evaluations encode exactly as training did.
+/// The fitted feature transform, stored in the manifest so that serving and later evaluations encode exactly as
+/// training did. The model's categorical fields are, in this order: the categorical columns, the numeric columns
+/// cut into quantile buckets, and the crosses; its numeric inputs are the other numeric columns, transformed and
+/// standardised.
 /// </summary>
 public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categorical, IReadOnlyList<NumericEncoder> Numeric)
 {
+    public IReadOnlyList<BucketEncoder> Buckets { get; init; } = [];
+    public IReadOnlyList<CrossEncoder> Crosses { get; init; } = [];
+
+    /// <summary>Fits every encoder on <paramref name="frame"/>, the training window.</summary>
     public static FeatureEncoders Fit(DayFrame frame, FeatureOptions options)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(options);
         var categorical = frame.Categorical.Select(column =>
         {
+            var o = options.For(column.Name);
+            if (o.HashBuckets > 0) return new CategoricalEncoder(column.Name, [], o.HashBuckets, o.EmbeddingDim);
             var counts = new int[column.Vocabulary.Count];
             foreach (var code in column.Codes) if (code >= 0) counts[code]++;
-            var kept = column.Vocabulary.Where((_, code) => counts[code] >= options.MinCount).Order(StringComparer.Ordinal).ToList();
-            return new CategoricalEncoder(column.Name, kept);
+            return new CategoricalEncoder(column.Name, CategoricalEncoder.Vocabulary(column.Vocabulary.Select((v, i) => (v, counts[i])), options.MinCount), 0, o.EmbeddingDim);
         }).ToList();
-        var numeric = frame.Numeric.Select(column =>
+        var numeric = new List<NumericEncoder>();
+        var buckets = new List<BucketEncoder>();
+        foreach (var column in frame.Numeric)
         {
-            var finite = column.Values.Where(double.IsFinite).ToArray();
+            var o = options.For(column.Name);
+            if (o.Transform == FeatureOptions.Quantile)
+            {
+                buckets.Add(new BucketEncoder(column.Name, BucketEncoder.Fit(column.Values, o.QuantileBuckets), o.EmbeddingDim));
+                continue;
+            }
+            var shape = new NumericEncoder(column.Name, 0, 1, o.Transform, o.ClipMin, o.ClipMax);
+            var finite = column.Values.Where(double.IsFinite).Select(shape.Transformed).ToArray();
             if (finite.Length == 0) throw new InvalidOperationException($"Numeric feature {column.Name} has no finite value to fit on.");
             var mean = finite.Average();
             var std = Math.Sqrt(finite.Sum(v => (v - mean) * (v - mean)) / finite.Length);
-            return new NumericEncoder(column.Name, mean, std > 1e-12 ? std : 1.0);
+            numeric.Add(shape with { Mean = mean, Std = std > 1e-12 ? std : 1.0 });
+        }
+        var crosses = options.Crosses.Select(cross =>
+        {
+            if (cross.HashBuckets > 0) return new CrossEncoder(cross.Columns, [], cross.HashBuckets, cross.EmbeddingDim);
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var key in CrossKeys(frame, cross.Columns))
+                if (key is not null) counts[key] = counts.GetValueOrDefault(key) + 1;
+            return new CrossEncoder(cross.Columns, CategoricalEncoder.Vocabulary(counts.Select(c => (c.Key, c.Value)), options.MinCount), 0, cross.EmbeddingDim);
         }).ToList();
-        return new FeatureEncoders(categorical, numeric);
+        return new FeatureEncoders(categorical, numeric) { Buckets = buckets, Crosses = crosses };
     }
 
-    /// <summary>Encodes a frame into row-major index and value arrays.</summary>
+    /// <summary>The categorical fields' table sizes: categorical columns, quantile buckets, crosses.</summary>
+    public IReadOnlyList<int> Cardinalities =>
+        [.. Categorical.Select(e => e.Cardinality), .. Buckets.Select(e => e.Cardinality), .. Crosses.Select(e => e.Cardinality)];
+
+    /// <summary>The fields' embedding sizes; 0 where the architecture's size applies.</summary>
+    public IReadOnlyList<int> EmbeddingDims =>
+        [.. Categorical.Select(e => e.EmbeddingDim), .. Buckets.Select(e => e.EmbeddingDim), .. Crosses.Select(e => e.EmbeddingDim)];
+
+    /// <summary>The fields' names, in order.</summary>
+    public IReadOnlyList<string> FieldNames => [.. Categorical.Select(e => e.Column), .. Buckets.Select(e => e.Column), .. Crosses.Select(e => e.Name)];
+
+    /// <summary>Every impression column the encoders read, categorical then numeric.</summary>
+    public FeatureOptions Columns() => new()
+    {
+        Categorical = [.. Categorical.Select(e => e.Column)],
+        Numeric = [.. Numeric.Select(e => e.Column), .. Buckets.Select(e => e.Column)],
+    };
+
+    /// <summary>Encodes a frame into row-major field indices and numeric values.</summary>
     public EncodedFrame Encode(DayFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
         var n = frame.Count;
-        var c = Categorical.Count;
-        var k = Numeric.Count;
+        var c = Categorical.Count + Buckets.Count + Crosses.Count;
         var indices = new long[n * c];
-        for (var j = 0; j < c; j++)
+        var field = 0;
+        foreach (var encoder in Categorical)
         {
-            var column = frame.Categorical.SingleOrDefault(col => col.Name == Categorical[j].Column)
-                ?? throw new InvalidOperationException($"Frame lacks categorical feature {Categorical[j].Column}.");
-            var lookup = Categorical[j].IndexOf();
-            var map = column.Vocabulary.Select(v => lookup.TryGetValue(v, out var index) ? index : 0L).ToArray();
-            for (var i = 0; i < n; i++) indices[i * c + j] = column.Codes[i] < 0 ? 0 : map[column.Codes[i]];
+            var column = Column(frame, encoder.Column);
+            var index = encoder.Indexer();
+            // One lookup per distinct value, not per row.
+            var map = column.Vocabulary.Select(v => index(v)).ToArray();
+            for (var i = 0; i < n; i++) indices[i * c + field] = column.Codes[i] < 0 ? 0 : map[column.Codes[i]];
+            field++;
         }
-        var values = new float[n * k];
+        foreach (var encoder in Buckets)
+        {
+            var values = NumericColumn(frame, encoder.Column).Values;
+            for (var i = 0; i < n; i++) indices[i * c + field] = encoder.Index(values[i]);
+            field++;
+        }
+        foreach (var encoder in Crosses)
+        {
+            var index = encoder.Indexer();
+            var keys = CrossKeys(frame, encoder.Columns);
+            var cache = new Dictionary<string, long>(StringComparer.Ordinal);
+            for (var i = 0; i < n; i++)
+            {
+                var key = keys[i];
+                if (key is null) continue; // slot 0
+                if (!cache.TryGetValue(key, out var slot)) cache[key] = slot = index(key);
+                indices[i * c + field] = slot;
+            }
+            field++;
+        }
+        var k = Numeric.Count;
+        var numbers = new float[n * k];
         for (var j = 0; j < k; j++)
         {
-            var column = frame.Numeric.SingleOrDefault(col => col.Name == Numeric[j].Column)
-                ?? throw new InvalidOperationException($"Frame lacks numeric feature {Numeric[j].Column}.");
-            for (var i = 0; i < n; i++) values[i * k + j] = (float)((column.Values[i] - Numeric[j].Mean) / Numeric[j].Std);
+            var values = NumericColumn(frame, Numeric[j].Column).Values;
+            for (var i = 0; i < n; i++) numbers[i * k + j] = Numeric[j].Encode(values[i]);
         }
-        return new EncodedFrame(n, indices, c, values, k,
+        return new EncodedFrame(n, indices, c, numbers, k,
             frame.Clicked.Select(b => b ? 1f : 0f).ToArray(), frame.Converted.Select(b => b ? 1f : 0f).ToArray());
     }
 
-    /// <summary>Embedding table sizes: one slot per kept value plus the shared slot 0.</summary>
-    public IReadOnlyList<int> Cardinalities => Categorical.Select(e => e.Values.Count + 1).ToList();
+    private static string?[] CrossKeys(DayFrame frame, IReadOnlyList<string> columns)
+    {
+        var parts = columns.Select(name => Column(frame, name)).ToArray();
+        var keys = new string?[frame.Count];
+        for (var i = 0; i < frame.Count; i++)
+            keys[i] = CrossEncoder.Key(parts.Select(p => p.Codes[i] < 0 ? null : p.Vocabulary[p.Codes[i]]));
+        return keys;
+    }
+
+    private static CategoricalColumn Column(DayFrame frame, string name) =>
+        frame.Categorical.SingleOrDefault(col => col.Name == name) ?? throw new InvalidOperationException($"Frame lacks categorical feature {name}.");
+
+    private static NumericColumn NumericColumn(DayFrame frame, string name) =>
+        frame.Numeric.SingleOrDefault(col => col.Name == name) ?? throw new InvalidOperationException($"Frame lacks numeric feature {name}.");
 }
 
-public sealed record CategoricalEncoder(string Column, IReadOnlyList<string> Values)
-{
-    public Dictionary<string, long> IndexOf() =>
-        Values.Select((v, i) => (v, i)).ToDictionary(p => p.v, p => (long)p.i + 1, StringComparer.Ordinal);
-}
-
-public sealed record NumericEncoder(string Column, double Mean, double Std);
-
-/// <summary>A frame ready for tensors: indices [rows × categorical], values [rows × numeric], labels [rows].</summary>
+/// <summary>A frame ready for tensors: indices [rows × fields], values [rows × numeric], labels [rows].</summary>
 public sealed record EncodedFrame(
     int Rows, long[] Indices, int CategoricalCount, float[] Values, int NumericCount, float[] Clicked, float[] Converted);

@@ -30,7 +30,7 @@ public sealed class MultiTaskModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(encoders);
         manual_seed(seed);
-        var network = ArchitectureCatalog.Create(new ArchitectureContext(encoders.Cardinalities, encoders.Numeric.Count, TaskCount, architecture));
+        var network = ArchitectureCatalog.Create(new ArchitectureContext(encoders.Cardinalities, encoders.Numeric.Count, TaskCount, architecture, encoders.EmbeddingDims));
         network.to(device);
         return new MultiTaskModel(network, encoders, architecture, device);
     }

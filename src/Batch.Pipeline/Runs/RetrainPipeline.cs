@@ -166,12 +166,10 @@ public sealed class RetrainPipeline(
         var (manifest, weights) = await store.ReadVersionAsync(model, version, ct).ConfigureAwait(false);
         var encoders = manifest.Features.Deserialize<FeatureEncoders>(ModelManifest.Json)
             ?? throw new InvalidDataException($"Version {version} has no feature encoders in its manifest.");
-        var frame = SameFeatures(encoders, profile.Features)
+        var needed = encoders.Columns();
+        var frame = Covers(heldOut, needed)
             ? heldOut
-            : await TrainingData.ExtractDaysAsync(
-                extractor, transient,
-                new FeatureOptions { Categorical = encoders.Categorical.Select(e => e.Column).ToList(), Numeric = encoders.Numeric.Select(e => e.Column).ToList() },
-                heldOut.FirstDay, heldOut.LastDay, settings.TimeZone(), settings.ConversionWindowDays, ct).ConfigureAwait(false);
+            : await TrainingData.ExtractDaysAsync(extractor, transient, needed, heldOut.FirstDay, heldOut.LastDay, settings.TimeZone(), settings.ConversionWindowDays, ct).ConfigureAwait(false);
         if (!frame.Ids.AsSpan().SequenceEqual(heldOut.Ids))
             throw new InvalidOperationException($"The held-out day read with production's features ({frame.Count} rows) is not the candidate's ({heldOut.Count} rows); the source changed during the run. Re-run the day.");
         using var stream = new MemoryStream(weights);
@@ -179,9 +177,9 @@ public sealed class RetrainPipeline(
         return ModelEvaluation.Score(production, frame).Scores;
     }
 
-    private static bool SameFeatures(FeatureEncoders encoders, FeatureOptions features) =>
-        encoders.Categorical.Select(e => e.Column).SequenceEqual(features.Categorical, StringComparer.Ordinal)
-        && encoders.Numeric.Select(e => e.Column).SequenceEqual(features.Numeric, StringComparer.Ordinal);
+    /// <summary>Whether the frame holds every column the encoders read (production may read others than the profile).</summary>
+    private static bool Covers(DayFrame frame, FeatureOptions needed) =>
+        needed.Categorical.All(c => frame.Categorical.Any(col => col.Name == c)) && needed.Numeric.All(n => frame.Numeric.Any(col => col.Name == n));
 
     private static double Rate(bool[] labels) => labels.Length == 0 ? 0 : (double)labels.Count(l => l) / labels.Length;
 
