@@ -42,8 +42,9 @@ public sealed class ArchitectureOptions
     public const string Ple = "ple";
     public const string SnrTrans = "snr-trans";
     public const string SnrAver = "snr-aver";
+    public const string Logistic = "logistic";
 
-    public static readonly IReadOnlyList<string> Names = [SingleTask, SharedBottom, Omoe, Mmoe, Cgc, Ple, SnrTrans, SnrAver];
+    public static readonly IReadOnlyList<string> Names = [SingleTask, SharedBottom, Omoe, Mmoe, Cgc, Ple, SnrTrans, SnrAver, Logistic];
 
     public string Name { get; set; } = Ple;
     public int EmbeddingDim { get; set; } = 8;
@@ -72,6 +73,9 @@ public sealed class ArchitectureOptions
     /// <summary>SNR: weight of the L0 penalty on the routing variables.</summary>
     public double L0Weight { get; set; } = 1e-3;
 
+    /// <summary>Adds the wide part (a linear term per task over the one-hot fields and numeric values) to any architecture.</summary>
+    public bool Wide { get; set; }
+
     /// <summary>The same sizes under another architecture name.</summary>
     public ArchitectureOptions Named(string name)
     {
@@ -91,6 +95,7 @@ public sealed class ArchitectureOptions
             yield break;
         }
         if (EmbeddingDim < 1) yield return "EmbeddingDim must be at least 1";
+        if (Name == Logistic) yield break; // the wide part alone: no experts, towers or embeddings
         if (ExpertHidden.Count == 0 || ExpertHidden.Any(h => h < 1)) yield return "ExpertHidden needs at least one positive size";
         if (TowerHidden.Any(h => h < 1)) yield return "TowerHidden sizes must be positive";
         switch (Name)

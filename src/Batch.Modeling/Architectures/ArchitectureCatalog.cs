@@ -15,6 +15,7 @@ public static class ArchitectureCatalog
         [ArchitectureOptions.Ple] = c => new Ple(c, c.Options.Levels),
         [ArchitectureOptions.SnrTrans] = c => new Snr(c, transform: true),
         [ArchitectureOptions.SnrAver] = c => new Snr(c, transform: false),
+        [ArchitectureOptions.Logistic] = c => new Logistic(c),
     };
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;
@@ -25,6 +26,7 @@ public static class ArchitectureCatalog
         ArgumentNullException.ThrowIfNull(context);
         var problems = context.Options.Problems().ToList();
         if (problems.Count > 0) throw new ArgumentException($"Architecture '{context.Options.Name}' cannot be built: {string.Join("; ", problems)}.");
-        return Factories[context.Options.Name](context);
+        var network = Factories[context.Options.Name](context);
+        return context.Options.Wide && context.Options.Name != ArchitectureOptions.Logistic ? new WideAndDeep(network, context) : network;
     }
 }

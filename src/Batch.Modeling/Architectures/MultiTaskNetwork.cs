@@ -19,7 +19,7 @@ public abstract class MultiTaskNetwork : nn.Module<Tensor, Tensor, Tensor>
     public int Tasks { get; }
 
     /// <summary>Receives, during forward passes, each gate's weights by name: [batch, experts], rows summing to 1.</summary>
-    public Action<string, Tensor>? GateObserver { get; set; }
+    public virtual Action<string, Tensor>? GateObserver { get; set; }
 
     /// <summary>Parameters that more than one task's loss reaches.</summary>
     public abstract IEnumerable<Parameter> SharedParameters();

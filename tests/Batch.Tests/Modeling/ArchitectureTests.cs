@@ -110,6 +110,44 @@ public class ArchitectureTests
     }
 
     [Fact]
+    public void Logistic_IsTheWidePartAlone_ASumOfOneWeightPerFieldValuePlusALinearTermOfTheNumbers()
+    {
+        using var scope = NewDisposeScope();
+        using var network = Build("logistic", tasks: 2);
+        Assert.Empty(network.SharedParameters());
+        // Fields of 3 and 2 slots lie end to end in each task's table: slots 0-2, then 3-4.
+        var weights = network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        using (no_grad())
+        {
+            weights["wide.tables.0.weight"].copy_(tensor(new float[] { 0.1f, 0.2f, 0.3f, 1f, 2f }).reshape(5, 1));
+            weights["wide.numeric.0.weight"].fill_(0.5f);
+            weights["wide.numeric.0.bias"].fill_(-1f);
+        }
+        // Row (2, 1, 4.0): task 0 = 0.3 + 2 + 0.5·4 − 1 = 3.3; task 1 still all zero.
+        var logits = network.forward(tensor(new long[] { 2, 1 }, [1, 2]), tensor(new float[] { 4f }, [1, 1]));
+        Assert.Equal(3.3f, logits[0, 0].item<float>(), 5);
+        Assert.Equal(0f, logits[0, 1].item<float>());
+    }
+
+    [Fact]
+    public void TheWidePart_AddsToTheDeepLogits_AndItsGradientReachesOnlyItsTask()
+    {
+        using var scope = NewDisposeScope();
+        using var network = Build("ple+wide", tasks: 2);
+        var (indices, values) = Batch(4);
+        var names = network.named_parameters().Select(p => p.name).ToList();
+        Assert.Contains("wide.tables.1.weight", names);
+        Assert.Contains(names, n => n.StartsWith("deep.", StringComparison.Ordinal));
+
+        network.zero_grad();
+        network.forward(indices, values)[.., 0].sum().backward();
+        var wide1 = network.named_parameters().Where(p => p.name.StartsWith("wide.", StringComparison.Ordinal) && p.name.Contains(".1.", StringComparison.Ordinal)).Select(p => p.parameter).ToList();
+        Assert.Equal(3, wide1.Count); // its table, numeric weights and bias
+        Assert.All(wide1, p => Assert.True(p.grad is null || p.grad.abs().sum().item<float>() == 0));
+        Assert.True(network.named_parameters().Single(p => p.name == "wide.tables.0.weight").parameter.grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
     public void SingleTask_SharesNothing()
     {
         using var network = Build("single-task", tasks: 2);

@@ -12,14 +12,18 @@ internal static class ModelingFixtures
 
     public static ArchitectureOptions Ple(int levels = 2) => Architecture("ple", levels);
 
-    /// <summary>Small sizes that give every architecture something of each part.</summary>
+    /// <summary>Small sizes that give every architecture something of each part; "name+wide" adds the wide part.</summary>
     public static ArchitectureOptions Architecture(string name, int levels = 2) => new()
     {
-        Name = name, EmbeddingDim = 4, ExpertHidden = [8, 6], TowerHidden = [4], Experts = 3,
+        Name = name.Replace("+wide", "", StringComparison.Ordinal), Wide = name.EndsWith("+wide", StringComparison.Ordinal),
+        EmbeddingDim = 4, ExpertHidden = [8, 6], TowerHidden = [4], Experts = 3,
         Levels = levels, SpecificExperts = 1, SharedExperts = 2, SubNetworks = [3, 2], L0Weight = 1e-3,
     };
 
-    public static TheoryData<string> AllArchitectures() => [.. ArchitectureOptions.Names];
+    /// <summary>Every architecture, and two with the wide part.</summary>
+    public static IReadOnlyList<string> ArchitectureNames => [.. ArchitectureOptions.Names, "ple+wide", "mmoe+wide", "single-task+wide"];
+
+    public static TheoryData<string> AllArchitectures() => [.. ArchitectureNames];
 
     /// <summary>A frame of n rows with encoders fitted on it.</summary>
     public static (DayFrame Frame, FeatureEncoders Encoders) Fitted(int n)
