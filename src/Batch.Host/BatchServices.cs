@@ -47,6 +47,7 @@ public static class BatchServices
         services.AddSingleton<DayExtractor>();
         services.AddSingleton<ConversionChecks>();
         services.AddSingleton<SyntheticSeeder>();
+        services.AddSingleton<SyntheticTruth>();
         services.AddSingleton<RunLedger>();
         services.AddSingleton<PromotionLedger>();
         services.AddSingleton<ModelHistory>();

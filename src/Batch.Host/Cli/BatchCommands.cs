@@ -79,8 +79,10 @@ public static class BatchCommands
             DefaultValueFactory = _ => ["shared-bottom", "omoe", "mmoe", "cgc", "ple", "snr-trans", "snr-aver"],
         };
         var tolerance = new Option<double>("--tolerance") { Description = "AUC change that counts as a move", DefaultValueFactory = _ => 0.001 };
-        var compare = new Command("compare", "Train architectures on the same window and compare them with single-task baselines.") { model, day, architectures, tolerance };
-        compare.SetAction((r, ct) => Verbs.CompareAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), Split(r.GetValue(architectures)!), r.GetValue(tolerance), ct));
+        var seedCount = new Option<int>("--seeds") { Description = "Seeds each variant is trained with; metrics are their mean ± sd", DefaultValueFactory = _ => 1 };
+        var summaryLine = new Option<bool>("--summary") { Description = "End with one line: quality <architecture> ctr=… ctcvr=… logistic … single-task … [oracle …]" };
+        var compare = new Command("compare", "Train architectures on the same window and compare them with the single-task and logistic yardsticks.") { model, day, architectures, tolerance, seedCount, summaryLine };
+        compare.SetAction((r, ct) => Verbs.CompareAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), Split(r.GetValue(architectures)!), r.GetValue(tolerance), r.GetValue(seedCount), r.GetValue(summaryLine), ct));
         root.Subcommands.Add(compare);
 
         var correlations = new Option<double[]>("--correlations") { Description = "Task correlations p", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [1.0, 0.9, 0.8, 0.5] };
@@ -98,9 +100,9 @@ public static class BatchCommands
         balancerCost.SetAction(r => Benchmarks.Balancers(r.GetValue(benchArchitecture)!, r.GetValue(batchSize), r.GetValue(steps)));
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples of the held-out day", DefaultValueFactory = _ => 200 };
         var shuffle = new Option<string>("--shuffle") { Description = "Categorical feature shuffled in the planted candidate's training", DefaultValueFactory = _ => "item_id" };
-        var seedCount = new Option<int>("--seeds") { Description = "Same-set-up candidates, each trained with another seed", DefaultValueFactory = _ => 4 };
-        var gateBench = new Command("gate", "Approval rate of same-set-up candidates and rejection rate of planted worse ones, over resampled held-out days.") { model, day, resamples, seedCount, shuffle };
-        gateBench.SetAction((r, ct) => Benchmarks.GateAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(resamples), r.GetValue(seedCount), r.GetValue(shuffle)!, ct));
+        var gateSeeds = new Option<int>("--seeds") { Description = "Same-set-up candidates, each trained with another seed", DefaultValueFactory = _ => 4 };
+        var gateBench = new Command("gate", "Approval rate of same-set-up candidates and rejection rate of planted worse ones, over resampled held-out days.") { model, day, resamples, gateSeeds, shuffle };
+        gateBench.SetAction((r, ct) => Benchmarks.GateAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(resamples), r.GetValue(gateSeeds), r.GetValue(shuffle)!, ct));
         root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput, balancerCost, gateBench });
 
         var balancers = new Option<string[]>("--balancers")
@@ -110,8 +112,8 @@ public static class BatchCommands
             DefaultValueFactory = _ => ["fixed", "uncertainty", "gradnorm", "dwa", "pe-ltr", "mgda", "pcgrad", "gradvac"],
         };
         var architecture = new Option<string?>("--architecture") { Description = "Architecture (default: the profile's)" };
-        var balance = new Command("balance", "Train one architecture with several loss balancers and compare them with single-task baselines.") { model, day, architecture, balancers, tolerance };
-        balance.SetAction((r, ct) => Verbs.BalanceAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(architecture), Split(r.GetValue(balancers)!), r.GetValue(tolerance), ct));
+        var balance = new Command("balance", "Train one architecture with several loss balancers and compare them with the single-task and logistic yardsticks.") { model, day, architecture, balancers, tolerance, seedCount, summaryLine };
+        balance.SetAction((r, ct) => Verbs.BalanceAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(architecture), Split(r.GetValue(balancers)!), r.GetValue(tolerance), r.GetValue(seedCount), r.GetValue(summaryLine), ct));
         root.Subcommands.Add(balance);
 
         var moveTolerance = new Option<double>("--tolerance") { Description = "Relative loss change that counts as a move", DefaultValueFactory = _ => 0.01 };

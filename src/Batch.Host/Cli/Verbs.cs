@@ -56,22 +56,23 @@ public static class Verbs
         return state == "Succeeded" ? 0 : 1;
     }
 
-    public static async Task<int> CompareAsync(string model, DateOnly day, IReadOnlyList<string> architectures, double tolerance, CancellationToken ct)
+    public static async Task<int> CompareAsync(string model, DateOnly day, IReadOnlyList<string> architectures, double tolerance, int seeds, bool summary, CancellationToken ct)
     {
         using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
-        var results = await host.Services.GetRequiredService<ModelComparison>().CompareArchitecturesAsync(model, day, architectures, tolerance, ct).ConfigureAwait(false);
-        ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, results, Console.Out);
+        var result = await host.Services.GetRequiredService<ModelComparison>().CompareArchitecturesAsync(model, day, architectures, tolerance, seeds, ct).ConfigureAwait(false);
+        ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, result, Console.Out, summary);
         return 0;
     }
 
-    public static async Task<int> BalanceAsync(string model, DateOnly day, string? architecture, IReadOnlyList<string> balancers, double tolerance, CancellationToken ct)
+    public static async Task<int> BalanceAsync(string model, DateOnly day, string? architecture, IReadOnlyList<string> balancers, double tolerance, int seeds, bool summary, CancellationToken ct)
     {
         using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
-        var results = await host.Services.GetRequiredService<ModelComparison>().CompareBalancersAsync(model, day, architecture, balancers, tolerance, ct).ConfigureAwait(false);
-        ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, results, Console.Out);
-        ComparisonPrinter.PrintBalancing(results, Console.Out);
+        var result = await host.Services.GetRequiredService<ModelComparison>().CompareBalancersAsync(model, day, architecture, balancers, tolerance, seeds, ct).ConfigureAwait(false);
+        ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, result, Console.Out);
+        ComparisonPrinter.PrintBalancing(result, Console.Out);
+        if (summary) Console.WriteLine(ComparisonPrinter.Summary(result));
         return 0;
     }
 

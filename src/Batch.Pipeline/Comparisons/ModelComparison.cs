@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Batch.Core.Options;
 using Batch.Core.Results;
 using Batch.Data.Extraction;
+using Batch.Data.Synthetic;
 using Batch.Evaluation;
 using Batch.Modeling.Training;
 using Batch.Pipeline.Runs;
@@ -13,70 +14,133 @@ namespace Batch.Pipeline.Comparisons;
 /// <summary>One way to train the model: an architecture with a loss balancer.</summary>
 public sealed record Variant(string Label, ArchitectureOptions Architecture, TrainingOptions Training);
 
-/// <summary>One variant's result; the verdict is against the single-task baselines.</summary>
+/// <summary>
+/// One variant's result: metrics as the mean over the seeds it was trained with (each seed's beside them), and
+/// the verdict against the single-task baselines.
+/// </summary>
 public sealed record VariantResult(
     string Label, long Parameters, IReadOnlyList<TaskMetrics> Metrics, ModelDiagnostics Diagnostics,
-    IReadOnlyList<EpochLoss> History, TransferVerdict? Verdict, double TrainSeconds);
+    IReadOnlyList<EpochLoss> History, TransferVerdict? Verdict, double TrainSeconds)
+{
+    public IReadOnlyList<IReadOnlyList<TaskMetrics>> PerSeed { get; init; } = [];
+
+    /// <summary>A yardstick (single-task, logistic) rather than a candidate.</summary>
+    public bool Yardstick { get; init; }
+
+    /// <summary>The standard deviation of a task's AUC over the seeds (0 with one seed).</summary>
+    public double AucSd(string task)
+    {
+        var aucs = PerSeed.Select(m => m.Single(x => x.Task == task).Auc).ToList();
+        if (aucs.Count < 2) return 0;
+        var mean = aucs.Average();
+        return Math.Sqrt(aucs.Sum(a => (a - mean) * (a - mean)) / (aucs.Count - 1));
+    }
+}
+
+/// <summary>A comparison: the rows (single-task first, then logistic, then the variants), the truth's metrics when the data has them.</summary>
+/// <param name="Headline">the row the summary line reports under the profile's architecture's name</param>
+public sealed record ComparisonResult(IReadOnlyList<VariantResult> Rows, IReadOnlyList<TaskMetrics>? Oracle, int Seeds, string Architecture, VariantResult Headline);
 
 /// <summary>
 /// Trains several variants on the same window of a model's data and measures each on the held-out day against
 /// single-task baselines (one network per task, fixed unit weights), which are trained first.
 /// </summary>
-public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline transient, IOptions<BatchOptions> options)
+public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline transient, SyntheticTruth truth, IOptions<BatchOptions> options)
 {
     public const string BaselineLabel = "single-task";
+    public const string LogisticLabel = "logistic";
 
     /// <summary>The profile's balancer with each architecture.</summary>
-    public Task<IReadOnlyList<VariantResult>> CompareArchitecturesAsync(string model, DateOnly day, IReadOnlyList<string> architectures, double tolerance, CancellationToken ct)
+    public Task<ComparisonResult> CompareArchitecturesAsync(string model, DateOnly day, IReadOnlyList<string> architectures, double tolerance, int seeds, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(architectures);
         var profile = options.Value.Profile(model);
-        return CompareAsync(model, day,
-            architectures.Where(a => a != ArchitectureOptions.SingleTask).Distinct(StringComparer.Ordinal)
-                .Select(a => new Variant(a, profile.Architecture.Named(a), profile.Training)).ToList(),
-            tolerance, ct);
+        var variants = architectures.Where(a => a is not (ArchitectureOptions.SingleTask or ArchitectureOptions.Logistic)).Distinct(StringComparer.Ordinal)
+            .Select(a => new Variant(a, profile.Architecture.Named(a), profile.Training)).ToList();
+        return CompareAsync(model, day, variants, profile.Architecture.Name, profile.Architecture.Name, tolerance, seeds, ct);
     }
 
     /// <summary>One architecture (the profile's unless named) with each balancer.</summary>
-    public Task<IReadOnlyList<VariantResult>> CompareBalancersAsync(string model, DateOnly day, string? architecture, IReadOnlyList<string> balancers, double tolerance, CancellationToken ct)
+    public Task<ComparisonResult> CompareBalancersAsync(string model, DateOnly day, string? architecture, IReadOnlyList<string> balancers, double tolerance, int seeds, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(balancers);
         var profile = options.Value.Profile(model);
         var arch = profile.Architecture.Named(architecture ?? profile.Architecture.Name);
-        return CompareAsync(model, day,
-            balancers.Distinct(StringComparer.Ordinal).Select(b => new Variant($"{arch.Name} + {b}", arch, profile.Training.WithBalancer(b))).ToList(),
-            tolerance, ct);
+        var variants = balancers.Distinct(StringComparer.Ordinal).Select(b => new Variant($"{arch.Name} + {b}", arch, profile.Training.WithBalancer(b))).ToList();
+        return CompareAsync(model, day, variants, arch.Name, $"{arch.Name} + {profile.Training.Balancer.Name}", tolerance, seeds, ct);
     }
 
-    public async Task<IReadOnlyList<VariantResult>> CompareAsync(string model, DateOnly day, IReadOnlyList<Variant> variants, double tolerance, CancellationToken ct)
+    /// <summary>
+    /// Trains the yardsticks — single-task (one network per task, fixed unit weights) and logistic (the wide part
+    /// alone, with the profile's features and crosses) — and then each variant, each with <paramref name="seeds"/>
+    /// seeds, on the same window; measures them on the held-out day, and the truth when the data is synthetic.
+    /// </summary>
+    /// <param name="architecture">the name the summary line reports the headline row under</param>
+    /// <param name="headline">the variant the summary line reports; the first one when absent</param>
+    public async Task<ComparisonResult> CompareAsync(
+        string model, DateOnly day, IReadOnlyList<Variant> variants, string architecture, string headline, double tolerance, int seeds, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(variants);
+        ArgumentOutOfRangeException.ThrowIfLessThan(seeds, 1);
         var problems = variants.SelectMany(v => v.Architecture.Problems().Concat(v.Training.Problems()).Select(p => $"{v.Label}: {p}")).ToList();
         if (problems.Count > 0) throw new ArgumentException($"Cannot compare: {string.Join("; ", problems)}.");
         var window = await TrainingData.PrepareAsync(extractor, transient, options.Value, model, day, ct).ConfigureAwait(false);
         var profile = window.Profile;
 
-        var baselineTraining = profile.Training.WithBalancer(BalancerOptions.Fixed);
-        baselineTraining.Balancer.Weights = [];
-        var baselineVariant = new Variant(BaselineLabel, profile.Architecture.Named(ArchitectureOptions.SingleTask), baselineTraining);
+        var plain = profile.Training.WithBalancer(BalancerOptions.Fixed);
+        plain.Balancer.Weights = [];
+        Variant[] yardsticks =
+        [
+            new(BaselineLabel, profile.Architecture.Named(ArchitectureOptions.SingleTask), plain),
+            new(LogisticLabel, profile.Architecture.Named(ArchitectureOptions.Logistic), plain),
+        ];
         var results = new List<VariantResult>();
         IReadOnlyList<TaskMetrics>? baseline = null;
-        foreach (var variant in variants.Prepend(baselineVariant))
+        foreach (var variant in yardsticks.Concat(variants))
+        {
+            var result = Train(window, variant, seeds, ct);
+            var verdict = baseline is null
+                ? (TransferVerdict?)null
+                : TransferVerdicts.Classify(profile.Gate.JudgedTasks.Select(t => (result.Metrics.Single(m => m.Task == t).Auc, baseline.Single(m => m.Task == t).Auc)).ToList(), tolerance);
+            baseline ??= result.Metrics;
+            results.Add(result with { Verdict = verdict, Yardstick = yardsticks.Contains(variant) });
+        }
+        var oracle = await OracleAsync(window, ct).ConfigureAwait(false);
+        var head = results.FirstOrDefault(r => r.Label == headline) ?? results.FirstOrDefault(r => !r.Yardstick) ?? results[0];
+        return new ComparisonResult(results, oracle, seeds, architecture, head);
+    }
+
+    private static VariantResult Train(PreparedWindow window, Variant variant, int seeds, CancellationToken ct)
+    {
+        var perSeed = new List<IReadOnlyList<TaskMetrics>>();
+        VariantResult? first = null;
+        var clock = Stopwatch.StartNew();
+        for (var k = 0; k < seeds; k++)
         {
             ct.ThrowIfCancellationRequested();
-            var clock = Stopwatch.StartNew();
-            using var candidate = MultiTaskModel.Create(window.Encoders, variant.Architecture, window.Device, variant.Training.Seed);
-            var history = Trainer.Train(candidate, window.Encoded, variant.Training, ct);
-            var seconds = clock.Elapsed.TotalSeconds;
+            var training = variant.Training.WithSeed(variant.Training.Seed + k);
+            using var candidate = MultiTaskModel.Create(window.Encoders, variant.Architecture, window.Device, training.Seed);
+            var history = Trainer.Train(candidate, window.Encoded, training, ct);
             var (metrics, diagnostics) = ModelEvaluation.Evaluate(candidate, window.HeldOut, window.HeldOutEncoded);
-            TransferVerdict? verdict = baseline is null
-                ? null
-                : TransferVerdicts.Classify(
-                    profile.Gate.JudgedTasks.Select(t => (metrics.Single(m => m.Task == t).Auc, baseline.Single(m => m.Task == t).Auc)).ToList(),
-                    tolerance);
-            baseline ??= metrics;
-            results.Add(new VariantResult(variant.Label, candidate.Network.parameters().Sum(p => p.numel()), metrics, diagnostics, history, verdict, seconds));
+            perSeed.Add(metrics);
+            first ??= new VariantResult(variant.Label, candidate.Network.parameters().Sum(p => p.numel()), metrics, diagnostics, history, null, 0);
         }
-        return results;
+        var mean = first!.Metrics.Select(m => new TaskMetrics(m.Task,
+            perSeed.Average(s => s.Single(x => x.Task == m.Task).Auc), perSeed.Average(s => s.Single(x => x.Task == m.Task).LogLoss), m.Count, m.Positives)).ToList();
+        return first with { Metrics = mean, PerSeed = perSeed, TrainSeconds = clock.Elapsed.TotalSeconds / seeds };
+    }
+
+    /// <summary>The true probabilities' metrics on the held-out day, when the data is synthetic and has them.</summary>
+    private async Task<IReadOnlyList<TaskMetrics>?> OracleAsync(PreparedWindow window, CancellationToken ct)
+    {
+        var frame = window.HeldOut;
+        if (await truth.ReadAsync(frame.Ids, ct).ConfigureAwait(false) is not { } p) return null;
+        var clicked = Enumerable.Range(0, frame.Count).Where(i => frame.Clicked[i]).ToArray();
+        return
+        [
+            TaskEvaluator.Evaluate("ctr", p.Click.Select(x => (float)x).ToArray(), frame.Clicked),
+            TaskEvaluator.Evaluate("cvr", clicked.Select(i => (float)p.Convert[i]).ToArray(), clicked.Select(i => frame.Converted[i]).ToArray()),
+            TaskEvaluator.Evaluate("ctcvr", p.Click.Zip(p.Convert, (a, b) => (float)(a * b)).ToArray(), frame.Converted),
+        ];
     }
 }

@@ -106,15 +106,27 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
     }
 
     [Fact]
-    public async Task Balance_ComparesEachStrategyWithSingleTaskBaselines_OnTheSameWindow()
+    public async Task Balance_ComparesEachStrategyWithTheYardsticks_OnTheSameWindow_AgainstTheTruth()
     {
-        var results = await _host.Services.GetRequiredService<ModelComparison>()
-            .CompareBalancersAsync("e2e", LastDay, "mmoe", ["fixed", "pcgrad"], tolerance: 0.001, CancellationToken.None);
-        Assert.Equal(["single-task", "mmoe + fixed", "mmoe + pcgrad"], results.Select(r => r.Label));
+        var result = await _host.Services.GetRequiredService<ModelComparison>()
+            .CompareBalancersAsync("e2e", LastDay, "mmoe", ["fixed", "pcgrad"], tolerance: 0.001, seeds: 2, CancellationToken.None);
+        var results = result.Rows;
+        Assert.Equal(["single-task", "logistic", "mmoe + fixed", "mmoe + pcgrad"], results.Select(r => r.Label));
         Assert.Null(results[0].Verdict);
         Assert.All(results.Skip(1), r => Assert.NotNull(r.Verdict));
-        Assert.All(results[2].History, e => Assert.InRange(e.ConflictRate!.Value, 0, 1));
-        Assert.Equal(["task0", "task1"], results[1].Diagnostics.MeanGateWeights.Keys.Order(StringComparer.Ordinal));
+        Assert.All(results[3].History, e => Assert.InRange(e.ConflictRate!.Value, 0, 1));
+        Assert.Equal(["task0", "task1"], results[2].Diagnostics.MeanGateWeights.Keys.Order(StringComparer.Ordinal));
+
+        // Two seeds each: the row is their mean.
+        Assert.All(results, r => Assert.Equal(2, r.PerSeed.Count));
+        var row = results[2];
+        Assert.Equal((row.PerSeed[0].Single(m => m.Task == "ctr").Auc + row.PerSeed[1].Single(m => m.Task == "ctr").Auc) / 2, row.Metrics.Single(m => m.Task == "ctr").Auc, 12);
+
+        // The synthetic world's truth: its AUC is the ceiling, and the summary names every yardstick.
+        var oracle = result.Oracle!;
+        Assert.True(oracle.Single(m => m.Task == "ctcvr").Auc > results.Max(r => r.Metrics.Single(m => m.Task == "ctcvr").Auc));
+        Assert.Matches(@"^quality mmoe ctr=0\.\d{4} ctcvr=0\.\d{4} logistic ctr=0\.\d{4} ctcvr=0\.\d{4} single-task ctr=0\.\d{4} ctcvr=0\.\d{4} oracle ctr=0\.\d{4} ctcvr=0\.\d{4}$",
+            Batch.Host.Cli.ComparisonPrinter.Summary(result));
     }
 
     [Fact]
