@@ -19,6 +19,28 @@ public sealed class DayFrame
 
     public int Count => Ids.Length;
 
+    /// <summary>
+    /// The rows of days [<paramref name="first"/>, <paramref name="last"/>] of the window, as a window of their own
+    /// (the vocabularies of the categorical columns are shared).
+    /// </summary>
+    public DayFrame Days(DateOnly first, DateOnly last)
+    {
+        var (from, to) = ((short)(first.DayNumber - FirstDay.DayNumber), (short)(last.DayNumber - FirstDay.DayNumber));
+        var rows = Enumerable.Range(0, Count).Where(i => DayOffsets[i] >= from && DayOffsets[i] <= to).ToArray();
+        T[] Pick<T>(T[] values) => rows.Select(i => values[i]).ToArray();
+        return new DayFrame
+        {
+            FirstDay = first,
+            LastDay = last,
+            Ids = Pick(Ids),
+            DayOffsets = rows.Select(i => (short)(DayOffsets[i] - from)).ToArray(),
+            Clicked = Pick(Clicked),
+            Converted = Pick(Converted),
+            Categorical = Categorical.Select(c => c with { Codes = Pick(c.Codes) }).ToList(),
+            Numeric = Numeric.Select(c => c with { Values = Pick(c.Values) }).ToList(),
+        };
+    }
+
     /// <summary>Impressions per day of the window, first day first; a day without rows counts 0.</summary>
     public int[] RowsPerDay()
     {

@@ -21,6 +21,7 @@ public sealed class ModelProfile
         var problems = new List<string>();
         if (Features.Categorical.Count + Features.Numeric.Count == 0) problems.Add("no features");
         problems.AddRange(Features.Problems());
+        if (Training.ValidationDays >= TrainingDays) problems.Add($"Training:ValidationDays ({Training.ValidationDays}) must leave days to train on (TrainingDays {TrainingDays})");
         if (TrainingDays < 1) problems.Add("TrainingDays must be at least 1");
         problems.AddRange(Architecture.Problems());
         problems.AddRange(Training.Problems());
@@ -73,6 +74,9 @@ public sealed class ArchitectureOptions
     /// <summary>SNR: weight of the L0 penalty on the routing variables.</summary>
     public double L0Weight { get; set; } = 1e-3;
 
+    /// <summary>Dropout after every hidden layer of the experts (bottoms, sub-networks) and towers; 0 for none.</summary>
+    public double Dropout { get; set; }
+
     /// <summary>Adds the wide part (a linear term per task over the one-hot fields and numeric values) to any architecture.</summary>
     public bool Wide { get; set; }
 
@@ -95,6 +99,7 @@ public sealed class ArchitectureOptions
             yield break;
         }
         if (EmbeddingDim < 1) yield return "EmbeddingDim must be at least 1";
+        if (Dropout is < 0 or >= 1) yield return "Dropout must be within [0, 1)";
         if (Name == Logistic) yield break; // the wide part alone: no experts, towers or embeddings
         if (ExpertHidden.Count == 0 || ExpertHidden.Any(h => h < 1)) yield return "ExpertHidden needs at least one positive size";
         if (TowerHidden.Any(h => h < 1)) yield return "TowerHidden sizes must be positive";
@@ -146,8 +151,27 @@ public sealed class TrainingOptions
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
 
+    /// <summary>Decoupled weight decay (AdamW) of the dense layers' weights.</summary>
+    public double WeightDecay { get; set; }
+
+    /// <summary>Decoupled weight decay of the embedding tables and the wide part's weights, set apart from the dense layers'.</summary>
+    public double EmbeddingWeightDecay { get; set; }
+
+    /// <summary>
+    /// The last this many days of the training window are held out for validation: the model trains on the others,
+    /// is measured on them after each epoch, stops when the validation loss has not improved for <see cref="Patience"/>
+    /// epochs, and keeps its best epoch. 0 trains on the whole window for <see cref="Epochs"/> epochs.
+    /// </summary>
+    public int ValidationDays { get; set; }
+
+    /// <summary>Epochs without a better validation loss before training stops.</summary>
+    public int Patience { get; set; } = 2;
+
     public IEnumerable<string> Problems()
     {
+        if (WeightDecay < 0 || EmbeddingWeightDecay < 0) yield return "Training: weight decays must not be negative";
+        if (ValidationDays < 0) yield return "Training:ValidationDays must not be negative";
+        if (Patience < 1) yield return "Training:Patience must be at least 1";
         if (Epochs < 1) yield return "Training:Epochs must be at least 1";
         if (BatchSize < 1) yield return "Training:BatchSize must be at least 1";
         if (!(LearningRate > 0)) yield return "Training:LearningRate must be positive";

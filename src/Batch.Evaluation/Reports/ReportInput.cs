@@ -3,7 +3,11 @@ using Batch.Core.Results;
 namespace Batch.Evaluation.Reports;
 
 /// <summary>One training epoch as the report plots it: mean loss and weight per task, gradient cosine, conflict rate.</summary>
-public sealed record EpochSummary(int Epoch, double CtrLoss, double CtcvrLoss, IReadOnlyList<double> Weights, double? GradientCosine, double? ConflictRate);
+public sealed record EpochSummary(int Epoch, double CtrLoss, double CtcvrLoss, IReadOnlyList<double> Weights, double? GradientCosine, double? ConflictRate)
+{
+    public double? ValidationCtrLoss { get; init; }
+    public double? ValidationCtcvrLoss { get; init; }
+}
 
 /// <summary>Everything a run report shows.</summary>
 public sealed record ReportInput(

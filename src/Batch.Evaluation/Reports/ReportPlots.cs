@@ -15,7 +15,12 @@ public static class ReportPlots
         double[] epochs = [.. history.Select(e => (double)e.Epoch)];
         Line(plot, epochs, [.. history.Select(e => e.CtrLoss)], "ctr loss");
         Line(plot, epochs, [.. history.Select(e => e.CtcvrLoss)], "ctcvr loss");
-        return Render(plot, "Training loss per task", "epoch", "mean loss");
+        if (history.Any(e => e.ValidationCtrLoss is not null))
+        {
+            Line(plot, epochs, [.. history.Select(e => e.ValidationCtrLoss ?? double.NaN)], "ctr validation loss");
+            Line(plot, epochs, [.. history.Select(e => e.ValidationCtcvrLoss ?? double.NaN)], "ctcvr validation loss");
+        }
+        return Render(plot, "Loss per task (training, validation)", "epoch", "mean loss");
     }
 
     public static byte[] Balancing(IReadOnlyList<EpochSummary> history)

@@ -15,5 +15,5 @@ public sealed record ArchitectureContext(IReadOnlyList<int> Cardinalities, int N
     public FeatureInput NewInput() => new(Cardinalities, FieldDims, NumericCount);
 
     public ModuleList<Mlp> NewExperts(int inputDim, int count) =>
-        new(Enumerable.Range(0, count).Select(_ => new Mlp(inputDim, Options.ExpertHidden)).ToArray());
+        new(Enumerable.Range(0, count).Select(_ => new Mlp(inputDim, Options.ExpertHidden, Options.Dropout)).ToArray());
 }

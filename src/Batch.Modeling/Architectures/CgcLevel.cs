@@ -19,13 +19,13 @@ public sealed class CgcLevel : nn.Module
     private readonly ModuleList<Linear> task_gates;
     private readonly ModuleList<Linear> shared_gate; // empty at the top level
 
-    public CgcLevel(int tasks, int inputDim, int specificExperts, int sharedExperts, IReadOnlyList<int> expertHidden, bool hasSharedGate)
+    public CgcLevel(int tasks, int inputDim, int specificExperts, int sharedExperts, IReadOnlyList<int> expertHidden, bool hasSharedGate, double dropout = 0)
         : base(nameof(CgcLevel))
     {
         specific = new ModuleList<ModuleList<Mlp>>(Enumerable.Range(0, tasks)
-            .Select(_ => new ModuleList<Mlp>(Enumerable.Range(0, specificExperts).Select(_ => new Mlp(inputDim, expertHidden)).ToArray()))
+            .Select(_ => new ModuleList<Mlp>(Enumerable.Range(0, specificExperts).Select(_ => new Mlp(inputDim, expertHidden, dropout)).ToArray()))
             .ToArray());
-        shared = new ModuleList<Mlp>(Enumerable.Range(0, sharedExperts).Select(_ => new Mlp(inputDim, expertHidden)).ToArray());
+        shared = new ModuleList<Mlp>(Enumerable.Range(0, sharedExperts).Select(_ => new Mlp(inputDim, expertHidden, dropout)).ToArray());
         task_gates = new ModuleList<Linear>(Enumerable.Range(0, tasks).Select(_ => nn.Linear(inputDim, specificExperts + sharedExperts)).ToArray());
         shared_gate = hasSharedGate
             ? new ModuleList<Linear>(nn.Linear(inputDim, tasks * specificExperts + sharedExperts))

@@ -4,12 +4,13 @@ using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
 
-/// <summary>Linear → ReLU layers; the building block of experts and towers.</summary>
+/// <summary>Linear → ReLU (→ dropout) layers; the building block of experts and towers.</summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
     private readonly Sequential layers;
 
-    public Mlp(int inputDim, IReadOnlyList<int> hidden) : base(nameof(Mlp))
+    /// <param name="dropout">probability of zeroing each hidden unit in training; no dropout layer when 0</param>
+    public Mlp(int inputDim, IReadOnlyList<int> hidden, double dropout = 0) : base(nameof(Mlp))
     {
         ArgumentNullException.ThrowIfNull(hidden);
         var modules = new List<(string, nn.Module<Tensor, Tensor>)>();
@@ -18,6 +19,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         {
             modules.Add(($"linear{i}", nn.Linear(width, hidden[i])));
             modules.Add(($"relu{i}", nn.ReLU()));
+            if (dropout > 0) modules.Add(($"dropout{i}", nn.Dropout(dropout)));
             width = hidden[i];
         }
         OutputDim = width;

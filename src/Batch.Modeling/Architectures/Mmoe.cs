@@ -19,7 +19,7 @@ public sealed class Mmoe : MultiTaskNetwork
         input = context.NewInput();
         experts = context.NewExperts(input.OutputDim, context.Options.Experts);
         gates = new ModuleList<Linear>(Enumerable.Range(0, context.Tasks).Select(_ => nn.Linear(input.OutputDim, context.Options.Experts)).ToArray());
-        towers = new TaskTowers(context.Tasks, experts[0].OutputDim, context.Options.TowerHidden);
+        towers = new TaskTowers(context.Tasks, experts[0].OutputDim, context.Options.TowerHidden, context.Options.Dropout);
         RegisterComponents();
     }
 

@@ -16,7 +16,7 @@ public sealed class Omoe : MultiTaskNetwork
         input = context.NewInput();
         experts = context.NewExperts(input.OutputDim, context.Options.Experts);
         gate = nn.Linear(input.OutputDim, context.Options.Experts);
-        towers = new TaskTowers(context.Tasks, experts[0].OutputDim, context.Options.TowerHidden);
+        towers = new TaskTowers(context.Tasks, experts[0].OutputDim, context.Options.TowerHidden, context.Options.Dropout);
         RegisterComponents();
     }
 

@@ -21,12 +21,12 @@ public sealed class Ple : MultiTaskNetwork
         var built = new List<CgcLevel>();
         for (var l = 0; l < levels; l++)
         {
-            var level = new CgcLevel(context.Tasks, width, o.SpecificExperts, o.SharedExperts, o.ExpertHidden, hasSharedGate: l < levels - 1);
+            var level = new CgcLevel(context.Tasks, width, o.SpecificExperts, o.SharedExperts, o.ExpertHidden, hasSharedGate: l < levels - 1, o.Dropout);
             built.Add(level);
             width = level.OutputDim;
         }
         this.levels = new ModuleList<CgcLevel>([.. built]);
-        towers = new TaskTowers(context.Tasks, width, o.TowerHidden);
+        towers = new TaskTowers(context.Tasks, width, o.TowerHidden, o.Dropout);
         RegisterComponents();
     }
 

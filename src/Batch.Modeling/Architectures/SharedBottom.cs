@@ -13,8 +13,8 @@ public sealed class SharedBottom : MultiTaskNetwork
     public SharedBottom(ArchitectureContext context) : base(nameof(SharedBottom), context.Tasks)
     {
         input = context.NewInput();
-        bottom = new Mlp(input.OutputDim, context.Options.ExpertHidden);
-        towers = new TaskTowers(context.Tasks, bottom.OutputDim, context.Options.TowerHidden);
+        bottom = new Mlp(input.OutputDim, context.Options.ExpertHidden, context.Options.Dropout);
+        towers = new TaskTowers(context.Tasks, bottom.OutputDim, context.Options.TowerHidden, context.Options.Dropout);
         RegisterComponents();
     }
 

@@ -13,8 +13,8 @@ public sealed class SingleTask : MultiTaskNetwork
     public SingleTask(ArchitectureContext context) : base(nameof(SingleTask), context.Tasks)
     {
         inputs = new ModuleList<FeatureInput>(Enumerable.Range(0, context.Tasks).Select(_ => context.NewInput()).ToArray());
-        bottoms = new ModuleList<Mlp>(inputs.Select(i => new Mlp(i.OutputDim, context.Options.ExpertHidden)).ToArray());
-        towers = new TaskTowers(context.Tasks, bottoms[0].OutputDim, context.Options.TowerHidden);
+        bottoms = new ModuleList<Mlp>(inputs.Select(i => new Mlp(i.OutputDim, context.Options.ExpertHidden, context.Options.Dropout)).ToArray());
+        towers = new TaskTowers(context.Tasks, bottoms[0].OutputDim, context.Options.TowerHidden, context.Options.Dropout);
         RegisterComponents();
     }
 

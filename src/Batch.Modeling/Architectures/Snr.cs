@@ -23,12 +23,12 @@ public sealed class Snr : MultiTaskNetwork
         input = context.NewInput();
         var dim = o.ExpertHidden[^1];
         layers = new ModuleList<ModuleList<Mlp>>(o.SubNetworks.Select((count, i) => new ModuleList<Mlp>(
-            Enumerable.Range(0, count).Select(_ => new Mlp(i == 0 ? input.OutputDim : dim, o.ExpertHidden)).ToArray())).ToArray());
+            Enumerable.Range(0, count).Select(_ => new Mlp(i == 0 ? input.OutputDim : dim, o.ExpertHidden, o.Dropout)).ToArray())).ToArray());
         routes = new ModuleList<HardConcreteRouting>(Enumerable.Range(1, o.SubNetworks.Count - 1)
             .Select(i => new HardConcreteRouting(o.SubNetworks[i], o.SubNetworks[i - 1], dim, transform)).ToArray());
         task_routes = new ModuleList<HardConcreteRouting>(Enumerable.Range(0, context.Tasks)
             .Select(_ => new HardConcreteRouting(1, o.SubNetworks[^1], dim, transform)).ToArray());
-        towers = new TaskTowers(context.Tasks, dim, o.TowerHidden);
+        towers = new TaskTowers(context.Tasks, dim, o.TowerHidden, o.Dropout);
         _l0Weight = o.L0Weight;
         RegisterComponents();
     }

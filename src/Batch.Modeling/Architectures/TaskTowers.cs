@@ -9,9 +9,9 @@ public sealed class TaskTowers : nn.Module<Tensor[], Tensor>
     private readonly ModuleList<Mlp> towers;
     private readonly ModuleList<Linear> heads;
 
-    public TaskTowers(int tasks, int inputDim, IReadOnlyList<int> hidden) : base(nameof(TaskTowers))
+    public TaskTowers(int tasks, int inputDim, IReadOnlyList<int> hidden, double dropout = 0) : base(nameof(TaskTowers))
     {
-        var built = Enumerable.Range(0, tasks).Select(_ => new Mlp(inputDim, hidden)).ToArray();
+        var built = Enumerable.Range(0, tasks).Select(_ => new Mlp(inputDim, hidden, dropout)).ToArray();
         towers = new ModuleList<Mlp>(built);
         heads = new ModuleList<Linear>(built.Select(t => nn.Linear(t.OutputDim, 1)).ToArray());
         RegisterComponents();

@@ -8,21 +8,33 @@ namespace Batch.Modeling.Training;
 
 /// <summary>
 /// One epoch of training: mean loss per task, mean weight per task, and — where measured — the mean cosine between
-/// the task gradients on the shared parameters and how often it was negative (the tasks conflicted).
+/// the task gradients on the shared parameters and how often it was negative (the tasks conflicted); with a
+/// validation split, the validation losses after the epoch.
 /// </summary>
-public sealed record EpochLoss(int Epoch, double Ctr, double Ctcvr, IReadOnlyList<double> Weights, double? GradientCosine, double? ConflictRate);
+public sealed record EpochLoss(int Epoch, double Ctr, double Ctcvr, IReadOnlyList<double> Weights, double? GradientCosine, double? ConflictRate)
+{
+    public double? ValidationCtr { get; init; }
+    public double? ValidationCtcvr { get; init; }
+
+    /// <summary>The epoch whose weights the model kept (the best validation loss).</summary>
+    public bool Kept { get; init; }
+}
 
 /// <summary>Where training stands after a step: epoch and batch (both from 1) of how many, and samples seen in all.</summary>
 public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, long Samples, long TotalSamples);
 
 /// <summary>
-/// Trains a model with Adam on its ESMM losses, combined by the configured loss balancer, synchronously on the
-/// calling thread.
+/// Trains a model with AdamW on its ESMM losses, combined by the configured loss balancer, synchronously on the
+/// calling thread. Embedding tables (and the wide part) decay apart from the dense layers. With a validation frame,
+/// each epoch ends with the validation loss; training stops once it has not improved for <c>Patience</c> epochs,
+/// and the model keeps the weights of its best epoch.
 /// </summary>
 public static class Trainer
 {
     /// <param name="onBatch">called on the training thread after each step</param>
-    public static IReadOnlyList<EpochLoss> Train(MultiTaskModel model, EncodedFrame data, TrainingOptions options, CancellationToken ct, Action<TrainingProgress>? onBatch = null)
+    /// <param name="validation">the held-apart validation days, encoded like <paramref name="data"/>; null to train all epochs</param>
+    public static IReadOnlyList<EpochLoss> Train(
+        MultiTaskModel model, EncodedFrame data, TrainingOptions options, CancellationToken ct, Action<TrainingProgress>? onBatch = null, EncodedFrame? validation = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -36,59 +48,149 @@ public static class Trainer
         using var clicked = tensor(data.Clicked, dtype: float32, device: device);
         using var converted = tensor(data.Converted, dtype: float32, device: device);
         using var balancer = BalancerCatalog.Create(options.Balancer, MultiTaskModel.TaskCount, device);
-        using var optimizer = optim.Adam(network.parameters().Concat(balancer.Parameters), options.LearningRate);
+        using var optimizer = Optimizer(network, balancer, options);
         var context = BalancerContext.Of(network);
         var shuffle = new Random(unchecked((int)options.Seed));
         var order = Enumerable.Range(0, data.Rows).Select(i => (long)i).ToArray();
         var history = new List<EpochLoss>();
         var step = 0;
         var batchesPerEpoch = (data.Rows + options.BatchSize - 1) / options.BatchSize;
+        var best = new BestEpoch(network);
 
-        network.train();
-        for (var epoch = 1; epoch <= options.Epochs; epoch++)
+        try
         {
-            shuffle.Shuffle(order);
-            double ctrSum = 0, ctcvrSum = 0;
-            var weightSums = new double[MultiTaskModel.TaskCount];
-            var cosines = new List<double>();
-            var batches = 0;
-            for (var start = 0; start < data.Rows; start += options.BatchSize)
+            for (var epoch = 1; epoch <= options.Epochs; epoch++)
             {
-                ct.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var rows = tensor(order.AsSpan(start, Math.Min(options.BatchSize, data.Rows - start)).ToArray(), device: device);
-                var logits = network.forward(indices.index_select(0, rows), values.index_select(0, rows)); // [batch, 2]
-                var (ctrLoss, ctcvrLoss) = Esmm.Losses(logits, clicked.index_select(0, rows), converted.index_select(0, rows));
-                Tensor[] losses = [ctrLoss, ctcvrLoss];
+                network.train();
+                shuffle.Shuffle(order);
+                double ctrSum = 0, ctcvrSum = 0;
+                var weightSums = new double[MultiTaskModel.TaskCount];
+                var cosines = new List<double>();
+                var batches = 0;
+                for (var start = 0; start < data.Rows; start += options.BatchSize)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    var rows = tensor(order.AsSpan(start, Math.Min(options.BatchSize, data.Rows - start)).ToArray(), device: device);
+                    var logits = network.forward(indices.index_select(0, rows), values.index_select(0, rows)); // [batch, 2]
+                    var (ctrLoss, ctcvrLoss) = Esmm.Losses(logits, clicked.index_select(0, rows), converted.index_select(0, rows));
+                    Tensor[] losses = [ctrLoss, ctcvrLoss];
 
-                double? measured = null;
-                var measure = options.DiagnosticsEvery > 0 && step % options.DiagnosticsEvery == 0 && context.Shared.Count > 0;
-                optimizer.zero_grad();
-                if (measure && !balancer.MeasuresGradients)
-                    measured = TaskGradients.MeanPairCosine(TaskGradients.Compute(losses, context.Shared, keepGraph: true));
-                var result = balancer.Backward(losses, context);
-                if (measure) measured ??= result.GradientCosine;
-                if (measured is { } cosine) cosines.Add(cosine);
-                // SNR's L0 penalty depends on the routing parameters only, not on the batch's graph.
-                network.AuxiliaryLoss()?.backward();
-                optimizer.step();
+                    double? measured = null;
+                    var measure = options.DiagnosticsEvery > 0 && step % options.DiagnosticsEvery == 0 && context.Shared.Count > 0;
+                    optimizer.zero_grad();
+                    if (measure && !balancer.MeasuresGradients)
+                        measured = TaskGradients.MeanPairCosine(TaskGradients.Compute(losses, context.Shared, keepGraph: true));
+                    var result = balancer.Backward(losses, context);
+                    if (measure) measured ??= result.GradientCosine;
+                    if (measured is { } cosine) cosines.Add(cosine);
+                    // SNR's L0 penalty depends on the routing parameters only, not on the batch's graph.
+                    network.AuxiliaryLoss()?.backward();
+                    optimizer.step();
 
-                ctrSum += ctrLoss.item<float>();
-                ctcvrSum += ctcvrLoss.item<float>();
-                for (var t = 0; t < weightSums.Length; t++) weightSums[t] += result.Weights[t];
-                batches++;
-                step++;
-                onBatch?.Invoke(new TrainingProgress(epoch, options.Epochs, batches, batchesPerEpoch,
-                    (long)(epoch - 1) * data.Rows + Math.Min(data.Rows, start + options.BatchSize), (long)options.Epochs * data.Rows));
+                    ctrSum += ctrLoss.item<float>();
+                    ctcvrSum += ctcvrLoss.item<float>();
+                    for (var t = 0; t < weightSums.Length; t++) weightSums[t] += result.Weights[t];
+                    batches++;
+                    step++;
+                    onBatch?.Invoke(new TrainingProgress(epoch, options.Epochs, batches, batchesPerEpoch,
+                        (long)(epoch - 1) * data.Rows + Math.Min(data.Rows, start + options.BatchSize), (long)options.Epochs * data.Rows));
+                }
+                var mean = new EpochLoss(epoch, ctrSum / batches, ctcvrSum / batches, weightSums.Select(w => w / batches).ToArray(),
+                    cosines.Count == 0 ? null : cosines.Average(), cosines.Count == 0 ? null : (double)cosines.Count(c => c < 0) / cosines.Count);
+                if (!double.IsFinite(mean.Ctr) || !double.IsFinite(mean.Ctcvr))
+                    throw new InvalidOperationException($"Training diverged in epoch {epoch} (CTR loss {mean.Ctr}, CTCVR loss {mean.Ctcvr}); lower Training:LearningRate.");
+                balancer.EndEpoch([mean.Ctr, mean.Ctcvr]);
+                if (validation is not null)
+                {
+                    var (vCtr, vCtcvr) = Validate(model, validation);
+                    mean = mean with { ValidationCtr = vCtr, ValidationCtcvr = vCtcvr };
+                    best.Offer(epoch, vCtr + vCtcvr);
+                }
+                history.Add(mean);
+                if (validation is not null && epoch - best.Epoch >= options.Patience) break;
             }
-            var mean = new EpochLoss(epoch, ctrSum / batches, ctcvrSum / batches, weightSums.Select(w => w / batches).ToArray(),
-                cosines.Count == 0 ? null : cosines.Average(), cosines.Count == 0 ? null : (double)cosines.Count(c => c < 0) / cosines.Count);
-            if (!double.IsFinite(mean.Ctr) || !double.IsFinite(mean.Ctcvr))
-                throw new InvalidOperationException($"Training diverged in epoch {epoch} (CTR loss {mean.Ctr}, CTCVR loss {mean.Ctcvr}); lower Training:LearningRate.");
-            balancer.EndEpoch([mean.Ctr, mean.Ctcvr]);
-            history.Add(mean);
+            if (validation is not null) best.Restore();
+        }
+        finally
+        {
+            best.Dispose();
         }
         network.eval();
-        return history;
+        return validation is null ? history : history.Select(e => e with { Kept = e.Epoch == best.Epoch }).ToList();
+    }
+
+    /// <summary>
+    /// AdamW over the network's parameters in two groups — embedding tables (and the wide part's weights) with the
+    /// embedding decay, everything else with the dense decay — and the balancer's own parameters, never decayed.
+    /// </summary>
+    private static AdamW Optimizer(Architectures.MultiTaskNetwork network, ILossBalancer balancer, TrainingOptions options)
+    {
+        var embedded = network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).ToHashSet(ReferenceEqualityComparer.Instance);
+        var dense = network.parameters().Where(p => !embedded.Contains(p)).ToList();
+        var groups = new List<AdamW.ParamGroup>
+        {
+            new(embedded.Cast<Parameter>(), options.LearningRate, 0.9, 0.999, 1e-8, options.EmbeddingWeightDecay, false, false),
+            new(dense, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay, false, false),
+        };
+        if (balancer.Parameters.Any()) groups.Add(new(balancer.Parameters, options.LearningRate, 0.9, 0.999, 1e-8, 0, false, false));
+        return optim.AdamW(groups, options.LearningRate);
+    }
+
+    /// <summary>Mean CTR and CTCVR losses of the model on a frame, in evaluation mode, without gradients.</summary>
+    public static (double Ctr, double Ctcvr) Validate(MultiTaskModel model, EncodedFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(frame);
+        var network = model.Network;
+        var training = network.training;
+        network.eval();
+        using var _ = no_grad();
+        double ctr = 0, ctcvr = 0;
+        const int Batch = 8192;
+        for (var start = 0; start < frame.Rows; start += Batch)
+        {
+            using var scope = NewDisposeScope();
+            var n = Math.Min(Batch, frame.Rows - start);
+            var indices = tensor(frame.Indices.AsSpan(start * frame.CategoricalCount, n * frame.CategoricalCount).ToArray(), [n, frame.CategoricalCount], dtype: int64, device: model.Device);
+            var values = tensor(frame.Values.AsSpan(start * frame.NumericCount, n * frame.NumericCount).ToArray(), [n, frame.NumericCount], dtype: float32, device: model.Device);
+            var (c, cc) = Esmm.Losses(network.forward(indices, values),
+                tensor(frame.Clicked.AsSpan(start, n).ToArray(), device: model.Device), tensor(frame.Converted.AsSpan(start, n).ToArray(), device: model.Device));
+            ctr += c.item<float>() * n;
+            ctcvr += cc.item<float>() * n;
+        }
+        if (training) network.train();
+        return (ctr / frame.Rows, ctcvr / frame.Rows);
+    }
+
+    /// <summary>A copy of the weights of the best epoch so far, put back at the end.</summary>
+    private sealed class BestEpoch(Architectures.MultiTaskNetwork network) : IDisposable
+    {
+        private Dictionary<string, Tensor>? _weights;
+        private double _loss = double.PositiveInfinity;
+
+        public int Epoch { get; private set; }
+
+        public void Offer(int epoch, double loss)
+        {
+            if (!(loss < _loss)) return;
+            (_loss, Epoch) = (loss, epoch);
+            Dispose();
+            using var _ = no_grad();
+            _weights = network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        }
+
+        public void Restore()
+        {
+            if (_weights is null) return;
+            using var _ = no_grad();
+            foreach (var (name, value) in network.state_dict()) value.copy_(_weights[name]);
+        }
+
+        public void Dispose()
+        {
+            foreach (var t in _weights?.Values ?? Enumerable.Empty<Tensor>()) t.Dispose();
+            _weights = null;
+        }
     }
 }

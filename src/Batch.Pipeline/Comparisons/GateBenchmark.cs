@@ -101,7 +101,7 @@ public sealed class GateBenchmark(DayExtractor extractor, ResiliencePipeline tra
     {
         var settings = window.Profile.Training.WithSeed(seed);
         using var candidate = MultiTaskModel.Create(window.Encoders, window.Profile.Architecture, window.Device, seed);
-        Trainer.Train(candidate, training, settings, ct);
+        Trainer.Train(candidate, training, settings, ct, validation: window.Validation);
         return ModelEvaluation.Score(candidate, window.HeldOut, window.HeldOutEncoded).Scores;
     }
 

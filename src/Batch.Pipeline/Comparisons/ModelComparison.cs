@@ -120,7 +120,7 @@ public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline t
             ct.ThrowIfCancellationRequested();
             var training = variant.Training.WithSeed(variant.Training.Seed + k);
             using var candidate = MultiTaskModel.Create(window.Encoders, variant.Architecture, window.Device, training.Seed);
-            var history = Trainer.Train(candidate, window.Encoded, training, ct);
+            var history = Trainer.Train(candidate, window.Encoded, training, ct, validation: window.Validation);
             var (metrics, diagnostics) = ModelEvaluation.Evaluate(candidate, window.HeldOut, window.HeldOutEncoded);
             perSeed.Add(metrics);
             first ??= new VariantResult(variant.Label, candidate.Network.parameters().Sum(p => p.numel()), metrics, diagnostics, history, null, 0);

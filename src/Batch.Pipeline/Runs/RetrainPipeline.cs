@@ -117,14 +117,20 @@ public sealed class RetrainPipeline(
 
         var (candidate, history) = await steps.RunAsync("train", () =>
         {
-            var encoders = FeatureEncoders.Fit(train, profile.Features);
+            var split = TrainingData.Split(train, profile.Training.ValidationDays);
+            var encoders = FeatureEncoders.Fit(split.Fit, profile.Features);
             var model = MultiTaskModel.Create(encoders, profile.Architecture, device, profile.Training.Seed);
             try
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                var epochs = Trainer.Train(model, encoders.Encode(train), profile.Training, ct,
-                    p => observers.Progress(run, new RunProgress("train", p.Samples, p.TotalSamples, "samples", clock.Elapsed, p.Epoch, p.Epochs, p.Batch, p.Batches)));
-                return Task.FromResult(((model, epochs), (object)new { device = device.ToString(), rows = train.Count, balancer = profile.Training.Balancer.Name, epochs }));
+                var epochs = Trainer.Train(model, encoders.Encode(split.Fit), profile.Training, ct,
+                    p => observers.Progress(run, new RunProgress("train", p.Samples, p.TotalSamples, "samples", clock.Elapsed, p.Epoch, p.Epochs, p.Batch, p.Batches)),
+                    split.Validation is null ? null : encoders.Encode(split.Validation));
+                return Task.FromResult(((model, epochs), (object)new
+                {
+                    device = device.ToString(), rows = split.Fit.Count, validationRows = split.Validation?.Count ?? 0, balancer = profile.Training.Balancer.Name,
+                    keptEpoch = epochs.FirstOrDefault(e => e.Kept)?.Epoch ?? epochs.Count, epochs,
+                }));
             }
             catch
             {

@@ -9,9 +9,19 @@ using static TorchSharp.torch;
 
 namespace Batch.Pipeline.Runs;
 
-/// <summary>A model's window read, checked and encoded, ready for any number of trainings.</summary>
+/// <summary>
+/// A model's window read, checked and encoded, ready for any number of trainings: <c>Encoded</c> is what the model
+/// trains on (the window less its validation days, on which the encoders were fitted), <c>Validation</c> the
+/// validation days when the profile holds some apart.
+/// </summary>
 public sealed record PreparedWindow(
-    ModelProfile Profile, DayFrame Train, DayFrame HeldOut, FeatureEncoders Encoders, EncodedFrame Encoded, EncodedFrame HeldOutEncoded, Device Device);
+    ModelProfile Profile, DayFrame Train, DayFrame HeldOut, FeatureEncoders Encoders, EncodedFrame Encoded, EncodedFrame HeldOutEncoded, Device Device)
+{
+    public EncodedFrame? Validation { get; init; }
+}
+
+/// <summary>The training window split into the days trained on and the days held apart for validation.</summary>
+public sealed record WindowSplit(DayFrame Fit, DayFrame? Validation);
 
 /// <summary>The training window and held-out day of (model, day), read and checked the same way everywhere.</summary>
 public static class TrainingData
@@ -25,8 +35,21 @@ public static class TrainingData
         profile.Validate(model);
         var (train, heldOut) = await ExtractAsync(extractor, transient, profile, settings, day, ct).ConfigureAwait(false);
         Validate(model, day, train, heldOut, profile);
-        var encoders = FeatureEncoders.Fit(train, profile.Features);
-        return new PreparedWindow(profile, train, heldOut, encoders, encoders.Encode(train), encoders.Encode(heldOut), TorchDevices.Resolve(settings.Device));
+        var split = Split(train, profile.Training.ValidationDays);
+        var encoders = FeatureEncoders.Fit(split.Fit, profile.Features);
+        return new PreparedWindow(profile, train, heldOut, encoders, encoders.Encode(split.Fit), encoders.Encode(heldOut), TorchDevices.Resolve(settings.Device))
+        {
+            Validation = split.Validation is null ? null : encoders.Encode(split.Validation),
+        };
+    }
+
+    /// <summary>The last <paramref name="validationDays"/> days of the window apart, for validation; none when 0.</summary>
+    public static WindowSplit Split(DayFrame train, int validationDays)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (validationDays == 0) return new WindowSplit(train, null);
+        var lastFit = train.LastDay.AddDays(-validationDays);
+        return new WindowSplit(train.Days(train.FirstDay, lastFit), train.Days(lastFit.AddDays(1), train.LastDay));
     }
 
     /// <summary>The <c>TrainingDays</c> days before <paramref name="day"/>, and the day itself.</summary>

@@ -71,6 +71,59 @@ public class MultiTaskModelTests
         Assert.Throws<InvalidDataException>(() => MultiTaskModel.Load(renamed, encoders, ModelingFixtures.Architecture(name), CPU));
     }
 
+    [Fact]
+    public void EarlyStopping_StopsOnceTheValidationLossStopsFalling_AndKeepsTheBestEpoch()
+    {
+        // A learning rate high enough to overfit 96 rows quickly: the validation loss turns up after a few epochs.
+        var (frame, encoders) = ModelingFixtures.Fitted(96);
+        var validation = encoders.Encode(ModelingFixtures.Frame(400, seed: 8));
+        using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture("mmoe"), CPU, seed: 5);
+        var options = new TrainingOptions { Epochs = 60, BatchSize = 16, LearningRate = 0.05, Seed = 5, Patience = 3 };
+
+        var history = Trainer.Train(model, encoders.Encode(frame), options, CancellationToken.None, validation: validation);
+
+        var kept = Assert.Single(history, e => e.Kept);
+        var losses = history.Select(e => e.ValidationCtr!.Value + e.ValidationCtcvr!.Value).ToList();
+        Assert.Equal(losses.Min(), kept.ValidationCtr!.Value + kept.ValidationCtcvr!.Value);
+        Assert.True(history.Count < options.Epochs, "it stopped early");
+        Assert.Equal(kept.Epoch + options.Patience, history.Count);
+        // The model holds the kept epoch's weights: its validation loss is that epoch's.
+        var (ctr, ctcvr) = Trainer.Validate(model, validation);
+        Assert.Equal(kept.ValidationCtr!.Value, ctr, 5);
+        Assert.Equal(kept.ValidationCtcvr!.Value, ctcvr, 5);
+    }
+
+    [Fact]
+    public void AModelWithEveryFeatureOption_RoundTrips_AndRescoresIdentically()
+    {
+        var frame = ModelingFixtures.Frame(200);
+        var features = new FeatureOptions
+        {
+            Categorical = ["device", "segment"], Numeric = ["price"],
+            Columns = { ["device"] = new() { HashBuckets = 50, EmbeddingDim = 3 }, ["price"] = new() { Transform = FeatureOptions.Quantile, QuantileBuckets = 4 } },
+            Crosses = [new() { Columns = ["device", "segment"], HashBuckets = 20 }],
+        };
+        var encoders = FeatureEncoders.Fit(frame, features);
+        var architecture = ModelingFixtures.Architecture("ple+wide");
+        architecture.Dropout = 0.2;
+        using var model = MultiTaskModel.Create(encoders, architecture, CPU, seed: 9);
+        Trainer.Train(model, encoders.Encode(frame), new TrainingOptions { Epochs = 2, BatchSize = 64, LearningRate = 0.01, Seed = 5, WeightDecay = 1e-3, EmbeddingWeightDecay = 1e-4 }, CancellationToken.None);
+
+        // What the manifest carries: the encoders as JSON, and the weights.
+        var json = System.Text.Json.JsonSerializer.Serialize(encoders, Batch.Publishing.ModelManifest.Json);
+        var read = System.Text.Json.JsonSerializer.Deserialize<FeatureEncoders>(json, Batch.Publishing.ModelManifest.Json)!;
+        using var buffer = new MemoryStream();
+        model.SaveWeights(buffer);
+        buffer.Position = 0;
+        using var loaded = MultiTaskModel.Load(buffer, read, architecture, CPU);
+
+        Assert.Equal(encoders.Encode(frame).Indices, read.Encode(frame).Indices);
+        var before = Scorer.Predict(model, encoders.Encode(frame));
+        var after = Scorer.Predict(loaded, read.Encode(frame));
+        Assert.Equal(before.Ctr, after.Ctr);
+        Assert.Equal(before.Ctcvr, after.Ctcvr);
+    }
+
     private static MemoryStream Rewrite(MultiTaskModel model, string name, string? newName)
     {
         var state = model.Network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
