@@ -74,6 +74,15 @@ public sealed class ArchitectureOptions
     /// <summary>SNR: weight of the L0 penalty on the routing variables.</summary>
     public double L0Weight { get; set; } = 1e-3;
 
+    /// <summary>
+    /// Between the embeddings and the architecture: <c>none</c>, <c>fm</c> (pairwise inner products of the field
+    /// embeddings appended) or <c>dcn-v2</c> (<see cref="CrossLayers"/> cross layers over the whole input).
+    /// </summary>
+    public string Interaction { get; set; } = "none";
+
+    /// <summary>dcn-v2: the number of cross layers.</summary>
+    public int CrossLayers { get; set; } = 2;
+
     /// <summary>Dropout after every hidden layer of the experts (bottoms, sub-networks) and towers; 0 for none.</summary>
     public double Dropout { get; set; }
 
@@ -100,6 +109,8 @@ public sealed class ArchitectureOptions
         }
         if (EmbeddingDim < 1) yield return "EmbeddingDim must be at least 1";
         if (Dropout is < 0 or >= 1) yield return "Dropout must be within [0, 1)";
+        if (Interaction is not ("none" or "fm" or "dcn-v2")) yield return $"unknown interaction layer '{Interaction}' (none, fm, dcn-v2)";
+        if (CrossLayers < 1) yield return "CrossLayers must be at least 1";
         if (Name == Logistic) yield break; // the wide part alone: no experts, towers or embeddings
         if (ExpertHidden.Count == 0 || ExpertHidden.Any(h => h < 1)) yield return "ExpertHidden needs at least one positive size";
         if (TowerHidden.Any(h => h < 1)) yield return "TowerHidden sizes must be positive";
