@@ -10,26 +10,16 @@ public static class Metrics
     public static double Auc(ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels)
     {
         CheckLengths(scores.Length, labels.Length);
-        var order = new int[scores.Length];
-        for (var i = 0; i < order.Length; i++) order[i] = i;
-        var keys = scores.ToArray();
-        Array.Sort(keys, order);
-
+        var ranks = Statistics.Ranks.Mid(scores);
         double positiveRankSum = 0;
         long positives = 0;
-        var start = 0;
-        while (start < order.Length)
+        for (var i = 0; i < ranks.Length; i++)
         {
-            var end = start;
-            while (end + 1 < order.Length && keys[end + 1] == keys[start]) end++;
-            var averageRank = (start + end) / 2.0 + 1; // ranks are 1-based
-            for (var k = start; k <= end; k++)
-            {
-                if (labels[order[k]]) { positiveRankSum += averageRank; positives++; }
-            }
-            start = end + 1;
+            if (!labels[i]) continue;
+            positiveRankSum += ranks[i];
+            positives++;
         }
-        long negatives = order.Length - positives;
+        long negatives = scores.Length - positives;
         if (positives == 0 || negatives == 0)
             throw new ArgumentException(
                 $"AUC is undefined with {positives} positive and {negatives} negative labels; both classes must be present.");

@@ -55,9 +55,9 @@ public static class DeLong
         var y = new float[n];
         for (var i = 0; i < m; i++) all[i] = x[i] = scores[positives[i]];
         for (var j = 0; j < n; j++) all[m + j] = y[j] = scores[negatives[j]];
-        var rankAll = MidRanks(all);
-        var rankX = MidRanks(x);
-        var rankY = MidRanks(y);
+        var rankAll = Ranks.Mid(all);
+        var rankX = Ranks.Mid(x);
+        var rankY = Ranks.Mid(y);
         // A positive's midrank among all, less its midrank among positives, counts the negatives below it (ties ½).
         var v10 = new double[m];
         for (var i = 0; i < m; i++) v10[i] = (rankAll[i] - rankX[i]) / n;
@@ -65,26 +65,6 @@ public static class DeLong
         var v01 = new double[n];
         for (var j = 0; j < n; j++) v01[j] = 1 - (rankAll[m + j] - rankY[j]) / m;
         return (v10, v01);
-    }
-
-    /// <summary>1-based ranks, tied values sharing the mean of their ranks.</summary>
-    public static double[] MidRanks(float[] values)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        var order = Enumerable.Range(0, values.Length).ToArray();
-        var keys = (float[])values.Clone();
-        Array.Sort(keys, order);
-        var ranks = new double[values.Length];
-        var start = 0;
-        while (start < order.Length)
-        {
-            var end = start;
-            while (end + 1 < order.Length && keys[end + 1] == keys[start]) end++;
-            var rank = (start + end) / 2.0 + 1;
-            for (var k = start; k <= end; k++) ranks[order[k]] = rank;
-            start = end + 1;
-        }
-        return ranks;
     }
 
     private static (double Aa, double Bb, double Ab) Covariance(double[] a, double[] b)

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Azure;
+using Batch.Pipeline.Runs;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -39,9 +40,9 @@ public static class CliErrors
             PostgresException p => ($"PostgreSQL refused a statement: {p.MessageText} ({p.SqlState})", ""),
             NpgsqlException n => ($"cannot reach PostgreSQL: {OneLine(n.Message)}{Inner(n)}", "Start it (deploy/local-stack.sh start) or fix Batch:ConnectionStrings:Postgres."),
             RequestFailedException r => ($"blob storage answered {r.Status} {r.ErrorCode}: {OneLine(r.Message)}", "Check Batch:ConnectionStrings:Blobs and Batch:BlobContainer."),
+            FailureNotRecordedException f => (OneLine(f.Message), "Check that PostgreSQL is up (deploy/local-stack.sh status); the day can be re-run once the lease lapses."),
             AggregateException { InnerExceptions.Count: > 0 } a when a.InnerExceptions.All(e => e is RequestFailedException or HttpRequestException or IOException) =>
                 ($"cannot reach blob storage: {OneLine(a.InnerExceptions[^1].Message)}", "Start it (deploy/local-stack.sh start) or fix Batch:ConnectionStrings:Blobs."),
-            AggregateException a when a.InnerExceptions.Count > 0 && !a.Message.StartsWith("One or more errors", StringComparison.Ordinal) => (OneLine(a.Message), ""),
             AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerExceptions[0]),
             OperationCanceledException => ("cancelled", ""),
             _ when error.GetType().Namespace?.StartsWith("Batch", StringComparison.Ordinal) == true

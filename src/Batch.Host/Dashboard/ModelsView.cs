@@ -1,3 +1,4 @@
+using Batch.Core.Errors;
 using Batch.Core.Options;
 using Batch.Pipeline.Ledger;
 using Batch.Publishing;
@@ -30,7 +31,7 @@ public static class ModelsView
             catch (Exception e) when (e is Azure.RequestFailedException or AggregateException or HttpRequestException)
             {
                 // The page still shows the ledger; the storage problem is shown in place of the pointer.
-                pointerError = $"blob storage at {store.Endpoint} did not answer: {e.Message.Split('\n')[0]}";
+                pointerError = $"blob storage at {store.Endpoint} did not answer: {ExceptionText.FirstLine(e)}";
             }
             models.Add(new ModelView(
                 name, pointer, pointerError,

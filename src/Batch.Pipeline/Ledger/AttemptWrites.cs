@@ -7,6 +7,9 @@ namespace Batch.Pipeline.Ledger;
 /// <summary>What a running attempt writes to the ledger; each write is fenced by the attempt's hold.</summary>
 public static class AttemptWrites
 {
+    private const string StepSucceeded =
+        "update batch.steps set status = 'succeeded', finished_at = now(), detail = @json::jsonb, error = null where run_id = @runId and step = @step";
+
     public static Task StartStepAsync(this RunHold hold, string step, int ordinal, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(hold);
@@ -17,15 +20,13 @@ public static class AttemptWrites
             """, new { runId = hold.Run.Id, step, ordinal }, tx, cancellationToken: t)), ct);
     }
 
-    public static Task FinishStepAsync(this RunHold hold, string step, object? detail, string? error, CancellationToken ct)
+    /// <summary>The step's work is done: it succeeded, with its detail. (A failed step is closed by the run's failure record.)</summary>
+    public static Task FinishStepAsync(this RunHold hold, string step, object detail, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(hold);
-        var json = detail is null ? null : JsonSerializer.Serialize(detail);
+        var json = JsonSerializer.Serialize(detail);
         return hold.WriteAsync((c, tx, t) => c.ExecuteAsync(new CommandDefinition(
-            """
-            update batch.steps set status = @status, finished_at = now(), detail = @json::jsonb, error = @error
-            where run_id = @runId and step = @step
-            """, new { runId = hold.Run.Id, step, status = error is null ? "succeeded" : "failed", json, error }, tx, cancellationToken: t)), ct);
+            StepSucceeded, new { runId = hold.Run.Id, step, json }, tx, cancellationToken: t)), ct);
     }
 
     public static Task RecordGateAsync(
@@ -94,9 +95,7 @@ public static class AttemptWrites
         {
             await PromotionLedger.SettleAsync(c, tx, promotionId, applied, outcome, t).ConfigureAwait(false);
             if (!applied) return;
-            await c.ExecuteAsync(new CommandDefinition(
-                "update batch.steps set status = 'succeeded', finished_at = now(), detail = @json::jsonb, error = null where run_id = @runId and step = @step",
-                new { runId = hold.Run.Id, step, json }, tx, cancellationToken: t)).ConfigureAwait(false);
+            await c.ExecuteAsync(new CommandDefinition(StepSucceeded, new { runId = hold.Run.Id, step, json }, tx, cancellationToken: t)).ConfigureAwait(false);
             await FinishAsync(c, tx, hold.Run.Id, RunStatus.Succeeded, null, null, t).ConfigureAwait(false);
         }, ct, finishedAs: applied ? RunStatus.Succeeded : null);
     }

@@ -14,6 +14,9 @@ internal static class LedgerSql
 
     public const string SelectRuns = $"select {RunColumns} from batch.runs";
 
+    /// <summary>A run row's own recorded lease has not lapsed: the running attempt still holds its day.</summary>
+    public const string LeaseHolds = "heartbeat_at + lease_seconds * interval '1 second' > now()";
+
     public const string SelectSteps =
         "select run_id as RunId, step, ordinal, status, started_at as StartedAt, finished_at as FinishedAt, detail::text as Detail, error from batch.steps";
 

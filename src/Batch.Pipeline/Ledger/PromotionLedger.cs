@@ -38,10 +38,9 @@ public sealed class PromotionLedger(NpgsqlDataSource dataSource)
                 $"{LedgerSql.SelectPromotions} where model = @model and status = 'intent'", new { model }, cancellationToken: ct)).ConfigureAwait(false);
             if (row is null) return null;
             var inFlight = await c.QuerySingleAsync<bool>(new CommandDefinition(
-                """
+                $"""
                 select case when @runId::bigint is null then @requestedAt > now() - @timeout
-                            else exists (select 1 from batch.runs r where r.id = @runId and r.status = 'running'
-                                           and r.heartbeat_at + r.lease_seconds * interval '1 second' > now()) end
+                            else exists (select 1 from batch.runs where id = @runId and status = 'running' and {LedgerSql.LeaseHolds}) end
                 """, new { runId = row.RunId, requestedAt = row.RequestedAt, timeout = ManualIntentTimeout }, cancellationToken: ct)).ConfigureAwait(false);
             return new OpenIntent(row, inFlight);
         }, ct);
@@ -62,24 +61,15 @@ public sealed class PromotionLedger(NpgsqlDataSource dataSource)
 
     /// <summary>Records the intent of a manual move (rollback or promote) by <paramref name="actor"/>.</summary>
     public Task<long> BeginManualAsync(string model, string kind, string version, string? expectedPrevious, string actor, string container, CancellationToken ct) =>
-        _retry.ExecuteAsync(async t =>
-        {
-            await using var c = await dataSource.OpenConnectionAsync(t).ConfigureAwait(false);
-            await using var tx = await c.BeginTransactionAsync(t).ConfigureAwait(false);
-            var id = await InsertIntentAsync(c, tx, model, kind, version, expectedPrevious, null, actor, container, t).ConfigureAwait(false);
-            await tx.CommitAsync(t).ConfigureAwait(false);
-            return id;
-        }, ct).AsTask();
+        TransactAsync((c, tx, t) => InsertIntentAsync(c, tx, model, kind, version, expectedPrevious, null, actor, container, t), ct);
 
     /// <summary>
     /// Settles a move outside the attempt that began it (reconcile, a manual move). When an attempt's move turns
     /// out to have reached the pointer, the attempt is recorded as succeeded, with a note of how it was settled.
     /// </summary>
-    public Task SettleAsync(long promotionId, bool applied, string outcome, CancellationToken ct) =>
-        _retry.ExecuteAsync(async t =>
+    public Task<bool> SettleAsync(long promotionId, bool applied, string outcome, CancellationToken ct) =>
+        TransactAsync(async (c, tx, t) =>
         {
-            await using var c = await dataSource.OpenConnectionAsync(t).ConfigureAwait(false);
-            await using var tx = await c.BeginTransactionAsync(t).ConfigureAwait(false);
             var runId = await SettleAsync(c, tx, promotionId, applied, outcome, t).ConfigureAwait(false);
             if (applied && runId is { } id)
                 await c.ExecuteAsync(new CommandDefinition(
@@ -88,8 +78,8 @@ public sealed class PromotionLedger(NpgsqlDataSource dataSource)
                            note = format('%s at %s: %s (it had ended %s: %s)', 'publish confirmed by reconcile', now(), @outcome, status, coalesce(error, '-'))
                     where id = @id and status in ('failed', 'abandoned')
                     """, new { id, outcome }, tx, cancellationToken: t)).ConfigureAwait(false);
-            await tx.CommitAsync(t).ConfigureAwait(false);
-        }, ct).AsTask();
+            return true;
+        }, ct);
 
     internal static async Task<long> InsertIntentAsync(
         NpgsqlConnection c, NpgsqlTransaction tx, string model, string kind, string version, string? expectedPrevious, long? runId,
@@ -122,6 +112,17 @@ public sealed class PromotionLedger(NpgsqlDataSource dataSource)
             new { promotionId, status = applied ? PromotionStatus.Applied : PromotionStatus.Failed, outcome }, tx, cancellationToken: ct)).ConfigureAwait(false);
         return row.RunId;
     }
+
+    /// <summary>One transaction, retried whole on transient errors with a fresh connection.</summary>
+    private Task<T> TransactAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
+        _retry.ExecuteAsync(async t =>
+        {
+            await using var c = await dataSource.OpenConnectionAsync(t).ConfigureAwait(false);
+            await using var tx = await c.BeginTransactionAsync(t).ConfigureAwait(false);
+            var result = await work(c, tx, t).ConfigureAwait(false);
+            await tx.CommitAsync(t).ConfigureAwait(false);
+            return result;
+        }, ct).AsTask();
 
     private Task<T> QueryAsync<T>(Func<NpgsqlConnection, Task<T>> query, CancellationToken ct) =>
         _retry.ExecuteAsync(async t =>

@@ -81,17 +81,7 @@ public sealed class RunHold : IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _lost.Token);
         try
         {
-            return await _retry.ExecuteAsync(async t =>
-            {
-                var started = _clock.Elapsed.Ticks;
-                await using var connection = await _dataSource.OpenConnectionAsync(t).ConfigureAwait(false);
-                await using var tx = await connection.BeginTransactionAsync(t).ConfigureAwait(false);
-                if (!await LockAndRenewAsync(connection, tx, finishedAs, t).ConfigureAwait(false)) return default!;
-                var result = await write(connection, tx, t).ConfigureAwait(false);
-                await tx.CommitAsync(t).ConfigureAwait(false);
-                Renewed(started);
-                return result;
-            }, linked.Token).ConfigureAwait(false);
+            return await _retry.ExecuteAsync(t => new ValueTask<T>(OnceAsync(write, finishedAs, t)), linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (LostBecause is { } lost && !ct.IsCancellationRequested)
         {
@@ -102,8 +92,23 @@ public sealed class RunHold : IAsyncDisposable
     public Task WriteAsync(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> write, CancellationToken ct, string? finishedAs = null) =>
         WriteAsync<bool>(async (c, tx, t) => { await write(c, tx, t).ConfigureAwait(false); return true; }, ct, finishedAs);
 
+    /// <summary>One try: a transaction that locks the row, checks and renews the hold, writes, and commits.</summary>
+    private async Task<T> OnceAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> write, string? finishedAs, CancellationToken ct)
+    {
+        var started = _clock.Elapsed.Ticks;
+        await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        if (!await LockAndRenewAsync(connection, tx, finishedAs, ct).ConfigureAwait(false)) return default!;
+        var result = await write(connection, tx, ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        Renewed(started);
+        return result;
+    }
+
+    private static readonly Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<bool>> Nothing = (_, _, _) => Task.FromResult(true);
+
     /// <summary>Renews the lease now (a write with nothing else in it).</summary>
-    public Task RenewAsync(CancellationToken ct) => WriteAsync(static (_, _, _) => Task.CompletedTask, ct);
+    public Task RenewAsync(CancellationToken ct) => WriteAsync(Nothing, ct);
 
     /// <summary>
     /// A token that fires when the lease, as last renewed, is about to end: work that must finish while the
@@ -195,12 +200,7 @@ public sealed class RunHold : IAsyncDisposable
             // One try, bounded by what is left of the lease: the loop, not the retry policy, decides when to give up.
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             bounded.CancelAfter(TimeSpan.FromTicks(Math.Max(1, (Remaining - Margin).Ticks)));
-            var started = _clock.Elapsed.Ticks;
-            await using var connection = await _dataSource.OpenConnectionAsync(bounded.Token).ConfigureAwait(false);
-            await using var tx = await connection.BeginTransactionAsync(bounded.Token).ConfigureAwait(false);
-            await LockAndRenewAsync(connection, tx, finishedAs: null, bounded.Token).ConfigureAwait(false);
-            await tx.CommitAsync(bounded.Token).ConfigureAwait(false);
-            Renewed(started);
+            await OnceAsync(Nothing, finishedAs: null, bounded.Token).ConfigureAwait(false);
             if (_lastRenewalError is not null) LedgerLog.HeartbeatRecovered(_logger, Run.Id);
             _lastRenewalError = null;
         }

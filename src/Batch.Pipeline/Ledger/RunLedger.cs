@@ -43,13 +43,12 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
 
         await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
-            """
+            $"""
             with lapsed as (
                 update batch.runs set status = 'abandoned', finished_at = now(),
                        error = format('its lease of %s s lapsed (last heartbeat %s, by %s); a new attempt took the day over at %s',
                                       lease_seconds, heartbeat_at, host, now())
-                where model = @model and data_day = @day and status = 'running'
-                  and heartbeat_at + lease_seconds * interval '1 second' < now()
+                where model = @model and data_day = @day and status = 'running' and not ({LedgerSql.LeaseHolds})
                 returning id)
             update batch.steps set status = 'failed', finished_at = now(), error = 'the attempt was abandoned: its lease lapsed'
             where run_id in (select id from lapsed) and status = 'running'
@@ -84,7 +83,7 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         return await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
-            $"{LedgerSql.SelectRuns} where model = @model and data_day = @day and status = 'running' and heartbeat_at + lease_seconds * interval '1 second' > now()",
+            $"{LedgerSql.SelectRuns} where model = @model and data_day = @day and status = 'running' and {LedgerSql.LeaseHolds}",
             new { model, day }, cancellationToken: ct)).ConfigureAwait(false);
     }
 
@@ -134,7 +133,7 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
                 """, new { id = run.Id, token = run.LeaseToken, error, errorDetail }, tx, cancellationToken: t)).ConfigureAwait(false);
             if (failed == 1)
             {
-                // A step the attempt could not close itself (it had lost its hold) ends with the run.
+                // The step that was open when the attempt failed ends with the run, with the run's error.
                 await connection.ExecuteAsync(new CommandDefinition(
                     "update batch.steps set status = 'failed', finished_at = now(), error = @error where run_id = @id and status = 'running'",
                     new { id = run.Id, error }, tx, cancellationToken: t)).ConfigureAwait(false);

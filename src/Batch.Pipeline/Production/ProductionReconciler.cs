@@ -1,3 +1,4 @@
+using Batch.Core.Errors;
 using Azure;
 using Batch.Pipeline.Ledger;
 using Batch.Publishing;
@@ -41,7 +42,7 @@ public sealed class ProductionReconciler(ModelStore store, PromotionLedger promo
         catch (Exception e) when (e is RequestFailedException or AggregateException or HttpRequestException or IOException)
         {
             throw new StorageTargetException(
-                $"Blob storage at {store.Endpoint} cannot be reached ({FirstLine(e)}). Start it (deploy/local-stack.sh start) or fix Batch:ConnectionStrings:Blobs; nothing was read or written.", e);
+                $"Blob storage at {store.Endpoint} cannot be reached ({ExceptionText.FirstLine(e)}). Start it (deploy/local-stack.sh start) or fix Batch:ConnectionStrings:Blobs; nothing was read or written.", e);
         }
 
         var history = await promotions.ContainersAsync(model, ct).ConfigureAwait(false);
@@ -98,12 +99,6 @@ public sealed class ProductionReconciler(ModelStore store, PromotionLedger promo
 
     private static string Describe(IReadOnlyList<(string Container, int Versions)> history) =>
         string.Join(", ", history.Select(h => $"{h.Versions} version{(h.Versions == 1 ? "" : "s")} in '{h.Container}'"));
-
-    private static string FirstLine(Exception e)
-    {
-        var inner = e is AggregateException { InnerExceptions.Count: > 0 } a ? a.InnerExceptions[^1] : e;
-        return inner.Message.Split('\n', 2)[0].Trim();
-    }
 }
 
 /// <summary>The storage target of a model cannot be used as configured; the message names what and where.</summary>

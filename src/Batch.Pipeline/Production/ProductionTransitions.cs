@@ -59,29 +59,12 @@ public sealed class ProductionTransitions(ModelStore store, PromotionLedger prom
         await store.ReadVersionAsync(model, target, ct).ConfigureAwait(false); // present, and its weights match its manifest
 
         var id = await promotions.BeginManualAsync(model, kind, target, pointer?.Version, actor, store.ContainerName, ct).ConfigureAwait(false);
-        PointerWrite write;
-        try
-        {
-            write = await store.WritePointerAsync(model, target, pointer?.Version, etag, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw new PublishOutcomeUnknownException(
-                $"The {kind} of {model} to {target} may or may not have reached the pointer ({e.Message.Split('\n', 2)[0]}); its intent is recorded (promotion {id}). Run `batch reconcile --model {model}` once storage answers.", e);
-        }
+        var write = await PointerMoves.WriteAsync(store, model, target, pointer?.Version, etag, id, $"The {kind} of {model} to {target}", ct).ConfigureAwait(false);
         var applied = write.Result != PointerWriteResult.Conflict;
-        var outcome = write.Result switch
-        {
-            PointerWriteResult.Written => $"pointer moved from {pointer?.Version ?? "nothing"} to {target}",
-            PointerWriteResult.AlreadyNamed => $"the pointer already named {target} (an earlier try was applied; its answer was lost)",
-            _ => $"refused: the pointer moved to {write.PointerVersion ?? "nothing"} meanwhile; nothing was overwritten",
-        };
+        var outcome = PointerMoves.Outcome(write, pointer?.Version, target);
         await promotions.SettleAsync(id, applied, outcome, ct).ConfigureAwait(false);
         if (!applied)
             throw new InvalidOperationException($"The {kind} of {model} to {target} was {outcome}. Look at `batch reconcile --model {model}`, then try again.");
         return new Transition(model, kind, pointer?.Version, target, actor, id, outcome);
     }
 }
-
-/// <summary>A pointer write was sent, but whether it took effect is not known; its intent is recorded for reconcile.</summary>
-public sealed class PublishOutcomeUnknownException(string message, Exception inner) : Exception(message, inner);

@@ -16,7 +16,4 @@ internal static partial class PipelineLog
     // The exception itself reaches the caller (and Hangfire's log); here only what failed.
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: step {Step} failed: {Reason}")]
     public static partial void StepFailed(ILogger logger, long runId, string step, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: the failure of step {Step} could not be recorded ({Reason}); the run's failure record closes it")]
-    public static partial void StepFailureNotRecorded(ILogger logger, long runId, string step, string reason);
 }

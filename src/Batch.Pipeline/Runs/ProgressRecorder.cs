@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Batch.Pipeline.Ledger;
 using Dapper;
@@ -15,7 +16,8 @@ public sealed class ProgressRecorder(NpgsqlDataSource dataSource, ILogger<Progre
 {
     private static readonly TimeSpan Every = TimeSpan.FromSeconds(2);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly Dictionary<long, TimeSpan> _last = [];
+    // Keyed by the attempt's record, so that an entry goes when its attempt does.
+    private readonly ConditionalWeakTable<RunRecord, StrongBox<TimeSpan>> _last = [];
 
     public void StepStarted(RunRecord run, string stepName)
     {
@@ -27,10 +29,11 @@ public sealed class ProgressRecorder(NpgsqlDataSource dataSource, ILogger<Progre
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(progress);
-        lock (_last)
+        var last = _last.GetValue(run, _ => new StrongBox<TimeSpan>(-Every));
+        lock (last)
         {
-            if (_last.TryGetValue(run.Id, out var last) && _clock.Elapsed - last < Every) return;
-            _last[run.Id] = _clock.Elapsed;
+            if (_clock.Elapsed - last.Value < Every) return;
+            last.Value = _clock.Elapsed;
         }
         Write(run, new
         {

@@ -44,35 +44,33 @@ internal sealed class PublishStep(ModelStore store, RunHold hold, RunSteps steps
             if (!approved)
             {
                 observers.WorkDone(run, Step);
-                await hold.FinishStepAsync(Step, detail, error: null, ct).ConfigureAwait(false);
+                await hold.FinishStepAsync(Step, detail, ct).ConfigureAwait(false);
                 await hold.FinishRunAsync(RunStatus.Rejected, "rejected by the gate: " + string.Join("; ", candidate.Gate.Reasons), null, ct).ConfigureAwait(false);
                 return Outcome(candidate, production, version, RunStatus.Rejected, promoted: false);
             }
 
             var previous = production.Current?.Version;
             var intent = await hold.RecordIntentAsync(version, previous, store.ContainerName, ct).ConfigureAwait(false);
-            var write = await WritePointerAsync(run.Model, version, previous, production, intent, ct).ConfigureAwait(false);
+            PointerWrite write;
+            // Under the lease the intent's write just renewed.
+            using (var held = hold.WhileHeld(ct))
+                write = await PointerMoves.WriteAsync(store, run.Model, version, previous, production.ETag, intent, $"The publish of {run.Model} {version}", held.Token).ConfigureAwait(false);
             observers.WorkDone(run, Step);
             if (write.Result == PointerWriteResult.Conflict)
             {
-                var outcome = $"refused: the pointer moved to {write.PointerVersion ?? "nothing"} after this attempt read {previous ?? "no pointer"}; nothing was overwritten";
-                await hold.SettlePublishAsync(intent, applied: false, outcome, Step, detail, ct).ConfigureAwait(false);
+                await hold.SettlePublishAsync(intent, applied: false, PointerMoves.Outcome(write, previous, version), Step, detail, ct).ConfigureAwait(false);
                 throw new InvalidOperationException(
                     $"{run.Model}'s production moved to {write.PointerVersion ?? "nothing"} while this attempt was gating against {previous ?? "no model"}; version {version} was kept but not promoted. Re-run the day to gate against the new production model: batch rerun --model {run.Model} --day {run.DataDay:yyyy-MM-dd}");
             }
             detail["promoted"] = true;
             detail["pointerWrite"] = write.Result.ToString();
-            await hold.SettlePublishAsync(intent, applied: true,
-                write.Result == PointerWriteResult.Written
-                    ? $"pointer moved from {previous ?? "nothing"} to {version}"
-                    : $"the pointer already named {version}: the write was applied and its answer lost",
-                Step, detail, ct).ConfigureAwait(false);
+            await hold.SettlePublishAsync(intent, applied: true, PointerMoves.Outcome(write, previous, version), Step, detail, ct).ConfigureAwait(false);
             PipelineLog.StepSucceeded(logger, run.Id, Step);
             return Outcome(candidate, production, version, RunStatus.Succeeded, promoted: true);
         }
         catch (Exception e)
         {
-            await steps.FailAsync(Step, e).ConfigureAwait(false);
+            steps.Failed(Step, e);
             throw;
         }
     }
@@ -136,25 +134,6 @@ internal sealed class PublishStep(ModelStore store, RunHold hold, RunSteps steps
                 { ValidationCtrLoss = e.ValidationCtr, ValidationCtcvrLoss = e.ValidationCtcvr }).ToList(),
             candidate.Diagnostics, candidate.Scores, candidate.ProductionScores)),
     ];
-
-    /// <summary>
-    /// The pointer write, under the lease the intent's write just renewed. An error leaves the outcome unknown:
-    /// the intent stays open for reconcile, which settles it from what the pointer says.
-    /// </summary>
-    private async Task<PointerWrite> WritePointerAsync(string model, string version, string? previous, ProductionState production, long intent, CancellationToken ct)
-    {
-        using var held = hold.WhileHeld(ct);
-        try
-        {
-            return await store.WritePointerAsync(model, version, previous, production.ETag, held.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not RunHoldLostException)
-        {
-            throw new PublishOutcomeUnknownException(
-                $"The pointer write moving {model} to {version} may or may not have been applied ({e.Message.Split('\n', 2)[0].Trim()}); its intent is recorded (promotion {intent}). Once storage answers, `batch reconcile --model {model}` settles it, and so does the next run.",
-                e);
-        }
-    }
 
     private RunOutcome Outcome(EvaluatedCandidate candidate, ProductionState production, string version, string status, bool promoted) =>
         new(hold.Run.Id, hold.Run.Model, hold.Run.DataDay, hold.Run.Attempt, status, candidate.Metrics, candidate.ProductionMetrics,

@@ -11,6 +11,7 @@ using Batch.Modeling.Features;
 using Batch.Modeling.Training;
 using Batch.Pipeline.Ledger;
 using Batch.Pipeline.Production;
+using Batch.Pipeline.Scoring;
 using Batch.Publishing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -68,7 +69,7 @@ public sealed class RetrainPipeline(
         }
         catch (Exception ledgerError)
         {
-            throw new AggregateException(
+            throw new FailureNotRecordedException(
                 $"Run {hold.Run.Id} failed ({error.Message}), and recording that in the ledger failed too ({ledgerError.Message}); the ledger shows it running until its lease of {hold.Lease.TotalSeconds:F0} s lapses.",
                 error, ledgerError);
         }
@@ -117,18 +118,17 @@ public sealed class RetrainPipeline(
 
         var (candidate, history) = await steps.RunAsync("train", () =>
         {
-            var split = TrainingData.Split(train, profile.Training.ValidationDays);
-            var encoders = FeatureEncoders.Fit(split.Fit, profile.Features);
-            var model = MultiTaskModel.Create(encoders, profile.Architecture, device, profile.Training.Seed);
+            var window = TrainingData.Encode(train, profile);
+            var model = MultiTaskModel.Create(window.Encoders, profile.Architecture, device, profile.Training.Seed);
             try
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                var epochs = Trainer.Train(model, encoders.Encode(split.Fit), profile.Training, ct,
+                var epochs = Trainer.Train(model, window.Fit, profile.Training, ct,
                     p => observers.Progress(run, new RunProgress("train", p.Samples, p.TotalSamples, "samples", clock.Elapsed, p.Epoch, p.Epochs, p.Batch, p.Batches)),
-                    split.Validation is null ? null : encoders.Encode(split.Validation));
+                    window.Validation);
                 return Task.FromResult(((model, epochs), (object)new
                 {
-                    device = device.ToString(), rows = split.Fit.Count, validationRows = split.Validation?.Count ?? 0, balancer = profile.Training.Balancer.Name,
+                    device = device.ToString(), rows = window.Fit.Rows, validationRows = window.Validation?.Rows ?? 0, balancer = profile.Training.Balancer.Name,
                     keptEpoch = epochs.FirstOrDefault(e => e.Kept)?.Epoch ?? epochs.Count, epochs,
                 }));
             }
@@ -169,17 +169,14 @@ public sealed class RetrainPipeline(
     private async Task<IReadOnlyList<TaskScores>> ScoreProductionAsync(
         string model, string version, DayFrame heldOut, ModelProfile profile, BatchOptions settings, TorchSharp.torch.Device device, CancellationToken ct)
     {
-        var (manifest, weights) = await store.ReadVersionAsync(model, version, ct).ConfigureAwait(false);
-        var encoders = manifest.Features.Deserialize<FeatureEncoders>(ModelManifest.Json)
-            ?? throw new InvalidDataException($"Version {version} has no feature encoders in its manifest.");
-        var needed = encoders.Columns();
+        var (_, loaded) = await PublishedModel.LoadAsync(store, model, version, device, ct).ConfigureAwait(false);
+        using var production = loaded;
+        var needed = production.Encoders.Columns();
         var frame = Covers(heldOut, needed)
             ? heldOut
             : await TrainingData.ExtractDaysAsync(extractor, transient, needed, heldOut.FirstDay, heldOut.LastDay, settings.TimeZone(), settings.ConversionWindowDays, ct).ConfigureAwait(false);
         if (!frame.Ids.AsSpan().SequenceEqual(heldOut.Ids))
             throw new InvalidOperationException($"The held-out day read with production's features ({frame.Count} rows) is not the candidate's ({heldOut.Count} rows); the source changed during the run. Re-run the day.");
-        using var stream = new MemoryStream(weights);
-        using var production = MultiTaskModel.Load(stream, encoders, manifest.Architecture, device);
         return ModelEvaluation.Score(production, frame).Scores;
     }
 

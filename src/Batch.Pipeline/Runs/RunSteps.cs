@@ -15,13 +15,13 @@ internal sealed class RunSteps(RunHold hold, RunObservers observers, ILogger log
         {
             var (result, detail) = await body().ConfigureAwait(false);
             observers.WorkDone(hold.Run, step);
-            await hold.FinishStepAsync(step, detail, error: null, ct).ConfigureAwait(false);
+            await hold.FinishStepAsync(step, detail, ct).ConfigureAwait(false);
             PipelineLog.StepSucceeded(logger, hold.Run.Id, step);
             return result;
         }
         catch (Exception e)
         {
-            await FailAsync(step, e).ConfigureAwait(false);
+            Failed(step, e);
             throw;
         }
     }
@@ -34,23 +34,9 @@ internal sealed class RunSteps(RunHold hold, RunObservers observers, ILogger log
     }
 
     /// <summary>
-    /// Records where the attempt stopped, unless it no longer holds its day (then the row is not its to write).
-    /// Written without the run's token (a cancelled run must still say where it stopped) and within two minutes:
-    /// if even that fails, the run's own failure record, written next, closes the step with the run's error.
+    /// Says where the attempt stopped. The ledger is written once, by the run's failure record, which closes the
+    /// step that was open in the same transaction as the run (or, for an attempt taken over, by the takeover).
     /// </summary>
-    public async Task FailAsync(string step, Exception error)
-    {
-        var reason = hold.LostBecause?.Message ?? error.Message;
-        PipelineLog.StepFailed(logger, hold.Run.Id, step, reason);
-        if (hold.LostBecause is not null || error is RunHoldLostException) return;
-        try
-        {
-            using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            await hold.FinishStepAsync(step, detail: null, error: reason, budget.Token).ConfigureAwait(false);
-        }
-        catch (Exception recordError) when (recordError is RunHoldLostException or OperationCanceledException or Npgsql.NpgsqlException)
-        {
-            PipelineLog.StepFailureNotRecorded(logger, hold.Run.Id, step, recordError.Message);
-        }
-    }
+    public void Failed(string step, Exception error) =>
+        PipelineLog.StepFailed(logger, hold.Run.Id, step, hold.LostBecause?.Message ?? error.Message);
 }

@@ -20,8 +20,11 @@ public sealed record PreparedWindow(
     public EncodedFrame? Validation { get; init; }
 }
 
-/// <summary>The training window split into the days trained on and the days held apart for validation.</summary>
-public sealed record WindowSplit(DayFrame Fit, DayFrame? Validation);
+/// <summary>
+/// The training window as a model trains on it: encoders fitted on the days trained on (the window less its
+/// validation days), those days encoded, and the validation days encoded the same way when there are any.
+/// </summary>
+public sealed record EncodedWindow(FeatureEncoders Encoders, EncodedFrame Fit, EncodedFrame? Validation);
 
 /// <summary>The training window and held-out day of (model, day), read and checked the same way everywhere.</summary>
 public static class TrainingData
@@ -35,21 +38,26 @@ public static class TrainingData
         profile.Validate(model);
         var (train, heldOut) = await ExtractAsync(extractor, transient, profile, settings, day, ct).ConfigureAwait(false);
         Validate(model, day, train, heldOut, profile);
-        var split = Split(train, profile.Training.ValidationDays);
-        var encoders = FeatureEncoders.Fit(split.Fit, profile.Features);
-        return new PreparedWindow(profile, train, heldOut, encoders, encoders.Encode(split.Fit), encoders.Encode(heldOut), TorchDevices.Resolve(settings.Device))
+        var window = Encode(train, profile);
+        return new PreparedWindow(profile, train, heldOut, window.Encoders, window.Fit, window.Encoders.Encode(heldOut), TorchDevices.Resolve(settings.Device))
         {
-            Validation = split.Validation is null ? null : encoders.Encode(split.Validation),
+            Validation = window.Validation,
         };
     }
 
-    /// <summary>The last <paramref name="validationDays"/> days of the window apart, for validation; none when 0.</summary>
-    public static WindowSplit Split(DayFrame train, int validationDays)
+    /// <summary>
+    /// Holds the last <c>Training:ValidationDays</c> days of the window apart, fits the encoders on the rest and
+    /// encodes both: what every training of the profile starts from.
+    /// </summary>
+    public static EncodedWindow Encode(DayFrame train, ModelProfile profile)
     {
         ArgumentNullException.ThrowIfNull(train);
-        if (validationDays == 0) return new WindowSplit(train, null);
-        var lastFit = train.LastDay.AddDays(-validationDays);
-        return new WindowSplit(train.Days(train.FirstDay, lastFit), train.Days(lastFit.AddDays(1), train.LastDay));
+        ArgumentNullException.ThrowIfNull(profile);
+        var days = profile.Training.ValidationDays;
+        var lastFit = train.LastDay.AddDays(-days);
+        var fit = days == 0 ? train : train.Days(train.FirstDay, lastFit);
+        var encoders = FeatureEncoders.Fit(fit, profile.Features);
+        return new EncodedWindow(encoders, encoders.Encode(fit), days == 0 ? null : encoders.Encode(train.Days(lastFit.AddDays(1), train.LastDay)));
     }
 
     /// <summary>The <c>TrainingDays</c> days before <paramref name="day"/>, and the day itself.</summary>

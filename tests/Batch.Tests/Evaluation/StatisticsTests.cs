@@ -21,7 +21,7 @@ public class StatisticsTests
     [Fact]
     public void MidRanks_ShareTheMeanRankAmongTies()
     {
-        Assert.Equal([3.5, 1, 3.5, 2], DeLong.MidRanks([3f, 1f, 3f, 2f]));
+        Assert.Equal([3.5, 1, 3.5, 2], Ranks.Mid([3f, 1f, 3f, 2f]));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using Batch.Host.Cli;
+using Batch.Pipeline.Runs;
 using Batch.Publishing;
 using Batch.Tests.Support;
 using Npgsql;
@@ -65,5 +66,16 @@ public sealed class CliErrorsTests(StackFixture stack) : IClassFixture<StackFixt
         Assert.Equal("cannot reach PostgreSQL: Failed to connect to 127.0.0.1:1 (ConnectionRefused)", what);
         Assert.Equal("Start it (deploy/local-stack.sh start) or fix Batch:ConnectionStrings:Postgres.", todo);
         Assert.Equal(("'2026-13-01' is not a day; write it as yyyy-MM-dd.", ""), CliErrors.Describe(new FormatException("'2026-13-01' is not a day; write it as yyyy-MM-dd.")));
+    }
+
+    [Fact]
+    public void Describe_AFailureTheLedgerCouldNotRecord_SaysBoth_AndWhatToDo()
+    {
+        var error = new FailureNotRecordedException("Run 7 failed (extraction broke), and recording that in the ledger failed too (the server went away); the ledger shows it running until its lease of 600 s lapses.",
+            new InvalidOperationException("extraction broke"), new NpgsqlException("the server went away"));
+        var (what, todo) = CliErrors.Describe(error);
+        Assert.Equal(error.Message, what);
+        Assert.Contains("re-run once the lease lapses", todo, StringComparison.Ordinal);
+        Assert.Equal("extraction broke", error.RunError.Message);
     }
 }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Net;
+using System.Text;
 using Batch.Tests.Support;
 using Xunit;
 
@@ -12,23 +12,16 @@ public sealed class ServeTheReadmesWayTests(StackFixture stack) : IClassFixture<
     [Fact]
     public async Task Serve_FromTheRepositoryRoot_AnswersAndRegistersTheJobsOfJobsFolder()
     {
-        var root = RepositoryRoot();
         var port = FreePort.Next();
-        var start = new ProcessStartInfo("dotnet", ["run", "--project", "src/Batch.Host", "--", "serve", "--urls", $"http://127.0.0.1:{port}"])
+        var settings = new Dictionary<string, string?>
         {
-            WorkingDirectory = root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            ["Batch:ConnectionStrings:Postgres"] = stack.Postgres,
+            ["Batch:ConnectionStrings:Blobs"] = stack.Blobs,
+            ["Batch:BlobContainer"] = stack.ContainerName,
         };
-        start.Environment["Batch__ConnectionStrings__Postgres"] = stack.Postgres;
-        start.Environment["Batch__ConnectionStrings__Blobs"] = stack.Blobs;
-        start.Environment["Batch__BlobContainer"] = stack.ContainerName;
-        var log = new System.Text.StringBuilder();
-        using var serve = Process.Start(start)!;
-        serve.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        serve.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        serve.BeginOutputReadLine();
-        serve.BeginErrorReadLine();
+        var log = new StringBuilder();
+        using var serve = BatchProcess.StartCommand("dotnet", ["run", "--project", "src/Batch.Host", "--", "serve", "--urls", $"http://127.0.0.1:{port}"],
+            BatchProcess.RepositoryRoot(), settings, log, log);
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -36,14 +29,14 @@ public sealed class ServeTheReadmesWayTests(StackFixture stack) : IClassFixture<
             HttpResponseMessage? page = null;
             while (page?.StatusCode != HttpStatusCode.OK)
             {
-                Assert.False(serve.HasExited, $"serve exited with {(serve.HasExited ? serve.ExitCode : 0)}:\n{log}");
-                Assert.True(DateTime.UtcNow < deadline, $"serve did not answer within 3 minutes:\n{log}");
+                Assert.False(serve.HasExited, $"serve exited with {(serve.HasExited ? serve.ExitCode : 0)}:\n{Text(log)}");
+                Assert.True(DateTime.UtcNow < deadline, $"serve did not answer within 3 minutes:\n{Text(log)}");
                 await Task.Delay(500);
                 try { page = await client.GetAsync(new Uri("/hangfire/recurring", UriKind.Relative)); }
                 catch (HttpRequestException) { page = null; }
             }
             Assert.Contains("ranker-nightly", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-            Assert.Contains($"recurring jobs: ranker-nightly (30 2 * * * Europe/Amsterdam)", log.ToString(), StringComparison.Ordinal);
+            Assert.Contains("recurring jobs: ranker-nightly (30 2 * * * Europe/Amsterdam)", Text(log), StringComparison.Ordinal);
         }
         finally
         {
@@ -52,10 +45,8 @@ public sealed class ServeTheReadmesWayTests(StackFixture stack) : IClassFixture<
         }
     }
 
-    private static string RepositoryRoot()
+    private static string Text(StringBuilder log)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Batch.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No Batch.sln above {AppContext.BaseDirectory}.");
+        lock (log) return log.ToString();
     }
 }

@@ -71,7 +71,7 @@ public sealed class RunLedgerTests(StackFixture stack) : IClassFixture<StackFixt
         await stack.ExecuteAsync($"update batch.runs set heartbeat_at = now() - interval '2 minutes' where id = {old.Id}");
         var successor = await ledger.StartAsync("e", day, "test", null, Lease, CancellationToken.None);
 
-        var e = await Assert.ThrowsAsync<RunHoldLostException>(() => hold.FinishStepAsync("train", new { }, null, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<RunHoldLostException>(() => hold.FinishStepAsync("train", new { }, CancellationToken.None));
         Assert.True(e.TakenOver);
         Assert.Contains($"attempt 2 (run {successor.Id}", e.Message, StringComparison.Ordinal);
         Assert.True(hold.Lost.IsCancellationRequested);
@@ -115,6 +115,30 @@ public sealed class RunLedgerTests(StackFixture stack) : IClassFixture<StackFixt
         Assert.False(hold.LostBecause!.TakenOver);
         Assert.Contains("could not renew its lease of 2 s", hold.LostBecause.Message, StringComparison.Ordinal);
         Assert.Contains("published nothing", hold.LostBecause.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WorkUnderWhileHeld_IsCancelledBeforeTheLeaseCanLapse()
+    {
+        var ledger = Ledger;
+        var lease = TimeSpan.FromSeconds(3);
+        var run = await ledger.StartAsync("g2", new DateOnly(2026, 2, 15), "test", null, lease, CancellationToken.None);
+        var started = DateTimeOffset.UtcNow; // the lease runs from the start, at the latest
+        // The heartbeat cannot renew (nothing listens there), so the lease ends 3 s after the start at the latest.
+        var port = FreePort.Next();
+        await using var unreachable = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={port};Username=batch;Database=batch;Timeout=1");
+        await using var hold = RunHold.Begin(new RunLedger(unreachable), run, NullLogger.Instance);
+
+        using var held = hold.WhileHeld(CancellationToken.None);
+        var blobWrite = Task.Delay(Timeout.InfiniteTimeSpan, held.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blobWrite.WaitAsync(TimeSpan.FromSeconds(30)));
+        var cancelledAt = DateTimeOffset.UtcNow;
+        // A tenth of the lease before it ends: by then no other attempt can have taken the day over.
+        var heartbeat = await stack.ScalarAsync<DateTime>($"select heartbeat_at from batch.runs where id = {run.Id}");
+        var lapses = new DateTimeOffset(DateTime.SpecifyKind(heartbeat, DateTimeKind.Utc)) + lease;
+        Assert.True(cancelledAt < lapses, $"cancelled at {cancelledAt:O}, the lease lapses at {lapses:O}");
+        Assert.True(cancelledAt - started < lease);
+        Assert.True(held.IsCancellationRequested);
     }
 
     [Fact]

@@ -3,24 +3,37 @@ using System.Text;
 
 namespace Batch.Tests.Support;
 
-/// <summary>The `batch` executable of this build in a process of its own, configured by environment variables as an operator would.</summary>
+/// <summary>The `batch` executable in a process of its own, configured by environment variables as an operator would.</summary>
 public static class BatchProcess
 {
-    public static Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?> settings, StringBuilder? output = null, StringBuilder? error = null)
+    /// <summary>This build's `batch` executable, started in its output folder.</summary>
+    public static Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?> settings, StringBuilder? output = null, StringBuilder? error = null) =>
+        StartCommand(Path.Combine(AppContext.BaseDirectory, "batch"), args, AppContext.BaseDirectory, settings, output, error);
+
+    /// <summary>Any command (`dotnet run …` as the README types it) with the same settings and stream capture.</summary>
+    public static Process StartCommand(string fileName, IEnumerable<string> args, string workingDirectory, IReadOnlyDictionary<string, string?> settings,
+        StringBuilder? output = null, StringBuilder? error = null)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "batch"), args)
+        var start = new ProcessStartInfo(fileName, args)
         {
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
         foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        var process = Process.Start(start) ?? throw new InvalidOperationException("batch did not start");
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (process) output?.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (process) error?.AppendLine(e.Data); };
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start");
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(error, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    // Locked on the builder, so that one builder may take both streams and a reader may lock it too.
+    private static void Append(StringBuilder? to, string? line)
+    {
+        if (to is null || line is null) return;
+        lock (to) to.AppendLine(line);
     }
 
     /// <summary>Runs to the end; the exit code and what it wrote to each stream.</summary>
@@ -32,5 +45,13 @@ public static class BatchProcess
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
         process.WaitForExit(); // the redirected streams are drained
         return (process.ExitCode, output.ToString(), error.ToString());
+    }
+
+    /// <summary>The clone's root: the folder above this build that holds Batch.sln.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Batch.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"No Batch.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -9,11 +9,13 @@ namespace Batch.Tests.Support;
 /// </summary>
 public sealed class FaultObserver : IRunObserver
 {
-    private readonly Func<RunRecord, string, RunProgress?, bool> _when;
+    private enum Moment { Started, WorkDone, Progress }
+
+    private readonly Func<Moment, string, RunProgress?, bool> _when;
     private readonly Action<RunRecord> _fault;
     private int _fired;
 
-    private FaultObserver(Func<RunRecord, string, RunProgress?, bool> when, Action<RunRecord> fault)
+    private FaultObserver(Func<Moment, string, RunProgress?, bool> when, Action<RunRecord> fault)
     {
         _when = when;
         _fault = fault;
@@ -23,23 +25,23 @@ public sealed class FaultObserver : IRunObserver
 
     /// <summary>At the first progress report of <paramref name="step"/> that <paramref name="at"/> accepts.</summary>
     public static FaultObserver AtProgress(string step, Func<RunProgress, bool> at, Action<RunRecord> fault) =>
-        new((_, s, p) => s == step && p is not null && at(p), fault);
+        new((m, s, p) => m == Moment.Progress && s == step && at(p!), fault);
 
     /// <summary>When the work of <paramref name="step"/> is done, before the ledger records it.</summary>
-    public static FaultObserver WhenDone(string step, Action<RunRecord> fault) => new((_, s, p) => s == "done:" + step && p is null, fault);
+    public static FaultObserver WhenDone(string step, Action<RunRecord> fault) => new((m, s, _) => m == Moment.WorkDone && s == step, fault);
 
     /// <summary>When <paramref name="step"/> starts.</summary>
-    public static FaultObserver WhenStarted(string step, Action<RunRecord> fault) => new((_, s, p) => s == "start:" + step && p is null, fault);
+    public static FaultObserver WhenStarted(string step, Action<RunRecord> fault) => new((m, s, _) => m == Moment.Started && s == step, fault);
 
-    public void StepStarted(RunRecord run, string stepName) => Fire(run, "start:" + stepName, null);
+    public void StepStarted(RunRecord run, string stepName) => Fire(run, Moment.Started, stepName, null);
 
-    public void WorkDone(RunRecord run, string stepName) => Fire(run, "done:" + stepName, null);
+    public void WorkDone(RunRecord run, string stepName) => Fire(run, Moment.WorkDone, stepName, null);
 
-    public void Progress(RunRecord run, RunProgress progress) => Fire(run, progress.Step, progress);
+    public void Progress(RunRecord run, RunProgress progress) => Fire(run, Moment.Progress, progress.Step, progress);
 
-    private void Fire(RunRecord run, string at, RunProgress? progress)
+    private void Fire(RunRecord run, Moment moment, string step, RunProgress? progress)
     {
-        if (Fired || !_when(run, at, progress)) return;
+        if (Fired || !_when(moment, step, progress)) return;
         if (Interlocked.Exchange(ref _fired, 1) == 1) return;
         _fault(run);
     }

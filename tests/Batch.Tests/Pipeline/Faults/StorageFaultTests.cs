@@ -109,27 +109,8 @@ public sealed class StorageFaultTests(StackFixture stack) : IClassFixture<StackF
     [Fact]
     public async Task StorageDyingJustAfterApplyingThePointer_LeavesAnOpenIntent_WhichReconcileSettles()
     {
-        await using (var first = Rig("az_dies"))
-            await first.RunAsync("az_dies", PipelineRig.LastDay.AddDays(-1));
-        var dies = new LostResponsePolicy(LostResponsePolicy.PointerWrite, afterApplied: _proxy.Stop);
-        await using var rig = Rig("az_dies", policy: dies);
-
-        try
-        {
-            var e = await Assert.ThrowsAsync<PublishOutcomeUnknownException>(() => rig.RunAsync("az_dies"));
-            Assert.Contains("batch reconcile --model az_dies", e.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            _proxy.Start();
-        }
-        var run = (await rig.Ledger.RunsAsync("az_dies", PipelineRig.LastDay, CancellationToken.None)).Single();
-        Assert.Equal("failed", run.Status);
-        var open = await rig.Promotions.OpenIntentAsync("az_dies", CancellationToken.None);
-        Assert.NotNull(open);
-        Assert.False(open.InFlight);
-        var (pointer, _) = await rig.Store.GetPointerAsync("az_dies", CancellationToken.None);
-        Assert.Equal(open.Promotion.Version, pointer!.Version); // storage applied it before it died
+        var (run, version) = await LeaveAnOpenIntentAsync("az_dies");
+        await using var rig = Rig("az_dies");
 
         // What `batch reconcile --model az_dies` runs: the pointer names the recorded intent's version.
         var state = await rig.Reconciler.ReconcileAsync("az_dies", CancellationToken.None);
@@ -137,8 +118,57 @@ public sealed class StorageFaultTests(StackFixture stack) : IClassFixture<StackF
         var settled = await rig.Ledger.RunAsync(run.Id, CancellationToken.None);
         Assert.Equal("succeeded", settled.Status);
         Assert.Contains("publish confirmed by reconcile", settled.Note, StringComparison.Ordinal);
-        Assert.Equal(pointer.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_dies", moves: 2));
+        Assert.Equal(version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_dies", moves: 2));
 
         await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "az_dies", moves: 3);
+    }
+
+    [Fact]
+    public async Task AnOpenIntentLeftByADeadStorage_IsSettledByTheNextRunsPreflight_WithoutAnOperator()
+    {
+        var (run, version) = await LeaveAnOpenIntentAsync("az_dies2");
+        await using var rig = Rig("az_dies2");
+
+        // Nobody runs reconcile: the re-run's preflight finds the open intent, settles it, and goes on.
+        var again = await rig.RunAsync("az_dies2");
+        Assert.Equal(("succeeded", true), (again.Status, again.Promoted));
+        var preflight = (await rig.Ledger.StepsAsync(again.RunId, CancellationToken.None)).First(s => s.Step == "preflight");
+        Assert.Equal("succeeded", preflight.Status);
+        Assert.Contains("applied", preflight.Detail, StringComparison.Ordinal);
+        Assert.Contains(version, preflight.Detail, StringComparison.Ordinal);
+        var settled = await rig.Ledger.RunAsync(run.Id, CancellationToken.None);
+        Assert.Equal("succeeded", settled.Status);
+        Assert.Contains("publish confirmed by reconcile", settled.Note, StringComparison.Ordinal);
+        Assert.Equal(again.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_dies2", moves: 3));
+    }
+
+    /// <summary>
+    /// Day one published; day two's pointer write applied by storage, which then dies before answering: the run
+    /// fails, its intent stays open, and the pointer names the intent's version.
+    /// </summary>
+    private async Task<(RunRecord Run, string Version)> LeaveAnOpenIntentAsync(string model)
+    {
+        await using (var first = Rig(model))
+            await first.RunAsync(model, PipelineRig.LastDay.AddDays(-1));
+        var dies = new LostResponsePolicy(LostResponsePolicy.PointerWrite, afterApplied: _proxy.Stop);
+        await using var rig = Rig(model, policy: dies);
+
+        try
+        {
+            var e = await Assert.ThrowsAsync<PublishOutcomeUnknownException>(() => rig.RunAsync(model));
+            Assert.Contains($"batch reconcile --model {model}", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            _proxy.Start();
+        }
+        var run = (await rig.Ledger.RunsAsync(model, PipelineRig.LastDay, CancellationToken.None)).Single();
+        Assert.Equal("failed", run.Status);
+        var open = await rig.Promotions.OpenIntentAsync(model, CancellationToken.None);
+        Assert.NotNull(open);
+        Assert.False(open.InFlight);
+        var (pointer, _) = await rig.Store.GetPointerAsync(model, CancellationToken.None);
+        Assert.Equal(open.Promotion.Version, pointer!.Version); // storage applied it before it died
+        return (run, pointer.Version);
     }
 }
