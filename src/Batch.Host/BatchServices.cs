@@ -9,6 +9,7 @@ using Batch.Pipeline.Ledger;
 using Batch.Pipeline.Production;
 using Batch.Pipeline.Resilience;
 using Batch.Pipeline.Runs;
+using Batch.Pipeline.Scoring;
 using Batch.Publishing;
 using Hangfire;
 using Hangfire.PostgreSql;
@@ -56,6 +57,7 @@ public static class BatchServices
         services.AddSingleton<RunObservers>();
         services.AddSingleton<IRunObserver, ProgressRecorder>();
         services.AddTransient<RetrainPipeline>();
+        services.AddTransient<DayScoring>();
         services.AddTransient<ModelComparison>();
         services.AddTransient<RelatednessProbe>();
         services.AddTransient<GateBenchmark>();

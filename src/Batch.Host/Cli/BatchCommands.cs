@@ -54,6 +54,12 @@ public static class BatchCommands
         reconcile.SetAction((r, ct) => Verbs.ReconcileAsync(r.GetValue(model)!, ct));
         root.Subcommands.Add(reconcile);
 
+        var scoreVersion = new Option<string?>("--version") { Description = "An approved version (default: the one in production)" };
+        var scoreOut = new Option<string>("--out") { Description = "CSV file to write: impression_id,p_ctr,p_cvr,p_ctcvr", Required = true };
+        var score = new Command("score", "Score every impression of a day with a published version and write the scores to a CSV file.") { model, scoreVersion, day, scoreOut };
+        score.SetAction((r, ct) => Verbs.ScoreAsync(r.GetValue(model)!, r.GetValue(scoreVersion), DataDays.Parse(r.GetValue(day)!), r.GetValue(scoreOut)!, ct));
+        root.Subcommands.Add(score);
+
         var from = new Option<string>("--from") { Description = "First day, yyyy-MM-dd", Required = true };
         var until = new Option<string>("--until") { Description = "Last day, yyyy-MM-dd", Required = true };
         var backfill = new Command("backfill", "Enqueue the days of a range in order, each after the previous one finished.") { model, from, until };

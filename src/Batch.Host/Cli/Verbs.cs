@@ -6,6 +6,7 @@ using Batch.Pipeline.Jobs;
 using Batch.Pipeline.Ledger;
 using Batch.Pipeline.Production;
 using Batch.Pipeline.Runs;
+using Batch.Pipeline.Scoring;
 using Hangfire;
 using Microsoft.Extensions.Options;
 
@@ -54,6 +55,20 @@ public static class Verbs
         var state = await JobWaiter.WaitAsync(host.Services.GetRequiredService<JobStorage>(), jobId, TimeSpan.FromHours(6), ct).ConfigureAwait(false);
         await PrintLatestAsync(host.Services, model, day, ct).ConfigureAwait(false);
         return state == "Succeeded" ? 0 : 1;
+    }
+
+    public static async Task<int> ScoreAsync(string model, string? version, DateOnly day, string outPath, CancellationToken ct)
+    {
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
+        var scored = await host.Services.GetRequiredService<DayScoring>().ScoreAsync(model, version, day, ct).ConfigureAwait(false);
+        var path = Path.GetFullPath(outPath);
+        // Written beside the target and moved over it: a failed write leaves no half file under the name.
+        var partial = path + ".partial";
+        await using (var file = new StreamWriter(partial, append: false, new System.Text.UTF8Encoding(false)))
+            ScoreFile.Write(scored, file);
+        File.Move(partial, path, overwrite: true);
+        Console.WriteLine(ScoreFile.Summary(scored, path));
+        return 0;
     }
 
     public static async Task<int> CompareAsync(string model, DateOnly day, IReadOnlyList<string> architectures, double tolerance, int seeds, bool summary, CancellationToken ct)

@@ -1,0 +1,46 @@
+using System.Globalization;
+using Batch.Evaluation;
+
+namespace Batch.Pipeline.Scoring;
+
+/// <summary>
+/// The file <c>batch score</c> writes: CSV with a header, one row per impression in id order —
+/// <c>impression_id,p_ctr,p_cvr,p_ctcvr</c> — probabilities written so that they read back to the same float.
+/// </summary>
+public static class ScoreFile
+{
+    public const string Header = "impression_id,p_ctr,p_cvr,p_ctcvr";
+
+    public static void Write(ScoredDay scored, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(scored);
+        ArgumentNullException.ThrowIfNull(output);
+        var (ids, p) = (scored.Frame.Ids, scored.Predictions);
+        output.Write(Header);
+        output.Write('\n');
+        for (var i = 0; i < ids.Length; i++)
+        {
+            output.Write(ids[i].ToString(CultureInfo.InvariantCulture));
+            output.Write(',');
+            output.Write(p.Ctr[i].ToString("R", CultureInfo.InvariantCulture));
+            output.Write(',');
+            output.Write(p.Cvr[i].ToString("R", CultureInfo.InvariantCulture));
+            output.Write(',');
+            output.Write(p.Ctcvr[i].ToString("R", CultureInfo.InvariantCulture));
+            output.Write('\n');
+        }
+    }
+
+    /// <summary>One line for the operator: what was scored, and how the scores rank the day's own labels.</summary>
+    public static string Summary(ScoredDay scored, string path)
+    {
+        ArgumentNullException.ThrowIfNull(scored);
+        var (frame, p) = (scored.Frame, scored.Predictions);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Scored {frame.Count} impressions of {scored.Day:yyyy-MM-dd} with {scored.Model} {scored.Version} into {path}; against the day's labels: ctr AUC {Auc(p.Ctr, frame.Clicked)}, ctcvr AUC {Auc(p.Ctcvr, frame.Converted)}.");
+    }
+
+    // The day's labels may hold one class only (no conversion yet): then there is no AUC to give.
+    private static string Auc(float[] scores, bool[] labels) =>
+        labels.Contains(true) && labels.Contains(false) ? Metrics.Auc(scores, labels).ToString("F4", CultureInfo.InvariantCulture) : "n/a (one class)";
+}
