@@ -17,6 +17,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Batch.Modeling.Plugins;
 
 namespace Batch.Host;
 
@@ -37,6 +38,10 @@ public static class BatchServices
         services.AddOptions<BatchOptions>()
             .Bind(configuration.GetSection(BatchOptions.Section))
             .PostConfigure(o => o.JobsDirectory = ConfigurationPaths.Resolve(configuration, $"{BatchOptions.Section}:{nameof(BatchOptions.JobsDirectory)}", o.JobsDirectory))
+            .PostConfigure(o =>
+            {
+                foreach (var profile in o.Models.Values) ProfileRules.ApplyDefaults(profile);
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<BatchOptions>, ProfileValidator>();

@@ -15,8 +15,11 @@ public sealed class ModelProfile
     [Range(1, 365)]
     public int TrainingDays { get; set; } = 7;
 
-    /// <summary>Throws with every problem listed when the profile cannot work.</summary>
-    public void Validate(string name)
+    /// <summary>
+    /// What is wrong with the profile's own settings. The named parts (architecture, balancer, interaction layer)
+    /// are checked by their plug-ins, which this library does not know.
+    /// </summary>
+    public IEnumerable<string> Problems()
     {
         var problems = new List<string>();
         if (Features.Categorical.Count + Features.Numeric.Count == 0) problems.Add("no features");
@@ -27,27 +30,15 @@ public sealed class ModelProfile
         problems.AddRange(Training.Problems());
         problems.AddRange(Gate.Problems());
         problems.AddRange(Validation.Problems());
-        if (problems.Count > 0)
-            throw new InvalidOperationException($"Model profile '{name}' is invalid: {string.Join("; ", problems)}.");
+        return problems;
     }
 }
 
 /// <summary>Which multi-task architecture, and its sizes.</summary>
 public sealed class ArchitectureOptions
 {
-    public const string SingleTask = "single-task";
-    public const string SharedBottom = "shared-bottom";
-    public const string Omoe = "omoe";
-    public const string Mmoe = "mmoe";
-    public const string Cgc = "cgc";
-    public const string Ple = "ple";
-    public const string SnrTrans = "snr-trans";
-    public const string SnrAver = "snr-aver";
-    public const string Logistic = "logistic";
-
-    public static readonly IReadOnlyList<string> Names = [SingleTask, SharedBottom, Omoe, Mmoe, Cgc, Ple, SnrTrans, SnrAver, Logistic];
-
-    public string Name { get; set; } = Ple;
+    /// <summary>The architecture's registered name; empty for the default one.</summary>
+    public string Name { get; set; } = "";
     public int EmbeddingDim { get; set; } = 8;
 
     // Lists start empty: the configuration binder appends to a list that already has items.
@@ -78,7 +69,7 @@ public sealed class ArchitectureOptions
     /// Between the embeddings and the architecture: <c>none</c>, <c>fm</c> (pairwise inner products of the field
     /// embeddings appended) or <c>dcn-v2</c> (<see cref="CrossLayers"/> cross layers over the whole input).
     /// </summary>
-    public string Interaction { get; set; } = "none";
+    public string Interaction { get; set; } = "";
 
     /// <summary>dcn-v2: the number of cross layers.</summary>
     public int CrossLayers { get; set; } = 2;
@@ -100,35 +91,11 @@ public sealed class ArchitectureOptions
         return copy;
     }
 
+    /// <summary>What is wrong with the sizes every architecture reads; each architecture checks its own.</summary>
     public IEnumerable<string> Problems()
     {
-        if (!Names.Contains(Name, StringComparer.Ordinal))
-        {
-            yield return $"unknown architecture '{Name}' (available: {string.Join(", ", Names)})";
-            yield break;
-        }
         if (EmbeddingDim < 1) yield return "EmbeddingDim must be at least 1";
         if (Dropout is < 0 or >= 1) yield return "Dropout must be within [0, 1)";
-        if (Interaction is not ("none" or "fm" or "dcn-v2")) yield return $"unknown interaction layer '{Interaction}' (none, fm, dcn-v2)";
-        if (CrossLayers < 1) yield return "CrossLayers must be at least 1";
-        if (Name == Logistic) yield break; // the wide part alone: no experts, towers or embeddings
-        if (ExpertHidden.Count == 0 || ExpertHidden.Any(h => h < 1)) yield return "ExpertHidden needs at least one positive size";
-        if (TowerHidden.Any(h => h < 1)) yield return "TowerHidden sizes must be positive";
-        switch (Name)
-        {
-            case Omoe or Mmoe when Experts < 1:
-                yield return $"{Name} needs Experts of at least 1";
-                break;
-            case Cgc or Ple:
-                if (Name == Ple && Levels < 1) yield return "Levels must be at least 1";
-                if (SpecificExperts < 1) yield return "SpecificExperts must be at least 1";
-                if (SharedExperts < 1) yield return "SharedExperts must be at least 1";
-                break;
-            case SnrTrans or SnrAver:
-                if (SubNetworks.Count == 0 || SubNetworks.Any(n => n < 1)) yield return $"{Name} needs SubNetworks, a positive count per layer";
-                if (L0Weight < 0) yield return "L0Weight must not be negative";
-                break;
-        }
     }
 }
 
@@ -147,6 +114,16 @@ public sealed class TrainingOptions
     {
         var copy = (TrainingOptions)MemberwiseClone();
         copy.Balancer = Balancer.Named(name);
+        return copy;
+    }
+
+    /// <summary>The same settings with another weight decay, one value for the dense layers and the embedding tables alike.</summary>
+    public TrainingOptions WithDecay(double decay)
+    {
+        var copy = (TrainingOptions)MemberwiseClone();
+        copy.WeightDecay = decay;
+        copy.EmbeddingWeightDecay = decay;
+        copy.Balancer = Balancer.Named(Balancer.Name);
         return copy;
     }
 
@@ -187,26 +164,14 @@ public sealed class TrainingOptions
         if (BatchSize < 1) yield return "Training:BatchSize must be at least 1";
         if (!(LearningRate > 0)) yield return "Training:LearningRate must be positive";
         if (DiagnosticsEvery < 0) yield return "Training:DiagnosticsEvery must not be negative (0 turns it off)";
-        foreach (var problem in Balancer.Problems()) yield return problem;
     }
 }
 
 /// <summary>The loss balancer and its settings; only the named strategy's settings are read.</summary>
 public sealed class BalancerOptions
 {
-    public const string Fixed = "fixed";
-    public const string Uncertainty = "uncertainty";
-    public const string GradNorm = "gradnorm";
-    public const string Dwa = "dwa";
-    public const string PeLtr = "pe-ltr";
-    public const string Mgda = "mgda";
-    public const string PcGrad = "pcgrad";
-    public const string GradVac = "gradvac";
-
-    public static readonly IReadOnlyList<string> Names = [Fixed, Uncertainty, GradNorm, Dwa, PeLtr, Mgda, PcGrad, GradVac];
-    public static readonly IReadOnlyList<string> MgdaNormalizations = ["none", "l2", "loss", "loss+"];
-
-    public string Name { get; set; } = Fixed;
+    /// <summary>The balancer's registered name; empty for the default one.</summary>
+    public string Name { get; set; } = "";
 
     public BalancerOptions Named(string name)
     {
@@ -240,23 +205,6 @@ public sealed class BalancerOptions
 
     /// <summary>PCGrad and GradVac: seed of the random task order.</summary>
     public int Seed { get; set; } = 1;
-
-    public IEnumerable<string> Problems()
-    {
-        if (!Names.Contains(Name, StringComparer.Ordinal))
-        {
-            yield return $"unknown balancer '{Name}' (available: {string.Join(", ", Names)})";
-            yield break;
-        }
-        if (Weights.Any(w => w < 0 || !double.IsFinite(w))) yield return "Balancer:Weights must be finite and not negative";
-        if (GradNormAlpha < 0) yield return "Balancer:GradNormAlpha must not be negative";
-        if (!(GradNormLearningRate > 0)) yield return "Balancer:GradNormLearningRate must be positive";
-        if (!(DwaTemperature > 0)) yield return "Balancer:DwaTemperature must be positive";
-        if (LowerBounds.Any(c => c < 0) || LowerBounds.Sum() >= 1) yield return "Balancer:LowerBounds must not be negative and must sum to less than 1";
-        if (!MgdaNormalizations.Contains(MgdaNormalization, StringComparer.Ordinal))
-            yield return $"Balancer:MgdaNormalization '{MgdaNormalization}' is not one of {string.Join(", ", MgdaNormalizations)}";
-        if (GradVacBeta is <= 0 or > 1) yield return "Balancer:GradVacBeta must be within (0, 1]";
-    }
 }
 
 /// <summary>

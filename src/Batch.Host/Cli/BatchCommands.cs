@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Batch.Core.Days;
+using Batch.Modeling.Plugins;
 
 namespace Batch.Host.Cli;
 
@@ -82,7 +83,7 @@ public static class BatchCommands
         {
             Description = "Architectures to compare with the single-task baselines (comma-separated)",
             AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => ["shared-bottom", "omoe", "mmoe", "cgc", "ple", "snr-trans", "snr-aver"],
+            DefaultValueFactory = _ => [.. Registries.Architectures.ListedNames],
         };
         var tolerance = new Option<double>("--tolerance") { Description = "AUC change that counts as a move", DefaultValueFactory = _ => 0.001 };
         var seedCount = new Option<int>("--seeds") { Description = "Seeds each variant is trained with; metrics are their mean ± sd", DefaultValueFactory = _ => 1 };
@@ -100,7 +101,7 @@ public static class BatchCommands
         var steps = new Option<int>("--steps") { Description = "Timed training steps per measurement", DefaultValueFactory = _ => 20 };
         var throughput = new Command("throughput", "Training samples per second per architecture at batch 1024 and 4096, against a large matrix multiply.") { steps };
         throughput.SetAction(r => Benchmarks.Throughput(r.GetValue(steps)));
-        var benchArchitecture = new Option<string>("--architecture") { Description = "Architecture to time the balancers on", DefaultValueFactory = _ => "ple" };
+        var benchArchitecture = new Option<string>("--architecture") { Description = "Architecture to time the balancers on", DefaultValueFactory = _ => Registries.Architectures.Default.Name };
         var batchSize = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 1024 };
         var balancerCost = new Command("balancers", "Per-step cost of each loss balancer relative to Fixed on the same model and batch.") { benchArchitecture, batchSize, steps };
         balancerCost.SetAction(r => Benchmarks.Balancers(r.GetValue(benchArchitecture)!, r.GetValue(batchSize), r.GetValue(steps)));
@@ -115,7 +116,7 @@ public static class BatchCommands
         {
             Description = "Loss balancers to compare (comma-separated)",
             AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => ["fixed", "uncertainty", "gradnorm", "dwa", "pe-ltr", "mgda", "pcgrad", "gradvac"],
+            DefaultValueFactory = _ => [.. Registries.Balancers.Names],
         };
         var architecture = new Option<string?>("--architecture") { Description = "Architecture (default: the profile's)" };
         var balance = new Command("balance", "Train one architecture with several loss balancers and compare them with the single-task and logistic yardsticks.") { model, day, architecture, balancers, tolerance, seedCount, summaryLine };

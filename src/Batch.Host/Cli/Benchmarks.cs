@@ -1,7 +1,9 @@
 using System.Globalization;
 using Batch.Core.Options;
 using Batch.Evaluation;
+using Batch.Modeling.Architectures;
 using Batch.Modeling.Benchmarks;
+using Batch.Modeling.Plugins;
 using Batch.Modeling.Training;
 
 namespace Batch.Host.Cli;
@@ -32,12 +34,12 @@ public static class Benchmarks
         Console.WriteLine(string.Create(C, $"Batch: {ThroughputBenchmark.Tables} embedding tables of {ThroughputBenchmark.Cardinality}×16, 2 numeric features, ESMM losses, Adam; GFLOP/s counts dense layers only (6 FLOPs per weight per sample)."));
         Console.WriteLine($"{"architecture",-14} {"batch",6} {"params",9} {"samples/s",11} {"GFLOP/s",8} {"of matmul",10} {"step × ple",10}");
         var ple = new Dictionary<int, double>();
-        foreach (var name in ArchitectureOptions.Names.Concat(ThroughputBenchmark.Variants))
+        foreach (var name in Registries.Architectures.Names.Concat(ThroughputBenchmark.Variants))
         {
             foreach (var batch in new[] { 1024, 4096 })
             {
                 var r = ThroughputBenchmark.Measure(name, batch, steps, matmul, device);
-                if (name == ArchitectureOptions.Ple) ple[batch] = r.SamplesPerSecond;
+                if (name == PlePlugin.Id) ple[batch] = r.SamplesPerSecond;
                 var relative = ple.TryGetValue(batch, out var reference) ? (reference / r.SamplesPerSecond).ToString("F2", C) : "";
                 Console.WriteLine(string.Create(C, $"{r.Architecture,-14} {r.BatchSize,6} {r.Parameters,9} {r.SamplesPerSecond,11:F0} {r.GflopsPerSecond,8:F2} {r.FractionOfMatmul,10:P1} {relative,10}"));
             }

@@ -37,6 +37,8 @@ public static class ComparisonPrinter
         }
         if (result.Oracle is { } oracle)
             output.WriteLine(string.Create(c, $"{"oracle".PadRight(width)} {"",8}  {string.Join("  ", tasks.Select(t => $"{oracle.Single(o => o.Task == t).Auc:F4}".PadRight(aucWidth + (ratio.Length > 0 ? 8 : 0)) + $" {oracle.Single(o => o.Task == t).LogLoss,-13:F5}"))}  (the true probabilities)"));
+        foreach (var r in results.Where(r => r.Tuning is not null))
+            output.WriteLine($"{r.Label}: {r.Tuning!.Describe()}");
         foreach (var r in results.Where(r => r.Diagnostics.OpenRouteFraction is not null))
             output.WriteLine(string.Create(c, $"{r.Label}: {r.Diagnostics.OpenRouteFraction:P0} of routes open"));
         if (summary) output.WriteLine(Summary(result));

@@ -9,6 +9,7 @@ using Batch.Pipeline.Runs;
 using Batch.Pipeline.Scoring;
 using Hangfire;
 using Microsoft.Extensions.Options;
+using Batch.Modeling.Plugins;
 
 namespace Batch.Host.Cli;
 

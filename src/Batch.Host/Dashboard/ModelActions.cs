@@ -7,6 +7,7 @@ using Batch.Pipeline.Production;
 using Hangfire;
 using Hangfire.Dashboard;
 using Microsoft.Extensions.Options;
+using Batch.Modeling.Plugins;
 
 namespace Batch.Host.Dashboard;
 

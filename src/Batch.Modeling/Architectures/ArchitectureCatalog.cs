@@ -1,32 +1,20 @@
-using Batch.Core.Options;
+using Batch.Modeling.Plugins;
 
 namespace Batch.Modeling.Architectures;
 
-/// <summary>Architectures by their configuration name.</summary>
+/// <summary>Architectures by their configuration name, from their registrations (<see cref="IArchitecturePlugin"/>).</summary>
 public static class ArchitectureCatalog
 {
-    private static readonly Dictionary<string, Func<ArchitectureContext, MultiTaskNetwork>> Factories = new(StringComparer.Ordinal)
-    {
-        [ArchitectureOptions.SingleTask] = c => new SingleTask(c),
-        [ArchitectureOptions.SharedBottom] = c => new SharedBottom(c),
-        [ArchitectureOptions.Omoe] = c => new Omoe(c),
-        [ArchitectureOptions.Mmoe] = c => new Mmoe(c),
-        [ArchitectureOptions.Cgc] = c => new Ple(c, levels: 1),
-        [ArchitectureOptions.Ple] = c => new Ple(c, c.Options.Levels),
-        [ArchitectureOptions.SnrTrans] = c => new Snr(c, transform: true),
-        [ArchitectureOptions.SnrAver] = c => new Snr(c, transform: false),
-        [ArchitectureOptions.Logistic] = c => new Logistic(c),
-    };
-
-    public static IReadOnlyCollection<string> Names => Factories.Keys;
+    public static IReadOnlyCollection<string> Names => Registries.Architectures.Names;
 
     /// <exception cref="ArgumentException">The name is unknown or the sizes cannot work; the message lists every problem.</exception>
     public static MultiTaskNetwork Create(ArchitectureContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var problems = context.Options.Problems().ToList();
+        var problems = ProfileRules.Architecture(context.Options).ToList();
         if (problems.Count > 0) throw new ArgumentException($"Architecture '{context.Options.Name}' cannot be built: {string.Join("; ", problems)}.");
-        var network = Factories[context.Options.Name](context);
-        return context.Options.Wide && context.Options.Name != ArchitectureOptions.Logistic ? new WideAndDeep(network, context) : network;
+        var plugin = Registries.Architectures.Get(context.Options.Name);
+        var network = plugin.Create(context);
+        return context.Options.Wide && plugin.TakesWidePart ? new WideAndDeep(network, context) : network;
     }
 }

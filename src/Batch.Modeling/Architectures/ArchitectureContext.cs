@@ -12,7 +12,7 @@ public sealed record ArchitectureContext(IReadOnlyList<int> Cardinalities, int N
     /// <summary>Each field's embedding size: its own, or the architecture's <c>EmbeddingDim</c>.</summary>
     public IReadOnlyList<int> FieldDims => Cardinalities.Select((_, j) => EmbeddingDims is { } dims && j < dims.Count && dims[j] > 0 ? dims[j] : Options.EmbeddingDim).ToList();
 
-    public FeatureInput NewInput() => new(Cardinalities, FieldDims, NumericCount, Options.Interaction, Options.CrossLayers);
+    public FeatureInput NewInput() => new(Cardinalities, FieldDims, NumericCount, Options);
 
     public ModuleList<Mlp> NewExperts(int inputDim, int count) =>
         new(Enumerable.Range(0, count).Select(_ => new Mlp(inputDim, Options.ExpertHidden, Options.Dropout)).ToArray());

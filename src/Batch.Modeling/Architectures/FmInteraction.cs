@@ -1,3 +1,4 @@
+using Batch.Core.Options;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,5 +32,25 @@ public sealed class FmInteraction : nn.Module<Tensor, Tensor>
         var left = fields.index_select(1, tensor(_left, device: fields.device));   // [batch, pairs, dim]
         var right = fields.index_select(1, tensor(_right, device: fields.device)); // [batch, pairs, dim]
         return (left * right).sum(dim: 2L);                                        // [batch, pairs]
+    }
+}
+
+/// <summary>Registers <see cref="FmInteraction"/>: its inner products appended to the input.</summary>
+public sealed class FmPlugin : IInteractionPlugin
+{
+    public string Name => "fm";
+    public string Summary => "the inner product of every pair of field embeddings appended (the factorisation machine's second-order term, as in DeepFM)";
+    public int Order => 10;
+    public string ModuleName => "fm";
+    public IEnumerable<string> Problems(ArchitectureOptions options) => [];
+
+    public InteractionLayer? Create(IReadOnlyList<int> fieldDims, int inputDim, ArchitectureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(fieldDims);
+        if (fieldDims.Distinct().Count() > 1)
+            throw new ArgumentException("The fm interaction needs every field embedded in the same size; remove the per-column EmbeddingDim settings.");
+        var fm = new FmInteraction(fieldDims.Count);
+        return new InteractionLayer(fm, inputDim + fm.OutputDim, NeedsFields: true,
+            (fields, x) => fields is null ? x : cat([x, fm.call(fields)], 1)); // [batch, in + pairs]
     }
 }

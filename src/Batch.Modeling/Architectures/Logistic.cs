@@ -1,3 +1,4 @@
+using Batch.Core.Options;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
@@ -21,4 +22,18 @@ public sealed class Logistic : MultiTaskNetwork
     public override IEnumerable<TorchSharp.Modules.Parameter> SharedParameters() => [];
 
     public override IEnumerable<TorchSharp.Modules.Parameter> TaskParameters(int task) => wide.Of(task);
+}
+
+/// <summary>Registers <see cref="Logistic"/>.</summary>
+public sealed class LogisticPlugin : IArchitecturePlugin
+{
+    public const string Id = "logistic";
+    public string Name => Id;
+    public string Summary => "the wide part alone: per task, logistic regression on the one-hot fields (crosses included) and the numeric values (a yardstick)";
+    public string Sizes => "—";
+    public int Order => 80;
+    public bool ListedByDefault => false;
+    public bool TakesWidePart => false;
+    public IEnumerable<string> Problems(ArchitectureOptions options) => [];
+    public MultiTaskNetwork Create(ArchitectureContext context) => new Logistic(context);
 }

@@ -1,3 +1,4 @@
+using Batch.Core.Options;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -34,4 +35,21 @@ public sealed class Mmoe : MultiTaskNetwork
     public override IEnumerable<Parameter> SharedParameters() => input.parameters().Concat(experts.parameters());
 
     public override IEnumerable<Parameter> TaskParameters(int task) => gates[task].parameters().Concat(towers.Of(task));
+}
+
+/// <summary>Registers <see cref="Mmoe"/>.</summary>
+public sealed class MmoePlugin : IArchitecturePlugin
+{
+    public string Name => "mmoe";
+    public string Summary => "Experts experts, one softmax gate per task (Ma et al., KDD 2018)";
+    public string Sizes => "Experts, ExpertHidden";
+    public int Order => 30;
+
+    public IEnumerable<string> Problems(ArchitectureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Experts < 1 ? [.. DeepSizes.Problems(options), "mmoe needs Experts of at least 1"] : DeepSizes.Problems(options);
+    }
+
+    public MultiTaskNetwork Create(ArchitectureContext context) => new Mmoe(context);
 }

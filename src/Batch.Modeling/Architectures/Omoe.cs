@@ -1,3 +1,4 @@
+using Batch.Core.Options;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -31,4 +32,21 @@ public sealed class Omoe : MultiTaskNetwork
         input.parameters().Concat(experts.parameters()).Concat(gate.parameters());
 
     public override IEnumerable<Parameter> TaskParameters(int task) => towers.Of(task);
+}
+
+/// <summary>Registers <see cref="Omoe"/>.</summary>
+public sealed class OmoePlugin : IArchitecturePlugin
+{
+    public string Name => "omoe";
+    public string Summary => "Experts experts mixed by one gate for all tasks";
+    public string Sizes => "Experts, ExpertHidden";
+    public int Order => 20;
+
+    public IEnumerable<string> Problems(ArchitectureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Experts < 1 ? [.. DeepSizes.Problems(options), "omoe needs Experts of at least 1"] : DeepSizes.Problems(options);
+    }
+
+    public MultiTaskNetwork Create(ArchitectureContext context) => new Omoe(context);
 }

@@ -1,3 +1,4 @@
+using Batch.Core.Options;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
 
@@ -52,5 +53,47 @@ public sealed class Ple : MultiTaskNetwork
     {
         var own = Enumerable.Range(0, Tasks).SelectMany(TaskParameters).ToHashSet(ReferenceEqualityComparer.Instance);
         return parameters().Where(p => !own.Contains(p));
+    }
+}
+
+/// <summary>Registers CGC: one level of <see cref="Ple"/>.</summary>
+public sealed class CgcPlugin : IArchitecturePlugin
+{
+    public string Name => "cgc";
+    public string Summary => "one CGC level: per-task experts + shared experts, a gate per task (Tang et al., RecSys 2020)";
+    public string Sizes => "SpecificExperts, SharedExperts";
+    public int Order => 40;
+    public IEnumerable<string> Problems(ArchitectureOptions options) => PlePlugin.ExpertProblems(options);
+    public MultiTaskNetwork Create(ArchitectureContext context) => new Ple(context, levels: 1);
+}
+
+/// <summary>Registers <see cref="Ple"/>, the default architecture.</summary>
+public sealed class PlePlugin : IArchitecturePlugin
+{
+    public const string Id = "ple";
+    public string Name => Id;
+    public string Summary => "Levels CGC levels with a shared gate below the top level";
+    public string Sizes => "Levels, SpecificExperts, SharedExperts";
+    public int Order => 50;
+    public bool IsDefault => true;
+
+    public IEnumerable<string> Problems(ArchitectureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Levels < 1) yield return "Levels must be at least 1";
+        foreach (var problem in ExpertProblems(options)) yield return problem;
+    }
+
+    public MultiTaskNetwork Create(ArchitectureContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new Ple(context, context.Options.Levels);
+    }
+
+    internal static IEnumerable<string> ExpertProblems(ArchitectureOptions options)
+    {
+        foreach (var problem in DeepSizes.Problems(options)) yield return problem;
+        if (options.SpecificExperts < 1) yield return "SpecificExperts must be at least 1";
+        if (options.SharedExperts < 1) yield return "SharedExperts must be at least 1";
     }
 }

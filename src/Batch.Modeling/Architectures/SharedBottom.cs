@@ -1,3 +1,4 @@
+using Batch.Core.Options;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -27,4 +28,15 @@ public sealed class SharedBottom : MultiTaskNetwork
     public override IEnumerable<Parameter> SharedParameters() => input.parameters().Concat(bottom.parameters());
 
     public override IEnumerable<Parameter> TaskParameters(int task) => towers.Of(task);
+}
+
+/// <summary>Registers <see cref="SharedBottom"/>.</summary>
+public sealed class SharedBottomPlugin : IArchitecturePlugin
+{
+    public string Name => "shared-bottom";
+    public string Summary => "one bottom network, one tower per task";
+    public string Sizes => "ExpertHidden";
+    public int Order => 10;
+    public IEnumerable<string> Problems(ArchitectureOptions options) => DeepSizes.Problems(options);
+    public MultiTaskNetwork Create(ArchitectureContext context) => new SharedBottom(context);
 }

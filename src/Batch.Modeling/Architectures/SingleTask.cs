@@ -1,3 +1,4 @@
+using Batch.Core.Options;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -25,4 +26,17 @@ public sealed class SingleTask : MultiTaskNetwork
 
     public override IEnumerable<Parameter> TaskParameters(int task) =>
         inputs[task].parameters().Concat(bottoms[task].parameters()).Concat(towers.Of(task));
+}
+
+/// <summary>Registers <see cref="SingleTask"/>.</summary>
+public sealed class SingleTaskPlugin : IArchitecturePlugin
+{
+    public const string Id = "single-task";
+    public string Name => Id;
+    public string Summary => "one independent network per task (the yardstick)";
+    public string Sizes => "ExpertHidden, TowerHidden";
+    public int Order => 0;
+    public bool ListedByDefault => false;
+    public IEnumerable<string> Problems(ArchitectureOptions options) => DeepSizes.Problems(options);
+    public MultiTaskNetwork Create(ArchitectureContext context) => new SingleTask(context);
 }

@@ -1,3 +1,4 @@
+using Batch.Core.Options;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -33,6 +34,13 @@ public sealed class Snr : MultiTaskNetwork
         RegisterComponents();
     }
 
+    internal static IEnumerable<string> Problems(string name, ArchitectureOptions options)
+    {
+        foreach (var problem in DeepSizes.Problems(options)) yield return problem;
+        if (options.SubNetworks.Count == 0 || options.SubNetworks.Any(n => n < 1)) yield return $"{name} needs SubNetworks, a positive count per layer";
+        if (options.L0Weight < 0) yield return "L0Weight must not be negative";
+    }
+
     public override Tensor forward(Tensor indices, Tensor values)
     {
         var x = input.call(indices, values);                                   // [batch, features]
@@ -61,4 +69,26 @@ public sealed class Snr : MultiTaskNetwork
         var own = Enumerable.Range(0, Tasks).SelectMany(TaskParameters).ToHashSet(ReferenceEqualityComparer.Instance);
         return parameters().Where(p => !own.Contains(p));
     }
+}
+
+/// <summary>Registers <see cref="Snr"/> with a linear transform per route.</summary>
+public sealed class SnrTransPlugin : IArchitecturePlugin
+{
+    public string Name => "snr-trans";
+    public string Summary => "layers of sub-networks joined by hard-concrete routes through a transform each, with an L0 penalty (Ma et al., AAAI 2019)";
+    public string Sizes => "SubNetworks (count per layer), L0Weight";
+    public int Order => 60;
+    public IEnumerable<string> Problems(ArchitectureOptions options) => Snr.Problems(Name, options);
+    public MultiTaskNetwork Create(ArchitectureContext context) => new Snr(context, transform: true);
+}
+
+/// <summary>Registers <see cref="Snr"/> with weighted sums for routes.</summary>
+public sealed class SnrAverPlugin : IArchitecturePlugin
+{
+    public string Name => "snr-aver";
+    public string Summary => "layers of sub-networks joined by hard-concrete weighted sums, with an L0 penalty (Ma et al., AAAI 2019)";
+    public string Sizes => "SubNetworks (count per layer), L0Weight";
+    public int Order => 70;
+    public IEnumerable<string> Problems(ArchitectureOptions options) => Snr.Problems(Name, options);
+    public MultiTaskNetwork Create(ArchitectureContext context) => new Snr(context, transform: false);
 }

@@ -1,3 +1,4 @@
+using Batch.Core.Options;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Balancers;
@@ -24,4 +25,24 @@ public sealed class DynamicWeightAverage(double temperature) : WeightedSumBalanc
     }
 
     public override void EndEpoch(IReadOnlyList<double> meanLosses) => _history.Add([.. meanLosses]);
+}
+
+/// <summary>Registers <see cref="DynamicWeightAverage"/>.</summary>
+public sealed class DwaPlugin : IBalancerPlugin
+{
+    public string Name => "dwa";
+    public string Summary => "weights from the tasks' recent loss ratios, softmax at DwaTemperature (Liu et al., CVPR 2019)";
+    public int Order => 30;
+
+    public IEnumerable<string> Problems(BalancerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!(options.DwaTemperature > 0)) yield return "Balancer:DwaTemperature must be positive";
+    }
+
+    public ILossBalancer Create(BalancerOptions options, int tasks, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new DynamicWeightAverage(options.DwaTemperature);
+    }
 }

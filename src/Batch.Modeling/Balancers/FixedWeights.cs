@@ -1,3 +1,4 @@
+using Batch.Core.Options;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Balancers;
@@ -9,4 +10,28 @@ public sealed class FixedWeights(IReadOnlyList<double> weights) : WeightedSumBal
         weights.Count == 0 ? Enumerable.Repeat(1.0, losses.Count).ToArray()
         : weights.Count == losses.Count ? [.. weights]
         : throw new InvalidOperationException($"Balancer:Weights has {weights.Count} weights for {losses.Count} tasks.");
+}
+
+/// <summary>Registers <see cref="FixedWeights"/>, the default balancer.</summary>
+public sealed class FixedPlugin : IBalancerPlugin
+{
+    public const string Id = "fixed";
+    public string Name => Id;
+    public string Summary => "Σ w_i L_i with constant weights (Weights; empty: 1 each)";
+    public int Order => 0;
+    public bool IsDefault => true;
+
+    public IEnumerable<string> Problems(BalancerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Weights.Any(w => w < 0 || !double.IsFinite(w))) yield return "Balancer:Weights must be finite and not negative";
+    }
+
+    public ILossBalancer Create(BalancerOptions options, int tasks, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Weights.Count is not 0 && options.Weights.Count != tasks)
+            throw new ArgumentException($"Balancer:Weights has {options.Weights.Count} weights for {tasks} tasks.");
+        return new FixedWeights(options.Weights);
+    }
 }

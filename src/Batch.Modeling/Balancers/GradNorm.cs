@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+using Batch.Core.Options;
 namespace Batch.Modeling.Balancers;
 
 
@@ -40,5 +42,26 @@ public sealed class GradNorm(int tasks, double alpha, double learningRate) : Gra
         var scale = tasks / _weights.Sum();
         for (var t = 0; t < tasks; t++) _weights[t] *= scale;
         return used;
+    }
+}
+
+/// <summary>Registers <see cref="GradNorm"/>.</summary>
+public sealed class GradNormPlugin : IBalancerPlugin
+{
+    public string Name => "gradnorm";
+    public string Summary => "weights that equalise the tasks' gradient norms at their training rates (GradNormAlpha, GradNormLearningRate)";
+    public int Order => 20;
+
+    public IEnumerable<string> Problems(BalancerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.GradNormAlpha < 0) yield return "Balancer:GradNormAlpha must not be negative";
+        if (!(options.GradNormLearningRate > 0)) yield return "Balancer:GradNormLearningRate must be positive";
+    }
+
+    public ILossBalancer Create(BalancerOptions options, int tasks, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new GradNorm(tasks, options.GradNormAlpha, options.GradNormLearningRate);
     }
 }

@@ -1,3 +1,4 @@
+using Batch.Core.Options;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Balancers;
@@ -68,5 +69,25 @@ public sealed class GradVac(int tasks, double beta, int seed, double initialTarg
         for (var i = 0; i < tasks; i++)
             for (var j = 0; j < tasks; j++) m[i, j] = value;
         return m;
+    }
+}
+
+/// <summary>Registers <see cref="GradVac"/>.</summary>
+public sealed class GradVacPlugin : IBalancerPlugin
+{
+    public string Name => "gradvac";
+    public string Summary => "task gradients moved toward a learned target cosine (GradVacBeta, Seed; Wang et al., ICLR 2021)";
+    public int Order => 70;
+
+    public IEnumerable<string> Problems(BalancerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.GradVacBeta is <= 0 or > 1) yield return "Balancer:GradVacBeta must be within (0, 1]";
+    }
+
+    public ILossBalancer Create(BalancerOptions options, int tasks, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new GradVac(tasks, options.GradVacBeta, options.Seed);
     }
 }

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+using Batch.Core.Options;
 namespace Batch.Modeling.Balancers;
 
 /// <summary>
@@ -32,5 +34,29 @@ public sealed class Mgda(string normalization) : GradientCombiningBalancer
         for (var i = 0; i < k; i++)
             for (var j = 0; j < k; j++) normalised[i, j] = gram[i, j] / (scale[i] * scale[j]);
         return MinNormSolver.Solve(normalised);
+    }
+}
+
+/// <summary>Registers <see cref="Mgda"/>.</summary>
+public sealed class MgdaPlugin : IBalancerPlugin
+{
+    /// <summary>How task gradients may be normalised before the min-norm solve.</summary>
+    public static readonly IReadOnlyList<string> Normalizations = ["none", "l2", "loss", "loss+"];
+
+    public string Name => "mgda";
+    public string Summary => "the min-norm combination of the task gradients (MgdaNormalization; Sener & Koltun, NeurIPS 2018)";
+    public int Order => 50;
+
+    public IEnumerable<string> Problems(BalancerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Normalizations.Contains(options.MgdaNormalization, StringComparer.Ordinal))
+            yield return $"Balancer:MgdaNormalization '{options.MgdaNormalization}' is not one of {string.Join(", ", Normalizations)}";
+    }
+
+    public ILossBalancer Create(BalancerOptions options, int tasks, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new Mgda(options.MgdaNormalization);
     }
 }

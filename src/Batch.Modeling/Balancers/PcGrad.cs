@@ -1,3 +1,4 @@
+using Batch.Core.Options;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Balancers;
@@ -54,5 +55,20 @@ public sealed class PcGrad(int seed) : GradientCombiningBalancer
     {
         var k = a.GetLength(0);
         return tensor(Enumerable.Range(0, k * k).Select(x => (float)a[x / k, x % k]).ToArray(), [k, k], device: device);
+    }
+}
+
+/// <summary>Registers <see cref="PcGrad"/>.</summary>
+public sealed class PcGradPlugin : IBalancerPlugin
+{
+    public string Name => "pcgrad";
+    public string Summary => "conflicting task gradients projected off each other in random order (Seed; Yu et al., NeurIPS 2020)";
+    public int Order => 60;
+    public IEnumerable<string> Problems(BalancerOptions options) => [];
+
+    public ILossBalancer Create(BalancerOptions options, int tasks, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new PcGrad(options.Seed);
     }
 }

@@ -1,3 +1,4 @@
+using Batch.Core.Options;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -41,4 +42,14 @@ public sealed class UncertaintyWeighting : LossBalancer
         if (disposing) _logVariance.Dispose();
         base.Dispose(disposing);
     }
+}
+
+/// <summary>Registers <see cref="UncertaintyWeighting"/>.</summary>
+public sealed class UncertaintyPlugin : IBalancerPlugin
+{
+    public string Name => "uncertainty";
+    public string Summary => "learned homoscedastic uncertainty per task (Kendall et al., CVPR 2018)";
+    public int Order => 10;
+    public IEnumerable<string> Problems(BalancerOptions options) => [];
+    public ILossBalancer Create(BalancerOptions options, int tasks, Device device) => new UncertaintyWeighting(tasks, device);
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Batch.Core.Options;
 using Batch.Modeling.Architectures;
 using Batch.Modeling.Balancers;
+using Batch.Modeling.Plugins;
 using Batch.Modeling.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -22,7 +23,7 @@ public static class BalancerCostBenchmark
     {
         using var scope = NewDisposeScope();
         var (indices, values, clicked, converted) = ThroughputBenchmark.Batch(batchSize, device);
-        var setups = BalancerOptions.Names.Select(name => new Setup(architecture, name, device)).ToList();
+        var setups = Registries.Balancers.Names.Select(name => new Setup(architecture, name, device)).ToList();
         try
         {
             foreach (var setup in setups) setup.Steps(3, indices, values, clicked, converted); // warm-up
@@ -33,7 +34,7 @@ public static class BalancerCostBenchmark
                     times[setup.Name].Add(setup.Steps(steps, indices, values, clicked, converted) / steps);
             }
             var medians = times.ToDictionary(t => t.Key, t => t.Value.Order().ElementAt(t.Value.Count / 2), StringComparer.Ordinal);
-            return BalancerOptions.Names.Select(n => new BalancerCost(n, medians[n], medians[n] / medians[BalancerOptions.Fixed])).ToList();
+            return Registries.Balancers.Names.Select(n => new BalancerCost(n, medians[n], medians[n] / medians[FixedPlugin.Id])).ToList();
         }
         finally
         {

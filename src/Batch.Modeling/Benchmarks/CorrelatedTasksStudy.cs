@@ -21,8 +21,14 @@ public sealed record CorrelatedTasksSettings(
 /// </summary>
 public static class CorrelatedTasksStudy
 {
+    // The architectures the MMoE paper compares, by their registered names.
+    private const string SharedBottom = "shared-bottom";
+    private const string Omoe = "omoe";
+    private const string Mmoe = "mmoe";
+    private const string Ple = PlePlugin.Id;
+
     public static readonly IReadOnlyList<string> Architectures =
-        [ArchitectureOptions.SharedBottom, ArchitectureOptions.Omoe, ArchitectureOptions.Mmoe, ArchitectureOptions.Ple];
+        [SharedBottom, Omoe, Mmoe, Ple];
 
     /// <summary>Draws the two tasks: their weight vectors with correlation <paramref name="p"/> and the shared sinusoid.</summary>
     public static CorrelatedTasks Define(double p, CorrelatedTasksSettings settings, Random random)
@@ -97,20 +103,20 @@ public static class CorrelatedTasksStudy
         {
             Name = name, ExpertHidden = [width], TowerHidden = [settings.TowerWidth], Experts = settings.Experts,
         };
-        var mmoe = Moe(ArchitectureOptions.Mmoe, settings.ExpertWidth);
+        var mmoe = Moe(Mmoe, settings.ExpertWidth);
         var budget = ParameterMatching.Count(new ArchitectureContext([], settings.InputDim, 2, mmoe));
-        var omoe = ParameterMatching.Match([], settings.InputDim, 2, budget, w => Moe(ArchitectureOptions.Omoe, w)).Options;
+        var omoe = ParameterMatching.Match([], settings.InputDim, 2, budget, w => Moe(Omoe, w)).Options;
         var sharedBottom = ParameterMatching.Match([], settings.InputDim, 2, budget, w => new ArchitectureOptions
         {
-            Name = ArchitectureOptions.SharedBottom, ExpertHidden = [w], TowerHidden = [settings.TowerWidth],
+            Name = SharedBottom, ExpertHidden = [w], TowerHidden = [settings.TowerWidth],
         }).Options;
         // PLE keeps the expert count of MMoE split into task-specific and shared experts over two levels.
         var ple = ParameterMatching.Match([], settings.InputDim, 2, budget, w => new ArchitectureOptions
         {
-            Name = ArchitectureOptions.Ple, ExpertHidden = [w], TowerHidden = [settings.TowerWidth], Levels = 2,
+            Name = Ple, ExpertHidden = [w], TowerHidden = [settings.TowerWidth], Levels = 2,
             SpecificExperts = Math.Max(1, settings.Experts / 4), SharedExperts = Math.Max(1, settings.Experts / 2),
         }).Options;
-        return [(ArchitectureOptions.SharedBottom, sharedBottom), (ArchitectureOptions.Omoe, omoe), (ArchitectureOptions.Mmoe, mmoe), (ArchitectureOptions.Ple, ple)];
+        return [(SharedBottom, sharedBottom), (Omoe, omoe), (Mmoe, mmoe), (Ple, ple)];
     }
 
     private static double Train(MultiTaskNetwork network, Tensor x, Tensor y, CorrelatedTasksSettings settings)

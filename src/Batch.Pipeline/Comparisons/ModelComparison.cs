@@ -8,6 +8,9 @@ using Batch.Modeling.Training;
 using Batch.Pipeline.Runs;
 using Microsoft.Extensions.Options;
 using Polly;
+using Batch.Modeling.Architectures;
+using Batch.Modeling.Balancers;
+using Batch.Modeling.Plugins;
 
 namespace Batch.Pipeline.Comparisons;
 
@@ -23,6 +26,9 @@ public sealed record VariantResult(
     IReadOnlyList<EpochLoss> History, TransferVerdict? Verdict, double TrainSeconds)
 {
     public IReadOnlyList<IReadOnlyList<TaskMetrics>> PerSeed { get; init; } = [];
+
+    /// <summary>How the row's regularisation was chosen (the logistic yardstick), or null.</summary>
+    public DecayChoice? Tuning { get; init; }
 
     /// <summary>A yardstick (single-task, logistic) rather than a candidate.</summary>
     public bool Yardstick { get; init; }
@@ -55,7 +61,7 @@ public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline t
     {
         ArgumentNullException.ThrowIfNull(architectures);
         var profile = options.Value.Profile(model);
-        var variants = architectures.Where(a => a is not (ArchitectureOptions.SingleTask or ArchitectureOptions.Logistic)).Distinct(StringComparer.Ordinal)
+        var variants = architectures.Where(a => a is not (SingleTaskPlugin.Id or LogisticPlugin.Id)).Distinct(StringComparer.Ordinal)
             .Select(a => new Variant(a, profile.Architecture.Named(a), profile.Training)).ToList();
         return CompareAsync(model, day, variants, profile.Architecture.Name, profile.Architecture.Name, tolerance, seeds, ct);
     }
@@ -82,17 +88,19 @@ public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline t
     {
         ArgumentNullException.ThrowIfNull(variants);
         ArgumentOutOfRangeException.ThrowIfLessThan(seeds, 1);
-        var problems = variants.SelectMany(v => v.Architecture.Problems().Concat(v.Training.Problems()).Select(p => $"{v.Label}: {p}")).ToList();
+        var problems = variants.SelectMany(v => ProfileRules.Architecture(v.Architecture).Concat(ProfileRules.Training(v.Training)).Select(p => $"{v.Label}: {p}")).ToList();
         if (problems.Count > 0) throw new ArgumentException($"Cannot compare: {string.Join("; ", problems)}.");
         var window = await TrainingData.PrepareAsync(extractor, transient, options.Value, model, day, ct).ConfigureAwait(false);
         var profile = window.Profile;
 
-        var plain = profile.Training.WithBalancer(BalancerOptions.Fixed);
+        var plain = profile.Training.WithBalancer(FixedPlugin.Id);
         plain.Balancer.Weights = [];
+        var logistic = profile.Architecture.Named(LogisticPlugin.Id);
+        var tuned = LogisticTuning.Choose(window, logistic, plain, ct);
         Variant[] yardsticks =
         [
-            new(BaselineLabel, profile.Architecture.Named(ArchitectureOptions.SingleTask), plain),
-            new(LogisticLabel, profile.Architecture.Named(ArchitectureOptions.Logistic), plain),
+            new(BaselineLabel, profile.Architecture.Named(SingleTaskPlugin.Id), plain),
+            new(LogisticLabel, logistic, plain.WithDecay(tuned.Decay)),
         ];
         var results = new List<VariantResult>();
         IReadOnlyList<TaskMetrics>? baseline = null;
@@ -103,7 +111,7 @@ public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline t
                 ? (TransferVerdict?)null
                 : TransferVerdicts.Classify(profile.Gate.JudgedTasks.Select(t => (result.Metrics.Single(m => m.Task == t).Auc, baseline.Single(m => m.Task == t).Auc)).ToList(), tolerance);
             baseline ??= result.Metrics;
-            results.Add(result with { Verdict = verdict, Yardstick = yardsticks.Contains(variant) });
+            results.Add(result with { Verdict = verdict, Yardstick = yardsticks.Contains(variant), Tuning = variant.Label == LogisticLabel ? tuned : null });
         }
         var oracle = await OracleAsync(window, ct).ConfigureAwait(false);
         var head = results.FirstOrDefault(r => r.Label == headline) ?? results.FirstOrDefault(r => !r.Yardstick) ?? results[0];

@@ -5,6 +5,7 @@ using Batch.Modeling.Training;
 using Batch.Pipeline.Runs;
 using Microsoft.Extensions.Options;
 using Polly;
+using Batch.Modeling.Balancers;
 
 namespace Batch.Pipeline.Comparisons;
 
@@ -32,7 +33,7 @@ public sealed class RelatednessProbe(DayExtractor extractor, ResiliencePipeline 
         var results = new List<RelatednessResult>();
         foreach (var (trained, watched, weights) in Probes)
         {
-            var training = window.Profile.Training.WithBalancer(BalancerOptions.Fixed);
+            var training = window.Profile.Training.WithBalancer(FixedPlugin.Id);
             training.Balancer.Weights = [.. weights];
             using var candidate = MultiTaskModel.Create(window.Encoders, window.Profile.Architecture, window.Device, training.Seed);
             var before = Watched(ModelEvaluation.Evaluate(candidate, window.HeldOut, window.HeldOutEncoded).Metrics, watched);

@@ -2,6 +2,7 @@ using Batch.Core.Days;
 using Batch.Core.Options;
 using Hangfire;
 using Microsoft.Extensions.Options;
+using Batch.Modeling.Plugins;
 
 namespace Batch.Pipeline.Jobs;
 

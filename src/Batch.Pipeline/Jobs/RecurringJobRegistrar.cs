@@ -2,6 +2,7 @@ using Batch.Core.Options;
 using Hangfire;
 using Hangfire.Storage;
 using Microsoft.Extensions.Options;
+using Batch.Modeling.Plugins;
 
 namespace Batch.Pipeline.Jobs;
 

@@ -16,6 +16,7 @@ using Batch.Publishing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
+using Batch.Modeling.Plugins;
 
 namespace Batch.Pipeline.Runs;
 

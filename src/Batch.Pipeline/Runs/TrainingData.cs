@@ -6,6 +6,7 @@ using Batch.Modeling.Features;
 using Batch.Modeling.Training;
 using Polly;
 using static TorchSharp.torch;
+using Batch.Modeling.Plugins;
 
 namespace Batch.Pipeline.Runs;
 
@@ -51,12 +52,17 @@ public static class TrainingData
     /// </summary>
     public static EncodedWindow Encode(DayFrame train, ModelProfile profile)
     {
-        ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(profile);
-        var days = profile.Training.ValidationDays;
+        return Encode(train, profile.Features, profile.Training.ValidationDays);
+    }
+
+    /// <summary>The same with <paramref name="days"/> validation days, whatever the profile says.</summary>
+    public static EncodedWindow Encode(DayFrame train, FeatureOptions features, int days)
+    {
+        ArgumentNullException.ThrowIfNull(train);
         var lastFit = train.LastDay.AddDays(-days);
         var fit = days == 0 ? train : train.Days(train.FirstDay, lastFit);
-        var encoders = FeatureEncoders.Fit(fit, profile.Features);
+        var encoders = FeatureEncoders.Fit(fit, features);
         return new EncodedWindow(encoders, encoders.Encode(fit), days == 0 ? null : encoders.Encode(train.Days(lastFit.AddDays(1), train.LastDay)));
     }
 

@@ -2,6 +2,7 @@ using Batch.Core.Options;
 using Batch.Modeling.Architectures;
 using Batch.Tests.Support;
 using TorchSharp.Modules;
+using Batch.Modeling.Plugins;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -27,9 +28,16 @@ public class ArchitectureTests
     }
 
     [Fact]
-    public void Catalog_KnowsEveryConfigurableName()
+    public void Registry_FindsEveryArchitectureInItsOwnFile_PleBeingTheDefault()
     {
-        Assert.Equal(ArchitectureOptions.Names.Order(StringComparer.Ordinal), ArchitectureCatalog.Names.Order(StringComparer.Ordinal));
+        Assert.Equal(["single-task", "shared-bottom", "omoe", "mmoe", "cgc", "ple", "snr-trans", "snr-aver", "logistic"], ArchitectureCatalog.Names);
+        Assert.Equal("ple", Registries.Architectures.Default.Name);
+        Assert.Same(Registries.Architectures.Default, Registries.Architectures.Get(""));
+        // What compare trains when no architecture is named: every candidate, not the yardsticks it trains anyway.
+        Assert.Equal(["shared-bottom", "omoe", "mmoe", "cgc", "ple", "snr-trans", "snr-aver"], Registries.Architectures.ListedNames);
+        Assert.Equal(["none", "fm", "dcn-v2"], Registries.Interactions.Names);
+        Assert.Equal("none", Registries.Interactions.Default.Name);
+        Assert.All(Registries.Architectures.All, a => Assert.False(string.IsNullOrWhiteSpace(a.Summary)));
     }
 
     [Fact]
@@ -47,7 +55,7 @@ public class ArchitectureTests
     public static TheoryData<string, int, int> Shapes()
     {
         var data = new TheoryData<string, int, int>();
-        foreach (var name in ArchitectureOptions.Names)
+        foreach (var name in Registries.Architectures.Names)
             foreach (var tasks in new[] { 2, 3 })
                 foreach (var batch in new[] { 1, 5 }) data.Add(name, tasks, batch);
         return data;

@@ -1,5 +1,6 @@
 using Batch.Modeling.Architectures;
 using Batch.Tests.Support;
+using Batch.Core.Options;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -43,10 +44,10 @@ public class InteractionTests
     public void FeatureInput_WithFm_AppendsOnePairValuePerPairOfFields_AndRefusesMixedSizes()
     {
         using var scope = NewDisposeScope();
-        using var input = new FeatureInput([3, 2, 4], [4, 4, 4], numericCount: 1, interaction: "fm");
+        using var input = new FeatureInput([3, 2, 4], [4, 4, 4], numericCount: 1, new ArchitectureOptions { Interaction = "fm" });
         Assert.Equal(3 * 4 + 1 + 3, input.OutputDim);
         var x = input.call(tensor(new long[] { 1, 0, 3 }, [1, 3]), tensor(new float[] { 0.5f }, [1, 1]));
         Assert.Equal([1L, 16L], x.shape);
-        Assert.Throws<ArgumentException>(() => new FeatureInput([3, 2], [4, 3], 1, interaction: "fm"));
+        Assert.Throws<ArgumentException>(() => new FeatureInput([3, 2], [4, 3], 1, new ArchitectureOptions { Interaction = "fm" }));
     }
 }

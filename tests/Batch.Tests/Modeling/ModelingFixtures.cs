@@ -1,6 +1,7 @@
 using Batch.Core.Frames;
 using Batch.Core.Options;
 using Batch.Modeling.Features;
+using Batch.Modeling.Plugins;
 using Xunit;
 
 namespace Batch.Tests.Modeling;
@@ -30,7 +31,7 @@ internal static class ModelingFixtures
 
     /// <summary>Every architecture, and some with the wide part and the interaction layers.</summary>
     public static IReadOnlyList<string> ArchitectureNames =>
-        [.. ArchitectureOptions.Names, "ple+wide", "mmoe+wide", "single-task+wide", "ple+fm", "shared-bottom+fm", "mmoe+dcn-v2", "ple+dcn-v2+wide"];
+        [.. Registries.Architectures.Names, "ple+wide", "mmoe+wide", "single-task+wide", "ple+fm", "shared-bottom+fm", "mmoe+dcn-v2", "ple+dcn-v2+wide"];
 
     public static TheoryData<string> AllArchitectures() => [.. ArchitectureNames];
 

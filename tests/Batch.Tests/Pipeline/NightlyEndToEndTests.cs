@@ -117,6 +117,14 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
         Assert.All(results[3].History, e => Assert.InRange(e.ConflictRate!.Value, 0, 1));
         Assert.Equal(["task0", "task1"], results[2].Diagnostics.MeanGateWeights.Keys.Order(StringComparer.Ordinal));
 
+        // The logistic yardstick's decay was tuned on the validation loss, and is the trial that scored best there.
+        var tuning = results[1].Tuning!;
+        Assert.Null(results[0].Tuning);
+        Assert.Equal(LogisticTuning.Decays, tuning.Trials.Select(t => t.Decay));
+        Assert.Equal(tuning.Trials.MinBy(t => t.ValidationLoss)!.Decay, tuning.Decay);
+        Assert.True(tuning.Trials.Select(t => t.ValidationLoss).Distinct().Count() > 1, "the decay changed nothing");
+        Assert.StartsWith($"weight decay {tuning.Decay.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)} chosen on the validation loss (ctr + ctcvr) of ", tuning.Describe(), StringComparison.Ordinal);
+
         // Two seeds each: the row is their mean.
         Assert.All(results, r => Assert.Equal(2, r.PerSeed.Count));
         var row = results[2];

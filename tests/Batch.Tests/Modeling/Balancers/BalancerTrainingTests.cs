@@ -3,6 +3,7 @@ using Batch.Modeling.Features;
 using Batch.Modeling.Training;
 using Batch.Tests.Support;
 using TorchSharp;
+using Batch.Modeling.Plugins;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -15,7 +16,7 @@ public class BalancerTrainingTests
     public static TheoryData<string, string> Pairs()
     {
         var data = new TheoryData<string, string>();
-        foreach (var balancer in BalancerOptions.Names)
+        foreach (var balancer in Registries.Balancers.Names)
             foreach (var architecture in ModelingFixtures.ArchitectureNames) data.Add(balancer, architecture);
         return data;
     }
@@ -57,5 +58,5 @@ public class BalancerTrainingTests
         Assert.Equal(before, afterMany);
     }
 
-    public static TheoryData<string> BalancerNames() => [.. BalancerOptions.Names];
+    public static TheoryData<string> BalancerNames() => [.. Registries.Balancers.Names];
 }

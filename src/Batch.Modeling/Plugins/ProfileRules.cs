@@ -1,0 +1,68 @@
+using Batch.Core.Options;
+using Batch.Modeling.Architectures;
+using Batch.Modeling.Balancers;
+
+namespace Batch.Modeling.Plugins;
+
+/// <summary>
+/// A profile checked whole: its own settings (<see cref="ModelProfile.Problems"/>) and what the plug-ins it names
+/// require of them; and the plug-ins' defaults filled in where it names none.
+/// </summary>
+public static class ProfileRules
+{
+    /// <summary>Throws with every problem listed when the profile cannot work.</summary>
+    /// <exception cref="InvalidOperationException">The message names the profile and every problem.</exception>
+    public static void Validate(this ModelProfile profile, string name)
+    {
+        var problems = Problems(profile).ToList();
+        if (problems.Count > 0)
+            throw new InvalidOperationException($"Model profile '{name}' is invalid: {string.Join("; ", problems)}.");
+    }
+
+    public static IEnumerable<string> Problems(ModelProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return profile.Problems().Concat(ArchitecturePlugins(profile.Architecture)).Concat(Balancer(profile.Training.Balancer));
+    }
+
+    /// <summary>The sizes every architecture reads, then what the named architecture and interaction layer require.</summary>
+    public static IEnumerable<string> Architecture(ArchitectureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Problems().Concat(ArchitecturePlugins(options));
+    }
+
+    /// <summary>The training settings, then what the named balancer requires.</summary>
+    public static IEnumerable<string> Training(TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Problems().Concat(Balancer(options.Balancer));
+    }
+
+    public static IEnumerable<string> Balancer(BalancerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Registries.Balancers.Find(options.Name) is { } balancer
+            ? balancer.Problems(options)
+            : [Registries.Balancers.Unknown(options.Name)];
+    }
+
+    /// <summary>Names the defaults where the profile names no architecture, interaction layer or balancer, so that manifests record them.</summary>
+    public static void ApplyDefaults(ModelProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        if (string.IsNullOrEmpty(profile.Architecture.Name)) profile.Architecture.Name = Registries.Architectures.Default.Name;
+        if (string.IsNullOrEmpty(profile.Architecture.Interaction)) profile.Architecture.Interaction = Registries.Interactions.Default.Name;
+        if (string.IsNullOrEmpty(profile.Training.Balancer.Name)) profile.Training.Balancer.Name = Registries.Balancers.Default.Name;
+    }
+
+    private static IEnumerable<string> ArchitecturePlugins(ArchitectureOptions options)
+    {
+        if (Registries.Architectures.Find(options.Name) is not { } architecture)
+            return [Registries.Architectures.Unknown(options.Name)];
+        var interaction = Registries.Interactions.Find(options.Interaction);
+        var layer = interaction is null ? [Registries.Interactions.Unknown(options.Interaction)] : interaction.Problems(options);
+        // The wide part alone has no embeddings for a layer to work on.
+        return architecture.TakesWidePart ? layer.Concat(architecture.Problems(options)) : architecture.Problems(options);
+    }
+}

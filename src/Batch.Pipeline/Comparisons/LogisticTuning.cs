@@ -1,0 +1,48 @@
+using System.Globalization;
+using Batch.Core.Options;
+using Batch.Modeling.Training;
+using Batch.Pipeline.Runs;
+
+namespace Batch.Pipeline.Comparisons;
+
+/// <summary>One regularisation strength tried for the logistic yardstick, and its validation loss (CTR + CTCVR).</summary>
+public sealed record DecayTrial(double Decay, double ValidationLoss);
+
+/// <summary>The strength chosen, every trial, and the days it was judged on.</summary>
+public sealed record DecayChoice(double Decay, IReadOnlyList<DecayTrial> Trials, string JudgedOn)
+{
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"weight decay {Decay:G3} chosen on the validation loss (ctr + ctcvr) of {JudgedOn}; tried {string.Join(", ", Trials.Select(t => $"{t.Decay:G3} → {t.ValidationLoss:F5}"))}");
+}
+
+/// <summary>
+/// The logistic yardstick is tuned the way one tunes a linear model before comparing against it: its decoupled
+/// weight decay (L2 on every weight, the wide tables included) is chosen from <see cref="Decays"/> by the
+/// validation loss — on the profile's validation days, or, when it holds none apart, on the window's last day
+/// with the encoders fitted on the days before. The held-out day is never looked at.
+/// </summary>
+public static class LogisticTuning
+{
+    public static readonly IReadOnlyList<double> Decays = [0, 1e-3, 1e-2, 1e-1, 1];
+
+    public static DecayChoice Choose(PreparedWindow window, ArchitectureOptions logistic, TrainingOptions training, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(training);
+        var days = window.Profile.Training.ValidationDays;
+        var split = window.Validation is { } validation
+            ? new EncodedWindow(window.Encoders, window.Encoded, validation)
+            : TrainingData.Encode(window.Train, window.Profile.Features, days: 1);
+        var judged = window.Validation is null ? $"{window.Train.LastDay:yyyy-MM-dd}" : $"the last {days} training day{(days == 1 ? "" : "s")}";
+        var trials = Decays.Select(decay =>
+        {
+            ct.ThrowIfCancellationRequested();
+            var options = training.WithDecay(decay);
+            using var model = MultiTaskModel.Create(split.Encoders, logistic, window.Device, options.Seed);
+            Trainer.Train(model, split.Fit, options, ct, validation: split.Validation);
+            var (ctr, ctcvr) = Trainer.Validate(model, split.Validation!);
+            return new DecayTrial(decay, ctr + ctcvr);
+        }).ToList();
+        return new DecayChoice(trials.MinBy(t => t.ValidationLoss)!.Decay, trials, judged);
+    }
+}
