@@ -28,18 +28,24 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         var (_, end) = DataDays.Bounds(lastDay, zone);
         var columns = string.Concat(
             features.Categorical.Select(c => $", i.\"{c}\"::text").Concat(features.Numeric.Select(n => $", i.\"{n}\"::float8")));
+        // The window's conversions are read once and reduced to each impression's first one (a hash aggregate and a
+        // hash join), instead of a lookup per impression: an impression converted when a conversion of it arrived
+        // in [window start, window end + W) and no later than W after it — exactly when its first such one did.
         var sql = $"""
             copy (
                 select i.id,
                        ((i.event_time at time zone {ZoneLiteral(zone)})::date - date '{firstDay:yyyy-MM-dd}')::int2 as day_offset,
                        i.clicked,
-                       exists (select 1 from conversions c
-                               where c.impression_id = i.id
-                                 and c.event_time >= {Literal(start)}
-                                 and c.event_time < {Literal(end)} + interval '{conversionWindowDays} days'
-                                 and c.event_time <= i.event_time + interval '{conversionWindowDays} days') as converted
+                       coalesce(f.first_at <= i.event_time + interval '{conversionWindowDays} days', false) as converted
                        {columns}
                 from impressions i
+                left join (
+                    select c.impression_id, min(c.event_time) as first_at
+                    from conversions c
+                    where c.event_time >= {Literal(start)}
+                      and c.event_time < {Literal(end)} + interval '{conversionWindowDays} days'
+                    group by c.impression_id
+                ) f on f.impression_id = i.id
                 where i.event_time >= {Literal(start)} and i.event_time < {Literal(end)}
                 order by i.event_time, i.id
             ) to stdout (format binary)
