@@ -33,7 +33,7 @@ public sealed record ModelManifest
     public required GateDecision Gate { get; init; }
     public required JsonNode Training { get; init; }
 
-    /// <summary>Per epoch: mean loss and weight per task, gradient cosine on the shared parameters, conflict rate.</summary>
+    /// <summary>Per epoch: mean loss and weight per task, gradient cosine on the shared dense parameters, conflict rate.</summary>
     public JsonNode? TrainingHistory { get; init; }
     public required string WeightsSha256 { get; init; }
     public required string CodeVersion { get; init; }

@@ -65,14 +65,14 @@ public static class ComparisonPrinter
         return string.Create(c, $"quality {string.Join(' ', parts)}");
     }
 
-    /// <summary>Per variant and epoch: the mean task weights, gradient cosine on the shared parameters and conflict rate.</summary>
+    /// <summary>Per variant and epoch: the mean task weights, gradient cosine on the shared dense parameters and conflict rate.</summary>
     public static void PrintBalancing(ComparisonResult result, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(result);
         var results = result.Rows.Where(r => !r.Yardstick).ToList();
         ArgumentNullException.ThrowIfNull(output);
         var c = CultureInfo.InvariantCulture;
-        output.WriteLine("task weights (ctr, ctcvr), gradient cosine on the shared parameters and share of conflicting steps, per epoch:");
+        output.WriteLine("task weights (ctr, ctcvr), gradient cosine on the shared dense parameters and share of conflicting steps, per epoch:");
         foreach (var r in results)
         {
             var epochs = r.History.Select(e => string.Create(c,

@@ -42,6 +42,14 @@ public sealed class FeatureInput : nn.Module<Tensor, Tensor, Tensor>
         var fields = _interaction is { NeedsFields: true } && parts.Count > 0 ? stack(parts, 1) : null; // [batch, fields, dim]
         parts.Add(values);                                                                           // [batch, numeric]
         var x = cat(parts, 1);                                                                       // [batch, in]
-        return _interaction is null ? x : _interaction.Apply(fields, x);                             // [batch, OutputDim]
+        LastOutput = _interaction is null ? x : _interaction.Apply(fields, x);                       // [batch, OutputDim]
+        return LastOutput;
     }
+
+    /// <summary>
+    /// What the last forward pass gave the architecture: the representation gradient methods take per-task
+    /// gradients at, so that each task's backward pass stops here instead of reaching the embedding tables.
+    /// Valid until that pass's tensors are disposed.
+    /// </summary>
+    public Tensor? LastOutput { get; private set; }
 }

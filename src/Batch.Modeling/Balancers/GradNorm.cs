@@ -4,7 +4,7 @@ namespace Batch.Modeling.Balancers;
 
 
 /// <summary>
-/// GradNorm: task weights learned so that each task's gradient norm on the shared parameters, w_t·‖∇L_t‖, moves
+/// GradNorm: task weights learned so that each task's gradient norm on the shared dense parameters, w_t·‖∇L_t‖, moves
 /// toward the mean norm scaled by the task's relative inverse training rate r_t^α, r_t = (L_t/L_t(0)) / mean_k(L_k/L_k(0)).
 /// The weights are renormalised to sum to the number of tasks after every update.
 /// </summary>

@@ -32,11 +32,15 @@ public abstract class GradientCombiningBalancer : LossBalancer
     {
         ArgumentNullException.ThrowIfNull(losses);
         ArgumentNullException.ThrowIfNull(context);
-        var shared = context.Shared;
+        var shared = context.SharedDense;
+        var below = context.SharedInput;
         var own = context.Own;
-        var all = context.All;
         var values = losses.Select(l => (double)l.item<float>()).ToArray();
-        var perParameter = TaskGradients.PerParameter(losses, all); // [parameter][task], null where a loss does not reach
+        // Per task: the dense shared and own parameters, and the representation when there is one to stop at.
+        var representation = below.Count > 0 ? context.Representation?.Invoke() : null;
+        Tensor[] targets = representation is null ? [.. shared, .. own] : [.. shared, .. own, representation];
+        // [parameter][task], null where a loss does not reach; the graph is kept for the pass down to the input
+        var perParameter = TaskGradients.PerParameter(losses, targets, keepGraph: below.Count > 0);
 
         using var _ = no_grad();
         var k = losses.Count;
@@ -58,7 +62,36 @@ public abstract class GradientCombiningBalancer : LossBalancer
             var reaching = perParameter[shared.Count + p].Select((g, t) => g is null ? null : WeightsOwnParameters ? g * beta[t] : g).Where(g => g is not null).ToList();
             if (reaching.Count > 0) own[p].grad = reaching.Aggregate((a, b) => a! + b!);
         }
+        if (below.Count == 0) { }
+        else if (representation is not null) CombinedThroughRepresentation(representation, perParameter[^1], beta, below);
+        else CombinedIntoTables(losses, beta, below);
         return new BalancerStep(beta, k == 2 ? Cosine(gram, 0, 1) : MeanCosine(gram));
+    }
+
+    /// <summary>
+    /// The parameters below the representation get Σ_t β_t·∂L_t/∂θ in one backward pass from it: the combination
+    /// of the tasks' gradients at the representation, carried down.
+    /// </summary>
+    private static void CombinedThroughRepresentation(Tensor representation, Tensor?[] atRepresentation, double[] beta, IReadOnlyList<TorchSharp.Modules.Parameter> below)
+    {
+        var combined = atRepresentation.Select((g, t) => g is null ? null : g * beta[t]).Where(g => g is not null).Aggregate((a, b) => a! + b!);
+        if (combined is null) return;
+        var grads = autograd.grad([representation], below.Cast<Tensor>().ToList(), [combined], retain_graph: false, allow_unused: true);
+        for (var p = 0; p < below.Count; p++)
+            if (grads[p] is { IsInvalid: false } g) below[p].grad = g;
+    }
+
+    /// <summary>
+    /// The shared embedding tables get the gradient of Σ_t β_t·L_t in one pass — what Σ_t β_t·g_t would be over
+    /// them, without a table-sized gradient per task.
+    /// </summary>
+    private static void CombinedIntoTables(IReadOnlyList<Tensor> losses, double[] beta, IReadOnlyList<TorchSharp.Modules.Parameter> tables)
+    {
+        Tensor combined;
+        using (enable_grad()) combined = losses.Select((l, t) => l * beta[t]).Aggregate((a, b) => a + b);
+        var grads = autograd.grad([combined], tables.Cast<Tensor>().ToList(), retain_graph: false, allow_unused: true);
+        for (var p = 0; p < tables.Count; p++)
+            if (grads[p] is { IsInvalid: false } g) tables[p].grad = g;
     }
 
     public static double Cosine(double[,] gram, int i, int j)

@@ -14,16 +14,41 @@ public sealed record BalancerContext(IReadOnlyList<Parameter> Shared, IReadOnlyL
     /// <summary>The shared parameters, then the task-own ones.</summary>
     public IReadOnlyList<Parameter> All => [.. Shared, .. Own];
 
+    /// <summary>
+    /// The shared parameters below the representation the tasks' networks read — the embedding tables, and the
+    /// interaction layer's weights — which take the combined loss's gradient in one pass, where per-task
+    /// gradients are taken over <see cref="SharedDense"/> only.
+    /// </summary>
+    public IReadOnlyList<Parameter> SharedInput { get; init; } = [];
+
+    /// <summary>The shared parameters above the representation: where task gradients are compared and combined.</summary>
+    public IReadOnlyList<Parameter> SharedDense => [.. Shared.Where(p => !SharedInput.Contains(p))];
+
+    /// <summary>
+    /// The representation of the current batch (the shared input's output), when the network has exactly one
+    /// shared input: per-task backward passes stop there, and one pass carries their combination on to
+    /// <see cref="SharedInput"/>. Null otherwise; the tables then get the combined loss's gradient by a pass of their own.
+    /// </summary>
+    public Func<Tensor?>? Representation { get; init; }
+
     public static BalancerContext Of(MultiTaskNetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
-        return new BalancerContext(
-            network.SharedParameters().ToList(),
-            Enumerable.Range(0, network.Tasks).Select(t => (IReadOnlyList<Parameter>)network.TaskParameters(t).ToList()).ToList());
+        var shared = network.SharedParameters().ToList();
+        var sharedSet = shared.ToHashSet(ReferenceEqualityComparer.Instance);
+        var tasks = Enumerable.Range(0, network.Tasks).Select(t => (IReadOnlyList<Parameter>)network.TaskParameters(t).ToList()).ToList();
+        var inputs = network.modules().OfType<FeatureInput>().ToList();
+        if (inputs.Count == 1 && inputs[0].parameters().Any() && inputs[0].parameters().All(sharedSet.Contains))
+        {
+            var input = inputs[0];
+            return new BalancerContext(shared, tasks) { SharedInput = [.. input.parameters()], Representation = () => input.LastOutput };
+        }
+        var tables = network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).ToHashSet(ReferenceEqualityComparer.Instance);
+        return new BalancerContext(shared, tasks) { SharedInput = [.. shared.Where(tables.Contains)] };
     }
 }
 
-/// <summary>What one balancing step did: the task weights used and, when measured, the cosine between the task gradients on the shared parameters.</summary>
+/// <summary>What one balancing step did: the task weights used and, when measured, the cosine between the task gradients on the shared dense parameters.</summary>
 public sealed record BalancerStep(IReadOnlyList<double> Weights, double? GradientCosine);
 
 /// <summary>

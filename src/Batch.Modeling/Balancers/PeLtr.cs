@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 using Batch.Core.Options;
 namespace Batch.Modeling.Balancers;
 
-/// <summary>PE-LTR: per step, the weights of <see cref="PeLtrSolver"/> applied to the task gradients on the shared parameters.</summary>
+/// <summary>PE-LTR: per step, the weights of <see cref="PeLtrSolver"/> applied to the task gradients on the shared dense parameters.</summary>
 /// <remarks>Lin et al., RecSys 2019.</remarks>
 public sealed class PeLtr(IReadOnlyList<double> lowerBounds) : GradientCombiningBalancer
 {

@@ -25,13 +25,13 @@ public static class TaskGradients
     /// ∂L_t/∂θ_p for every parameter p and task t, as [parameter][task], null where the loss does not reach the
     /// parameter. The graph is kept after the last task only when <paramref name="keepGraph"/>.
     /// </summary>
-    public static Tensor?[][] PerParameter(IReadOnlyList<Tensor> losses, IReadOnlyList<Parameter> parameters, bool keepGraph = false)
+    public static Tensor?[][] PerParameter(IReadOnlyList<Tensor> losses, IReadOnlyList<Tensor> parameters, bool keepGraph = false)
     {
         ArgumentNullException.ThrowIfNull(losses);
         ArgumentNullException.ThrowIfNull(parameters);
         var result = parameters.Select(_ => new Tensor?[losses.Count]).ToArray();
         if (parameters.Count == 0) return result; // autograd.grad aborts the process on an empty input list
-        var inputs = parameters.Cast<Tensor>().ToList();
+        var inputs = parameters.ToList();
         for (var t = 0; t < losses.Count; t++)
         {
             // allow_unused: a task's loss does not reach the other tasks' parameters; an error here would abort the process.

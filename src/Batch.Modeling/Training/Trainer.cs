@@ -8,7 +8,7 @@ namespace Batch.Modeling.Training;
 
 /// <summary>
 /// One epoch of training: mean loss per task, mean weight per task, and — where measured — the mean cosine between
-/// the task gradients on the shared parameters and how often it was negative (the tasks conflicted); with a
+/// the task gradients on the shared dense parameters and how often it was negative (the tasks conflicted); with a
 /// validation split, the validation losses after the epoch.
 /// </summary>
 public sealed record EpochLoss(int Epoch, double Ctr, double Ctcvr, IReadOnlyList<double> Weights, double? GradientCosine, double? ConflictRate)
@@ -77,10 +77,10 @@ public static class Trainer
                     Tensor[] losses = [ctrLoss, ctcvrLoss];
 
                     double? measured = null;
-                    var measure = options.DiagnosticsEvery > 0 && step % options.DiagnosticsEvery == 0 && context.Shared.Count > 0;
+                    var measure = options.DiagnosticsEvery > 0 && step % options.DiagnosticsEvery == 0 && context.SharedDense.Count > 0;
                     optimizer.zero_grad();
                     if (measure && !balancer.MeasuresGradients)
-                        measured = TaskGradients.MeanPairCosine(TaskGradients.Compute(losses, context.Shared, keepGraph: true));
+                        measured = TaskGradients.MeanPairCosine(TaskGradients.Compute(losses, context.SharedDense, keepGraph: true));
                     var result = balancer.Backward(losses, context);
                     if (measure) measured ??= result.GradientCosine;
                     if (measured is { } cosine) cosines.Add(cosine);

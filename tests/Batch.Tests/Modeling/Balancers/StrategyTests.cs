@@ -1,4 +1,7 @@
+using Batch.Core.Options;
+using Batch.Modeling.Architectures;
 using Batch.Modeling.Balancers;
+using Batch.Modeling.Training;
 using Batch.Tests.Support;
 using TorchSharp.Modules;
 using Xunit;
@@ -114,6 +117,45 @@ public class StrategyTests
         Assert.Equal(0.2, step.Weights[0], 5);
         Assert.Equal([0.4f, 0.8f], theta.grad!.data<float>().ToArray(), new Tolerance(1e-5f));
         Assert.Equal(0.0, step.GradientCosine!.Value, 6);
+    }
+
+    [Theory]
+    [InlineData("pcgrad")]
+    [InlineData("mgda")]
+    [InlineData("gradnorm")]
+    public void GradientMethods_GiveTheInputTheCombinationOfTheTaskGradients_InOnePassFromTheRepresentation(string name)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        using var network = ArchitectureCatalog.Create(new ArchitectureContext([5, 4], 1, 2, ModelingFixtures.Architecture("ple+dcn-v2")));
+        var context = BalancerContext.Of(network);
+        Assert.NotNull(context.Representation);
+        // Below the representation: the two tables and the cross layers' weights; nothing of them in the dense part.
+        Assert.Equal(2 + 2 * 2, context.SharedInput.Count);
+        Assert.DoesNotContain(context.SharedDense, p => context.SharedInput.Contains(p));
+        var indices = tensor(new long[] { 1, 2, 4, 0, 3, 3, 0, 1 }, [4, 2]);
+        var values = tensor(new float[] { 0.5f, -1f, 2f, 0f }, [4, 1]);
+        var clicked = tensor(new float[] { 1, 0, 1, 0 });
+        var converted = tensor(new float[] { 1, 0, 0, 0 });
+        Tensor[] Losses()
+        {
+            var (ctr, ctcvr) = Esmm.Losses(network.call(indices, values), clicked, converted);
+            return [ctr, ctcvr];
+        }
+
+        using var balancer = BalancerCatalog.Create(new BalancerOptions { Name = name }, 2, CPU);
+        var beta = balancer.Backward(Losses(), context).Weights;
+        var got = context.Shared.Select(p => p.grad!.clone()).ToList();
+
+        // The same step, written out: per-task gradients over every shared parameter, tables included, combined by
+        // the step's β — for the dense part and the input part alike (GradNorm's β are the weights it used).
+        var coefficients = beta;
+        var perTask = TaskGradients.PerParameter(Losses(), [.. context.Shared]);
+        for (var p = 0; p < context.Shared.Count; p++)
+        {
+            var expected = perTask[p].Select((g, t) => (g ?? zeros_like(context.Shared[p])) * coefficients[t]).Aggregate((a, b) => a + b);
+            Assert.True(allclose(expected, got[p], rtol: 1e-4, atol: 1e-6), $"parameter {p} of {context.Shared.Count}");
+        }
     }
 
     private sealed class Tolerance(float tolerance) : IEqualityComparer<float>
