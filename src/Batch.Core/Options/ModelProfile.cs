@@ -136,6 +136,13 @@ public sealed class TrainingOptions
         return copy;
     }
 
+    /// <summary>
+    /// With the wide part: this many epochs (at most; early stopping applies) of the wide part alone first — the deep
+    /// part silent, its task heads at zero and its weights frozen — then the whole model from there, keeping the
+    /// wide-only weights if the deep part never improves the validation loss. 0 trains everything together.
+    /// </summary>
+    public int WideFirstEpochs { get; set; }
+
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
 
@@ -160,6 +167,7 @@ public sealed class TrainingOptions
         if (WeightDecay < 0 || EmbeddingWeightDecay < 0) yield return "Training: weight decays must not be negative";
         if (ValidationDays < 0) yield return "Training:ValidationDays must not be negative";
         if (Patience < 1) yield return "Training:Patience must be at least 1";
+        if (WideFirstEpochs < 0) yield return "Training:WideFirstEpochs must not be negative";
         if (Epochs < 1) yield return "Training:Epochs must be at least 1";
         if (BatchSize < 1) yield return "Training:BatchSize must be at least 1";
         if (!(LearningRate > 0)) yield return "Training:LearningRate must be positive";

@@ -23,4 +23,11 @@ public sealed class TaskTowers : nn.Module<Tensor[], Tensor>
         cat(states.Select((s, t) => heads[t].call(towers[t].call(s))).ToList(), 1);
 
     public IEnumerable<Parameter> Of(int task) => towers[task].parameters().Concat(heads[task].parameters());
+
+    /// <summary>Sets every head to zero, so that every logit is 0 until the heads learn.</summary>
+    public void Silence()
+    {
+        using var _ = no_grad();
+        foreach (var p in heads.parameters()) p.zero_();
+    }
 }

@@ -33,5 +33,14 @@ public sealed class WideAndDeep : MultiTaskNetwork
 
     public override Tensor? AuxiliaryLoss() => deep.AuxiliaryLoss();
 
+    /// <summary>The deep network's parameters (everything but the wide part).</summary>
+    public IEnumerable<TorchSharp.Modules.Parameter> DeepParameters() => deep.parameters();
+
+    /// <summary>Zeroes the deep network's task heads: its logits are 0, and the model is the wide part alone, until they learn.</summary>
+    public void SilenceDeep()
+    {
+        foreach (var towers in deep.modules().OfType<TaskTowers>()) towers.Silence();
+    }
+
     public override double? OpenRouteFraction() => deep.OpenRouteFraction();
 }

@@ -22,7 +22,15 @@ public static class ProfileRules
     public static IEnumerable<string> Problems(ModelProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        return profile.Problems().Concat(ArchitecturePlugins(profile.Architecture)).Concat(Balancer(profile.Training.Balancer));
+        return profile.Problems().Concat(ArchitecturePlugins(profile.Architecture)).Concat(Balancer(profile.Training.Balancer)).Concat(WideFirst(profile));
+    }
+
+    private static IEnumerable<string> WideFirst(ModelProfile profile)
+    {
+        if (profile.Training.WideFirstEpochs == 0) yield break;
+        var takesWide = Registries.Architectures.Find(profile.Architecture.Name)?.TakesWidePart ?? true;
+        if (!profile.Architecture.Wide || !takesWide)
+            yield return "Training:WideFirstEpochs needs the wide part beside a deep architecture (Architecture:Wide true)";
     }
 
     /// <summary>The sizes every architecture reads, then what the named architecture and interaction layer require.</summary>

@@ -36,6 +36,17 @@ public static class Trainer
     public static IReadOnlyList<EpochLoss> Train(
         MultiTaskModel model, EncodedFrame data, TrainingOptions options, CancellationToken ct, Action<TrainingProgress>? onBatch = null, EncodedFrame? validation = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.WideFirstEpochs > 0
+            ? WideFirst.Train(model, data, options, onBatch, validation, ct)
+            : Train(model, data, options, keepStartIfBest: false, onBatch, validation, ct);
+    }
+
+    /// <param name="keepStartIfBest">with validation, the weights the model starts with compete as epoch 0</param>
+    internal static IReadOnlyList<EpochLoss> Train(
+        MultiTaskModel model, EncodedFrame data, TrainingOptions options, bool keepStartIfBest, Action<TrainingProgress>? onBatch, EncodedFrame? validation,
+        CancellationToken ct)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
@@ -59,6 +70,11 @@ public static class Trainer
 
         try
         {
+            if (validation is not null && keepStartIfBest)
+            {
+                var (startCtr, startCtcvr) = Validate(model, validation);
+                best.Offer(0, startCtr + startCtcvr);
+            }
             for (var epoch = 1; epoch <= options.Epochs; epoch++)
             {
                 network.train();

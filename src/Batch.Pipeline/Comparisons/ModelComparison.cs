@@ -96,11 +96,14 @@ public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline t
         var plain = profile.Training.WithBalancer(FixedPlugin.Id);
         plain.Balancer.Weights = [];
         var logistic = profile.Architecture.Named(LogisticPlugin.Id);
-        var tuned = LogisticTuning.Choose(window, logistic, plain, ct);
+        // The logistic model is the wide part: there is no deep part to hold back while it trains first.
+        var linear = plain.WithDecay(plain.WeightDecay);
+        linear.WideFirstEpochs = 0;
+        var tuned = LogisticTuning.Choose(window, logistic, linear, ct);
         Variant[] yardsticks =
         [
             new(BaselineLabel, profile.Architecture.Named(SingleTaskPlugin.Id), plain),
-            new(LogisticLabel, logistic, plain.WithDecay(tuned.Decay)),
+            new(LogisticLabel, logistic, linear.WithDecay(tuned.Decay)),
         ];
         var results = new List<VariantResult>();
         IReadOnlyList<TaskMetrics>? baseline = null;
