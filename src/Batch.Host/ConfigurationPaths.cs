@@ -5,7 +5,7 @@ namespace Batch.Host;
 /// <summary>
 /// Relative paths in the configuration resolve against the folder of the configuration file that set them — the
 /// repository root for its appsettings.json, the executable's folder for the copy beside it — never against the
-/// process's working folder (<c>dotnet run --project src/Batch.Host</c> runs in the project's folder). A path set
+/// process's working folder, which depends on where and how it was started. A path set
 /// elsewhere (an environment variable) resolves against the executable's folder, where the build puts jobs/.
 /// </summary>
 public static class ConfigurationPaths
