@@ -67,7 +67,7 @@ echo
 echo "The ledger, with the Hangfire server (worker process) that ran each attempt:"
 psql "host=127.0.0.1 port=55432 user=batch dbname=batch" -q -c "
   select r.model, r.data_day as day, r.attempt, r.status,
-         to_char(r.started_at at time zone 'UTC', 'HH24:MI:SS') as "started (UTC)", to_char(r.finished_at at time zone 'UTC', 'HH24:MI:SS') as "finished (UTC)",
+         to_char(r.started_at at time zone 'UTC', 'HH24:MI:SS') as started_utc, to_char(r.finished_at at time zone 'UTC', 'HH24:MI:SS') as finished_utc,
          (select s.data::json->>'ServerId' from hangfire.state s where s.jobid = r.job_id::bigint and s.name = 'Processing'
           order by s.id desc limit 1) as server
   from (select * from batch.runs where $ours) r
