@@ -3,7 +3,7 @@ using Batch.Core.Options;
 using Batch.Data.Extraction;
 using Batch.Data.Synthetic;
 using Batch.Data.Validation;
-using Batch.Pipeline.Comparisons;
+using Batch.Research.Comparisons;
 using Batch.Pipeline.Jobs;
 using Batch.Pipeline.Ledger;
 using Batch.Pipeline.Production;

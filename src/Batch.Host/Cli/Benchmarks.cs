@@ -2,7 +2,7 @@ using System.Globalization;
 using Batch.Core.Options;
 using Batch.Evaluation;
 using Batch.Modeling.Architectures;
-using Batch.Modeling.Benchmarks;
+using Batch.Research.Benchmarks;
 using Batch.Modeling.Plugins;
 using Batch.Modeling.Training;
 
@@ -61,7 +61,7 @@ public static class Benchmarks
     {
         using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         var gate = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BatchOptions>>().Value.Profile(model).Gate;
-        var result = await host.Services.GetRequiredService<Batch.Pipeline.Comparisons.GateBenchmark>().RunAsync(model, day, resamples, seeds, shuffled, ct).ConfigureAwait(false);
+        var result = await host.Services.GetRequiredService<Batch.Research.Comparisons.GateBenchmark>().RunAsync(model, day, resamples, seeds, shuffled, ct).ConfigureAwait(false);
         Console.WriteLine(string.Create(C, $"Gate of {model} on {result.Resamples} bootstrap resamples of held-out day {day:yyyy-MM-dd} ({result.Rows} impressions): margins {gate.MaxAucDrop} AUC, {gate.MaxLogLossIncrease:P0} logloss; one-sided α {gate.Alpha}."));
         Console.WriteLine($"{"candidate",-36} {string.Join(" ", gate.JudgedTasks.Select(t => $"{t + " ΔAUC",11} {t + " Δlogloss",15}"))} {"approved",9}  rejected by");
         foreach (var t in result.Trials)

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Batch.Evaluation;
-using Batch.Pipeline.Comparisons;
+using Batch.Research.Comparisons;
 
 namespace Batch.Host.Cli;
 

@@ -1,7 +1,7 @@
 using Batch.Core.Days;
 using Batch.Core.Options;
 using Batch.Data.Synthetic;
-using Batch.Pipeline.Comparisons;
+using Batch.Research.Comparisons;
 using Batch.Pipeline.Jobs;
 using Batch.Pipeline.Ledger;
 using Batch.Pipeline.Production;

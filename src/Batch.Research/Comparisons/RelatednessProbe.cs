@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Batch.Modeling.Balancers;
 
-namespace Batch.Pipeline.Comparisons;
+namespace Batch.Research.Comparisons;
 
 /// <summary>What happened to the other task while only one task's loss was trained.</summary>
 public sealed record RelatednessResult(

@@ -3,7 +3,7 @@ using Batch.Core.Options;
 using Batch.Modeling.Training;
 using Batch.Pipeline.Runs;
 
-namespace Batch.Pipeline.Comparisons;
+namespace Batch.Research.Comparisons;
 
 /// <summary>One regularisation strength tried for the logistic yardstick, and its validation loss (CTR + CTCVR).</summary>
 public sealed record DecayTrial(double Decay, double ValidationLoss);

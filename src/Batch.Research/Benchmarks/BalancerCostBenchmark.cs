@@ -7,7 +7,7 @@ using Batch.Modeling.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Batch.Modeling.Benchmarks;
+namespace Batch.Research.Benchmarks;
 
 /// <summary>Milliseconds per training step of one strategy, and its ratio to Fixed on the same model and batch.</summary>
 public sealed record BalancerCost(string Balancer, double MillisecondsPerStep, double RatioToFixed);

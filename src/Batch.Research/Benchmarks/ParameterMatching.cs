@@ -1,7 +1,7 @@
 using Batch.Core.Options;
 using Batch.Modeling.Architectures;
 
-namespace Batch.Modeling.Benchmarks;
+namespace Batch.Research.Benchmarks;
 
 /// <summary>Sizes an architecture so that its parameter count comes as close as it can to a budget.</summary>
 public static class ParameterMatching

@@ -2,7 +2,7 @@ using Batch.Core.Options;
 using Batch.Modeling.Architectures;
 using static TorchSharp.torch;
 
-namespace Batch.Modeling.Benchmarks;
+namespace Batch.Research.Benchmarks;
 
 /// <summary>One architecture trained on tasks of one correlation: losses as mean and standard deviation over the repeats.</summary>
 public sealed record CorrelatedTasksResult(

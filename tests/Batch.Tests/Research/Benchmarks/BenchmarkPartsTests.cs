@@ -1,11 +1,11 @@
 using Batch.Core.Options;
 using Batch.Modeling.Architectures;
-using Batch.Modeling.Benchmarks;
+using Batch.Research.Benchmarks;
 using Batch.Tests.Support;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Batch.Tests.Modeling.Benchmarks;
+namespace Batch.Tests.Research.Benchmarks;
 
 /// <summary>The parts of the benchmarks that compute something checkable; the figures themselves are printed, not tested.</summary>
 [Collection(TorchGroup.Name)]

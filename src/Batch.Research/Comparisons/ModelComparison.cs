@@ -12,7 +12,7 @@ using Batch.Modeling.Architectures;
 using Batch.Modeling.Balancers;
 using Batch.Modeling.Plugins;
 
-namespace Batch.Pipeline.Comparisons;
+namespace Batch.Research.Comparisons;
 
 /// <summary>One way to train the model: an architecture with a loss balancer.</summary>
 public sealed record Variant(string Label, ArchitectureOptions Architecture, TrainingOptions Training);

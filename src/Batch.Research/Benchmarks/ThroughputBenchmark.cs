@@ -6,7 +6,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Batch.Modeling.Benchmarks;
+namespace Batch.Research.Benchmarks;
 
 /// <summary>Training throughput of one architecture at one batch size.</summary>
 public sealed record ThroughputResult(string Architecture, int BatchSize, long Parameters, double SamplesPerSecond, double GflopsPerSecond, double FractionOfMatmul);

@@ -8,7 +8,7 @@ using Batch.Pipeline.Runs;
 using Microsoft.Extensions.Options;
 using Polly;
 
-namespace Batch.Pipeline.Comparisons;
+namespace Batch.Research.Comparisons;
 
 /// <summary>How often the gate approved one kind of candidate over the resampled days, and what rejected it.</summary>
 /// <param name="Label">what the candidate is</param>
