@@ -75,7 +75,7 @@ public static class BatchServices
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
             .UsePostgreSqlStorage(
-                bootstrap => bootstrap.UseNpgsqlConnection(Settings(sp).ConnectionStrings.Postgres),
+                bootstrap => bootstrap.UseConnectionFactory(new DataSourceConnections(sp.GetRequiredService<NpgsqlDataSource>())),
                 new PostgreSqlStorageOptions
                 {
                     SchemaName = "hangfire",
