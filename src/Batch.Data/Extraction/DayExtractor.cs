@@ -22,12 +22,15 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     {
         ArgumentNullException.ThrowIfNull(features);
         if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
-        await CheckColumnsAsync(features, ct).ConfigureAwait(false);
+        var types = await ColumnTypesAsync(features, ct).ConfigureAwait(false);
+        // Integer categories (ids, hours, slots) travel as integers and become text once per distinct value here;
+        // other categories are cast to text by the server. The text is what PostgreSQL's ::text gives either way.
+        var integral = features.Categorical.Select(c => types[c] is "int2" or "int4" or "int8").ToArray();
 
         var (start, _) = DataDays.Bounds(firstDay, zone);
         var (_, end) = DataDays.Bounds(lastDay, zone);
         var columns = string.Concat(
-            features.Categorical.Select(c => $", i.\"{c}\"::text").Concat(features.Numeric.Select(n => $", i.\"{n}\"::float8")));
+            features.Categorical.Select((c, k) => integral[k] ? $", i.\"{c}\"::int8" : $", i.\"{c}\"::text").Concat(features.Numeric.Select(n => $", i.\"{n}\"::float8")));
         // The window's conversions are read once and reduced to each impression's first one (a hash aggregate and a
         // hash join), instead of a lookup per impression: an impression converted when a conversion of it arrived
         // in [window start, window end + W) and no later than W after it — exactly when its first such one did.
@@ -57,6 +60,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         var converted = new List<bool>();
         var catCodes = features.Categorical.Select(_ => new List<int>()).ToArray();
         var catVocab = features.Categorical.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
+        var intCodes = features.Categorical.Select(_ => new Dictionary<long, int>()).ToArray();
         var nums = features.Numeric.Select(_ => new List<double>()).ToArray();
 
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
@@ -72,11 +76,25 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
                 for (var c = 0; c < catCodes.Length; c++)
                 {
                     if (reader.IsNull) { await reader.SkipAsync(ct).ConfigureAwait(false); catCodes[c].Add(-1); continue; }
-                    var value = await reader.ReadAsync<string>(NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    if (!catVocab[c].TryGetValue(value, out var code))
+                    int code;
+                    if (integral[c])
                     {
-                        code = catVocab[c].Count;
-                        catVocab[c].Add(value, code);
+                        var number = await reader.ReadAsync<long>(NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                        if (!intCodes[c].TryGetValue(number, out code))
+                        {
+                            code = catVocab[c].Count;
+                            catVocab[c].Add(number.ToString(CultureInfo.InvariantCulture), code);
+                            intCodes[c].Add(number, code);
+                        }
+                    }
+                    else
+                    {
+                        var value = await reader.ReadAsync<string>(NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                        if (!catVocab[c].TryGetValue(value, out code))
+                        {
+                            code = catVocab[c].Count;
+                            catVocab[c].Add(value, code);
+                        }
                     }
                     catCodes[c].Add(code);
                 }
@@ -102,22 +120,24 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         };
     }
 
-    private async Task CheckColumnsAsync(FeatureOptions features, CancellationToken ct)
+    /// <summary>The type (pg_type.typname) of every feature column; fails naming the columns the table lacks.</summary>
+    private async Task<Dictionary<string, string>> ColumnTypesAsync(FeatureOptions features, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
             // Resolved through the search path, exactly as the extraction query resolves it.
-            "select attname::text from pg_attribute where attrelid = 'impressions'::regclass and attnum > 0 and not attisdropped",
+            "select a.attname::text, t.typname::text from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = 'impressions'::regclass and a.attnum > 0 and not a.attisdropped",
             connection);
-        var known = new HashSet<string>(StringComparer.Ordinal);
+        var known = new Dictionary<string, string>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(ct).ConfigureAwait(false)) known.Add(reader.GetString(0));
+            while (await reader.ReadAsync(ct).ConfigureAwait(false)) known[reader.GetString(0)] = reader.GetString(1);
         }
-        var unknown = features.Categorical.Concat(features.Numeric).Where(c => !known.Contains(c)).ToList();
+        var unknown = features.Categorical.Concat(features.Numeric).Where(c => !known.ContainsKey(c)).ToList();
         if (unknown.Count > 0)
             throw new InvalidOperationException(
-                $"Feature columns not in table impressions: {string.Join(", ", unknown)} (columns: {string.Join(", ", known.Order(StringComparer.Ordinal))}).");
+                $"Feature columns not in table impressions: {string.Join(", ", unknown)} (columns: {string.Join(", ", known.Keys.Order(StringComparer.Ordinal))}).");
+        return known;
     }
 
     // Time zone ids come from configuration and the system's zone list; quoted, not trusted.

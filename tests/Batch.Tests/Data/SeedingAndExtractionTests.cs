@@ -68,7 +68,7 @@ public sealed class SeedingAndExtractionTests(StackFixture stack) : IClassFixtur
     [Fact]
     public async Task Extract_ReturnsExactlyTheRowsOfTheWindow_WithTheirLabels()
     {
-        var features = new FeatureOptions { Categorical = ["device", "slot_position"], Numeric = ["price"] };
+        var features = new FeatureOptions { Categorical = ["device", "slot_position", "user_id"], Numeric = ["price"] };
         var frame = await new DayExtractor(stack.DataSource).ExtractAsync(features, LastDay.AddDays(-1), LastDay, Zone, Window, CancellationToken.None);
 
         var (start, _) = DataDays.Bounds(LastDay.AddDays(-1), Zone);
@@ -86,6 +86,11 @@ public sealed class SeedingAndExtractionTests(StackFixture stack) : IClassFixtur
         Assert.Equal(await stack.ScalarAsync<string>($"select device from impressions where id = {frame.Ids[row]}"), device.Vocabulary[device.Codes[row]]);
         var slots = frame.Categorical[1];
         Assert.Equal(await stack.ScalarAsync<string>($"select slot_position::text from impressions where id = {frame.Ids[row]}"), slots.Vocabulary[slots.Codes[row]]);
+        // Integer categories are read as integers and written as PostgreSQL writes them as text.
+        var users = frame.Categorical[2];
+        Assert.Equal(await stack.ScalarAsync<long>($"select count(distinct user_id) from impressions where {where}"), users.Vocabulary.Count);
+        for (var k = 0; k < frame.Count; k += frame.Count / 7)
+            Assert.Equal(await stack.ScalarAsync<string>($"select user_id::text from impressions where id = {frame.Ids[k]}"), users.Vocabulary[users.Codes[k]]);
     }
 
     [Fact]

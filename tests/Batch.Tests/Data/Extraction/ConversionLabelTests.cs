@@ -48,7 +48,7 @@ public sealed class ConversionLabelTests(StackFixture stack) : IClassFixture<Sta
     [Fact]
     public async Task Labels_AreThoseOfThePerImpressionRule_AtEveryEdge()
     {
-        var features = new FeatureOptions { Categorical = ["device"], Numeric = ["price"] };
+        var features = new FeatureOptions { Categorical = ["device", "user_id"], Numeric = ["price"] };
         var frame = await new DayExtractor(stack.DataSource).ExtractAsync(features, First, Last, Zone, Window, CancellationToken.None);
 
         bool Label(long id) => frame.Converted[Array.IndexOf(frame.Ids, id)];
@@ -58,6 +58,8 @@ public sealed class ConversionLabelTests(StackFixture stack) : IClassFixture<Sta
         Assert.False(Label(900000003));
         Assert.False(Label(900000004));
         Assert.False(Label(900000005));
+        // The hand-written rows have no user: an integer category's null is the missing code.
+        Assert.Equal(-1, frame.Categorical[1].Codes[Array.IndexOf(frame.Ids, 900000001L)]);
 
         // Every row: the rule read literally, one lookup per impression.
         var (start, _) = DataDays.Bounds(First, Zone);
