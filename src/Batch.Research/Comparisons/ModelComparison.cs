@@ -117,8 +117,10 @@ public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline t
             results.Add(result with { Verdict = verdict, Yardstick = yardsticks.Contains(variant), Tuning = variant.Label == LogisticLabel ? tuned : null });
         }
         var oracle = await OracleAsync(window, ct).ConfigureAwait(false);
-        var head = results.FirstOrDefault(r => r.Label == headline) ?? results.FirstOrDefault(r => !r.Yardstick) ?? results[0];
-        return new ComparisonResult(results, oracle, seeds, architecture, head);
+        // The summary names the row it reports: the headline when it was trained, else the first candidate.
+        var named = results.FirstOrDefault(r => r.Label == headline);
+        var head = named ?? results.FirstOrDefault(r => !r.Yardstick) ?? results[0];
+        return new ComparisonResult(results, oracle, seeds, named is null ? head.Label : architecture, head);
     }
 
     private static VariantResult Train(PreparedWindow window, Variant variant, int seeds, CancellationToken ct)

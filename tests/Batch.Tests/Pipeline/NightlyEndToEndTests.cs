@@ -138,6 +138,15 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
     }
 
     [Fact]
+    public async Task Compare_WithoutTheProfilesArchitecture_NamesTheRowItsSummaryReports()
+    {
+        var result = await _host.Services.GetRequiredService<ModelComparison>()
+            .CompareArchitecturesAsync("e2e", LastDay, ["shared-bottom"], tolerance: 0.001, seeds: 1, CancellationToken.None);
+        Assert.Equal(["single-task", "logistic", "shared-bottom"], result.Rows.Select(r => r.Label));
+        Assert.StartsWith("quality shared-bottom ctr=", Batch.Host.Cli.ComparisonPrinter.Summary(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Relatedness_TrainsEachTaskAlone_AndReadsTheOthersLoss()
     {
         var results = await _host.Services.GetRequiredService<RelatednessProbe>().ProbeAsync("e2e", LastDay, 0.01, CancellationToken.None);
