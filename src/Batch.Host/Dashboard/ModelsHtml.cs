@@ -117,15 +117,14 @@ public static class ModelsHtml
     public static string Progress(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        var p = JsonDocument.Parse(json).RootElement;
-        var parts = new List<string> { p.GetProperty("step").GetString() ?? "" };
-        if (!p.TryGetProperty("done", out var doneElement)) return parts[0] + " started";
-        var (done, total, unit) = (doneElement.GetInt64(), p.GetProperty("total").GetInt64(), p.GetProperty("unit").GetString());
-        if (p.GetProperty("epochs").GetInt32() > 0) parts.Add(string.Create(C, $"epoch {p.GetProperty("epoch").GetInt32()}/{p.GetProperty("epochs").GetInt32()}"));
-        parts.Add(total > 0 ? string.Create(C, $"{(double)done / total:P0} ({done:N0}/{total:N0} {unit})") : string.Create(C, $"{done:N0} {unit}"));
-        parts.Add(string.Create(C, $"{p.GetProperty("rate").GetDouble():N0} {unit}/s"));
-        if (p.TryGetProperty("remainingSeconds", out var left) && left.ValueKind == JsonValueKind.Number)
-            parts.Add($"ETA {TimeSpan.FromSeconds(left.GetDouble()):m\\:ss}");
+        var p = JsonSerializer.Deserialize<ProgressSnapshot>(json, StepDetailJson.Options)
+            ?? throw new InvalidDataException("The recorded progress is empty.");
+        var parts = new List<string> { p.Step };
+        if (p.Done is not { } done) return p.Step + " started";
+        if (p.Epochs > 0) parts.Add(string.Create(C, $"epoch {p.Epoch}/{p.Epochs}"));
+        parts.Add(p.Total > 0 ? string.Create(C, $"{(double)done / p.Total:P0} ({done:N0}/{p.Total:N0} {p.Unit})") : string.Create(C, $"{done:N0} {p.Unit}"));
+        parts.Add(string.Create(C, $"{p.Rate:N0} {p.Unit}/s"));
+        if (p.RemainingSeconds is { } left) parts.Add($"ETA {TimeSpan.FromSeconds(left):m\\:ss}");
         return string.Join(", ", parts);
     }
 

@@ -24,7 +24,8 @@ public static class AttemptWrites
     public static Task FinishStepAsync(this RunHold hold, string step, object detail, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(hold);
-        var json = JsonSerializer.Serialize(detail);
+        ArgumentNullException.ThrowIfNull(detail);
+        var json = JsonSerializer.Serialize(detail, detail.GetType(), StepDetailJson.Options);
         return hold.WriteAsync((c, tx, t) => c.ExecuteAsync(new CommandDefinition(
             StepSucceeded, new { runId = hold.Run.Id, step, json }, tx, cancellationToken: t)), ct);
     }
@@ -90,7 +91,8 @@ public static class AttemptWrites
     public static Task SettlePublishAsync(this RunHold hold, long promotionId, bool applied, string outcome, string step, object detail, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(hold);
-        var json = JsonSerializer.Serialize(detail);
+        ArgumentNullException.ThrowIfNull(detail);
+        var json = JsonSerializer.Serialize(detail, detail.GetType(), StepDetailJson.Options);
         return hold.WriteAsync(async (c, tx, t) =>
         {
             await PromotionLedger.SettleAsync(c, tx, promotionId, applied, outcome, t).ConfigureAwait(false);

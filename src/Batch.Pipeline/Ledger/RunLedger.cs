@@ -112,6 +112,15 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
         return rows.ToList();
     }
 
+    /// <summary>The detail a step recorded, typed (the records of StepDetails.cs); null when the step has not succeeded.</summary>
+    public async Task<T?> StepDetailAsync<T>(long runId, string step, CancellationToken ct) where T : class
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        var json = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "select detail::text from batch.steps where run_id = @runId and step = @step and status = 'succeeded'", new { runId, step }, cancellationToken: ct)).ConfigureAwait(false);
+        return json is null ? null : JsonSerializer.Deserialize<T>(json, StepDetailJson.Options);
+    }
+
     /// <summary>
     /// Marks an attempt failed, if it still holds its day (running, under its token) — whether or not its process
     /// still counts on the lease. Transient errors are retried on fresh connections for up to
@@ -181,7 +190,7 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
             version?.Version,
             version?.Status,
             version?.Location,
-            diagnostics is null ? null : JsonSerializer.Deserialize<ModelDiagnostics>(diagnostics),
+            diagnostics is null ? null : JsonSerializer.Deserialize<ModelDiagnostics>(diagnostics, StepDetailJson.Options),
             promotion);
     }
 }

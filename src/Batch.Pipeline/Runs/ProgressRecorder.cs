@@ -22,7 +22,7 @@ public sealed class ProgressRecorder(NpgsqlDataSource dataSource, ILogger<Progre
     public void StepStarted(RunRecord run, string stepName)
     {
         ArgumentNullException.ThrowIfNull(run);
-        Write(run, new { step = stepName });
+        Write(run, new ProgressSnapshot(stepName));
     }
 
     public void Progress(RunRecord run, RunProgress progress)
@@ -35,22 +35,22 @@ public sealed class ProgressRecorder(NpgsqlDataSource dataSource, ILogger<Progre
             if (_clock.Elapsed - last.Value < Every) return;
             last.Value = _clock.Elapsed;
         }
-        Write(run, new
+        Write(run, new ProgressSnapshot(progress.Step)
         {
-            step = progress.Step, done = progress.Done, total = progress.Total, unit = progress.Unit, rate = Math.Round(progress.Rate),
-            remainingSeconds = progress.Remaining is { } left ? Math.Round(left.TotalSeconds) : (double?)null,
-            epoch = progress.Epoch, epochs = progress.Epochs, batch = progress.Batch, batches = progress.Batches,
+            Done = progress.Done, Total = progress.Total, Unit = progress.Unit, Rate = Math.Round(progress.Rate),
+            RemainingSeconds = progress.Remaining is { } left ? Math.Round(left.TotalSeconds) : null,
+            Epoch = progress.Epoch, Epochs = progress.Epochs, Batch = progress.Batch, Batches = progress.Batches,
         });
     }
 
-    private void Write(RunRecord run, object progress)
+    private void Write(RunRecord run, ProgressSnapshot progress)
     {
         try
         {
             using var connection = dataSource.OpenConnection();
             connection.Execute(new CommandDefinition(
                 "update batch.runs set progress = @progress::jsonb where id = @id and lease_token = @token and status = 'running'",
-                new { id = run.Id, token = run.LeaseToken, progress = JsonSerializer.Serialize(progress) }));
+                new { id = run.Id, token = run.LeaseToken, progress = JsonSerializer.Serialize(progress, StepDetailJson.Options) }));
         }
         catch (NpgsqlException e)
         {

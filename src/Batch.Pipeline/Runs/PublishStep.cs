@@ -36,11 +36,7 @@ internal sealed class PublishStep(ModelStore store, RunHold hold, RunSteps steps
         try
         {
             var (prefix, createdContainer) = await WriteVersionAsync(candidate, production, version, ct).ConfigureAwait(false);
-            var detail = new Dictionary<string, object?>
-            {
-                ["version"] = version, ["prefix"] = prefix, ["container"] = store.ContainerName, ["location"] = store.Location(prefix),
-                ["approved"] = approved, ["createdContainer"] = createdContainer,
-            };
+            var detail = new PublishDetail(version, prefix, store.ContainerName, store.Location(prefix), approved, createdContainer);
             if (!approved)
             {
                 observers.WorkDone(run, Step);
@@ -62,9 +58,8 @@ internal sealed class PublishStep(ModelStore store, RunHold hold, RunSteps steps
                 throw new InvalidOperationException(
                     $"{run.Model}'s production moved to {write.PointerVersion ?? "nothing"} while this attempt was gating against {previous ?? "no model"}; version {version} was kept but not promoted. Re-run the day to gate against the new production model: batch rerun --model {run.Model} --day {run.DataDay:yyyy-MM-dd}");
             }
-            detail["promoted"] = true;
-            detail["pointerWrite"] = write.Result.ToString();
-            await hold.SettlePublishAsync(intent, applied: true, PointerMoves.Outcome(write, previous, version), Step, detail, ct).ConfigureAwait(false);
+            await hold.SettlePublishAsync(intent, applied: true, PointerMoves.Outcome(write, previous, version), Step,
+                detail with { Promoted = true, PointerWrite = write.Result.ToString() }, ct).ConfigureAwait(false);
             PipelineLog.StepSucceeded(logger, run.Id, Step);
             return Outcome(candidate, production, version, RunStatus.Succeeded, promoted: true);
         }

@@ -90,11 +90,9 @@ public sealed class RetrainPipeline(
         await steps.RunAsync("preflight", async () =>
         {
             var state = await reconciler.ReconcileAsync(run.Model, ct).ConfigureAwait(false);
-            return (true, (object)new
-            {
-                container = state.Container, endpoint = state.Endpoint, containerExists = state.ContainerExists, firstModel = state.FirstModel,
-                pointer = state.Current?.Version, ledger = state.Recorded?.Version, inFlight = state.InFlight?.Promotion.Version, repairs = state.Repairs,
-            });
+            return (true, (object)new PreflightDetail(
+                state.Container, state.Endpoint, state.ContainerExists, state.FirstModel,
+                state.Current?.Version, state.Recorded?.Version, state.InFlight?.Promotion.Version, state.Repairs));
         }, ct).ConfigureAwait(false);
 
         var (train, heldOut) = await steps.RunAsync("extract", async () =>
@@ -102,7 +100,7 @@ public sealed class RetrainPipeline(
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var (t, h) = await TrainingData.ExtractAsync(extractor, transient, profile, settings, day, ct,
                 rows => observers.Progress(run, new RunProgress("extract", rows, 0, "rows", clock.Elapsed))).ConfigureAwait(false);
-            return ((t, h), (object)new { trainRows = t.Count, rowsPerDay = t.RowsPerDay(), trainFirst = t.FirstDay, trainLast = t.LastDay, heldOutRows = h.Count, heldOutDay = day });
+            return ((t, h), (object)new ExtractDetail(t.Count, t.RowsPerDay(), t.FirstDay, t.LastDay, h.Count, day));
         }, ct).ConfigureAwait(false);
 
         await steps.RunAsync("validate", async () =>
@@ -110,11 +108,7 @@ public sealed class RetrainPipeline(
             var findings = TrainingData.Findings(train, heldOut, profile).Concat(await transient.ExecuteAsync(async t =>
                 await conversionChecks.FindAsync(train.FirstDay, day, zone, settings.ConversionWindowDays, t).ConfigureAwait(false), ct).ConfigureAwait(false)).ToList();
             TrainingData.ThrowIfAny(run.Model, day, findings);
-            return (true, (object)new
-            {
-                trainClickRate = Rate(train.Clicked), trainConversionRate = Rate(train.Converted),
-                heldOutClickRate = Rate(heldOut.Clicked), heldOutConversionRate = Rate(heldOut.Converted),
-            });
+            return (true, (object)new ValidateDetail(Rate(train.Clicked), Rate(train.Converted), Rate(heldOut.Clicked), Rate(heldOut.Converted)));
         }, ct).ConfigureAwait(false);
 
         var (candidate, history) = await steps.RunAsync("train", () =>
@@ -127,11 +121,9 @@ public sealed class RetrainPipeline(
                 var epochs = Trainer.Train(model, window.Fit, profile.Training, ct,
                     p => observers.Progress(run, new RunProgress("train", p.Samples, p.TotalSamples, "samples", clock.Elapsed, p.Epoch, p.Epochs, p.Batch, p.Batches)),
                     window.Validation);
-                return Task.FromResult(((model, epochs), (object)new
-                {
-                    device = device.ToString(), rows = window.Fit.Rows, validationRows = window.Validation?.Rows ?? 0, balancer = profile.Training.Balancer.Name,
-                    keptEpoch = epochs.FirstOrDefault(e => e.Kept)?.Epoch ?? epochs.Count, epochs,
-                }));
+                return Task.FromResult(((model, epochs), (object)new TrainDetail(
+                    device.ToString(), window.Fit.Rows, window.Validation?.Rows ?? 0, profile.Training.Balancer.Name,
+                    epochs.FirstOrDefault(e => e.Kept)?.Epoch ?? epochs.Count, epochs)));
             }
             catch
             {
@@ -151,7 +143,7 @@ public sealed class RetrainPipeline(
                 : null;
             var cm = ModelEvaluation.Measure(c);
             var pm = p is null ? null : ModelEvaluation.Measure(p);
-            return ((state, c, p, cm, d, pm), (object)new { candidate = cm, diagnostics = d, production = pm, productionVersion = state.Current?.Version });
+            return ((state, c, p, cm, d, pm), (object)new EvaluateDetail(cm, d, pm, state.Current?.Version));
         }, ct).ConfigureAwait(false);
 
         var gate = await steps.RunAsync("gate", async () =>

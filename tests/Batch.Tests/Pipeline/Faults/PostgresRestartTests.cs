@@ -48,8 +48,8 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
 
         Assert.True(fault.Fired);
         Assert.Equal(("succeeded", true), (outcome.Status, outcome.Promoted));
-        var extract = (await rig.Ledger.StepsAsync(outcome.RunId, CancellationToken.None)).Single(s => s.Step == "extract");
-        Assert.Equal(3 * 2000, JsonDocument.Parse(extract.Detail!).RootElement.GetProperty("trainRows").GetInt32()); // every row, once
+        var extract = (await rig.Ledger.StepDetailAsync<ExtractDetail>(outcome.RunId, "extract", CancellationToken.None))!;
+        Assert.Equal(3 * 2000, extract.TrainRows); // every row, once
         Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_extract", moves: 1));
         await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_extract", moves: 2);
     }
@@ -84,7 +84,7 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
         var steps = await rig.Ledger.StepsAsync(outcome.RunId, CancellationToken.None);
         Assert.Equal(["preflight", "extract", "validate", "train", "evaluate", "gate", "publish"], steps.Select(s => s.Step));
         Assert.All(steps, s => Assert.Equal("succeeded", s.Status));
-        Assert.Equal(2, JsonDocument.Parse(steps.Single(s => s.Step == "train").Detail!).RootElement.GetProperty("epochs").GetArrayLength());
+        Assert.Equal(2, (await rig.Ledger.StepDetailAsync<TrainDetail>(outcome.RunId, "train", CancellationToken.None))!.Epochs.Count);
         Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_finish", moves: 1));
         await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_finish", moves: 2);
     }

@@ -71,10 +71,9 @@ public sealed class StorageTargetTests(StackFixture stack) : IClassFixture<Stack
         {
             var outcome = await rig.RunAsync("tgt_first");
             Assert.Equal(("succeeded", "first-model"), (outcome.Status, outcome.Gate.Verdict));
-            var steps = await rig.Ledger.StepsAsync(outcome.RunId, CancellationToken.None);
-            var preflight = JsonDocument.Parse(steps[0].Detail!).RootElement;
-            Assert.Equal((false, true), (preflight.GetProperty("containerExists").GetBoolean(), preflight.GetProperty("firstModel").GetBoolean()));
-            Assert.True(JsonDocument.Parse(steps[^1].Detail!).RootElement.GetProperty("createdContainer").GetBoolean());
+            var preflight = (await rig.Ledger.StepDetailAsync<PreflightDetail>(outcome.RunId, "preflight", CancellationToken.None))!;
+            Assert.Equal((false, true), (preflight.ContainerExists, preflight.FirstModel));
+            Assert.True((await rig.Ledger.StepDetailAsync<PublishDetail>(outcome.RunId, "publish", CancellationToken.None))!.CreatedContainer);
             var version = await rig.Promotions.VersionAsync("tgt_first", outcome.Version, CancellationToken.None);
             Assert.Equal((fresh, $"http://127.0.0.1:{new Uri(stack.Blobs.Split("BlobEndpoint=")[1]).Port}/devstoreaccount1/{fresh}/tgt_first/versions/{outcome.Version}/"),
                 (version!.Container, version.Location));
