@@ -22,37 +22,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     {
         ArgumentNullException.ThrowIfNull(features);
         if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
-        var types = await ColumnTypesAsync(features, ct).ConfigureAwait(false);
-        // Integer categories (ids, hours, slots) travel as integers and become text once per distinct value here;
-        // other categories are cast to text by the server. The text is what PostgreSQL's ::text gives either way.
-        var integral = features.Categorical.Select(c => types[c] is "int2" or "int4" or "int8").ToArray();
-
-        var (start, _) = DataDays.Bounds(firstDay, zone);
-        var (_, end) = DataDays.Bounds(lastDay, zone);
-        var columns = string.Concat(
-            features.Categorical.Select((c, k) => integral[k] ? $", i.\"{c}\"::int8" : $", i.\"{c}\"::text").Concat(features.Numeric.Select(n => $", i.\"{n}\"::float8")));
-        // The window's conversions are read once and reduced to each impression's first one (a hash aggregate and a
-        // hash join), instead of a lookup per impression: an impression converted when a conversion of it arrived
-        // in [window start, window end + W) and no later than W after it — exactly when its first such one did.
-        var sql = $"""
-            copy (
-                select i.id,
-                       ((i.event_time at time zone {ZoneLiteral(zone)})::date - date '{firstDay:yyyy-MM-dd}')::int2 as day_offset,
-                       i.clicked,
-                       coalesce(f.first_at <= i.event_time + interval '{conversionWindowDays} days', false) as converted
-                       {columns}
-                from impressions i
-                left join (
-                    select c.impression_id, min(c.event_time) as first_at
-                    from conversions c
-                    where c.event_time >= {Literal(start)}
-                      and c.event_time < {Literal(end)} + interval '{conversionWindowDays} days'
-                    group by c.impression_id
-                ) f on f.impression_id = i.id
-                where i.event_time >= {Literal(start)} and i.event_time < {Literal(end)}
-                order by i.event_time, i.id
-            ) to stdout (format binary)
-            """;
+        var (sql, integral) = await CopyQueryAsync(features, firstDay, lastDay, zone, conversionWindowDays, ct).ConfigureAwait(false);
 
         var ids = new List<long>();
         var offsets = new List<short>();
@@ -118,6 +88,70 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
                 new CategoricalColumn(name, catVocab[c].OrderBy(kv => kv.Value).Select(kv => kv.Key).ToList(), [.. catCodes[c]])).ToList(),
             Numeric = features.Numeric.Select((name, n) => new NumericColumn(name, [.. nums[n]])).ToList(),
         };
+    }
+
+    /// <summary>
+    /// The COPY that <see cref="ExtractAsync"/> reads — id, day offset, clicked, converted, then the categorical and
+    /// numeric columns — and which categorical columns it reads as integers.
+    /// </summary>
+    public async Task<(string Sql, bool[] Integral)> CopyQueryAsync(
+        FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
+        var types = await ColumnTypesAsync(features, ct).ConfigureAwait(false);
+        // Integer categories (ids, hours, slots) travel as integers and become text once per distinct value here;
+        // other categories are cast to text by the server. The text is what PostgreSQL's ::text gives either way.
+        var integral = features.Categorical.Select(c => types[c] is "int2" or "int4" or "int8").ToArray();
+
+        var (start, _) = DataDays.Bounds(firstDay, zone);
+        var (_, end) = DataDays.Bounds(lastDay, zone);
+        var columns = string.Concat(
+            features.Categorical.Select((c, k) => integral[k] ? $", i.\"{c}\"::int8" : $", i.\"{c}\"::text").Concat(features.Numeric.Select(n => $", i.\"{n}\"::float8")));
+        // The window's conversions are read once and reduced to each impression's first one (a hash aggregate and a
+        // hash join), instead of a lookup per impression: an impression converted when a conversion of it arrived
+        // in [window start, window end + W) and no later than W after it — exactly when its first such one did.
+        var sql = $"""
+            copy (
+                select i.id,
+                       ((i.event_time at time zone {ZoneLiteral(zone)})::date - date '{firstDay:yyyy-MM-dd}')::int2 as day_offset,
+                       i.clicked,
+                       coalesce(f.first_at <= i.event_time + interval '{conversionWindowDays} days', false) as converted
+                       {columns}
+                from impressions i
+                left join (
+                    select c.impression_id, min(c.event_time) as first_at
+                    from conversions c
+                    where c.event_time >= {Literal(start)}
+                      and c.event_time < {Literal(end)} + interval '{conversionWindowDays} days'
+                    group by c.impression_id
+                ) f on f.impression_id = i.id
+                where i.event_time >= {Literal(start)} and i.event_time < {Literal(end)}
+                order by i.event_time, i.id
+            ) to stdout (format binary)
+            """;
+        return (sql, integral);
+    }
+
+    /// <summary>
+    /// The same COPY read row by row and thrown away: the reference a benchmark compares extraction with.
+    /// </summary>
+    /// <returns>the rows read</returns>
+    public async Task<long> CopyAndDiscardAsync(
+        FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var (sql, _) = await CopyQueryAsync(features, firstDay, lastDay, zone, conversionWindowDays, ct).ConfigureAwait(false);
+        var columns = 4 + features.Categorical.Count + features.Numeric.Count;
+        long rows = 0;
+        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var reader = await connection.BeginBinaryExportAsync(sql, ct).ConfigureAwait(false);
+        while (await reader.StartRowAsync(ct).ConfigureAwait(false) != -1)
+        {
+            for (var c = 0; c < columns; c++) await reader.SkipAsync(ct).ConfigureAwait(false);
+            rows++;
+        }
+        return rows;
     }
 
     /// <summary>The type (pg_type.typname) of every feature column; fails naming the columns the table lacks.</summary>

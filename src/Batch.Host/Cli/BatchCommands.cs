@@ -110,7 +110,10 @@ public static class BatchCommands
         var gateSeeds = new Option<int>("--seeds") { Description = "Same-set-up candidates, each trained with another seed", DefaultValueFactory = _ => 4 };
         var gateBench = new Command("gate", "Approval rate of same-set-up candidates and rejection rate of planted worse ones, over resampled held-out days.") { model, day, resamples, gateSeeds, shuffle };
         gateBench.SetAction((r, ct) => Benchmarks.GateAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(resamples), r.GetValue(gateSeeds), r.GetValue(shuffle)!, ct));
-        root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput, balancerCost, gateBench });
+        var rounds = new Option<int>("--rounds") { Description = "Timed rounds of each, after a warm-up", DefaultValueFactory = _ => 3 };
+        var extractBench = new Command("extract", "Extraction of a model's training window against the plain binary COPY of the same query, read and discarded.") { model, day, rounds };
+        extractBench.SetAction((r, ct) => Benchmarks.ExtractAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(rounds), ct));
+        root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput, balancerCost, gateBench, extractBench });
 
         var balancers = new Option<string[]>("--balancers")
         {

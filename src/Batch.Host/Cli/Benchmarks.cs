@@ -1,10 +1,11 @@
 using System.Globalization;
 using Batch.Core.Options;
 using Batch.Evaluation;
+using Batch.Data.Extraction;
 using Batch.Modeling.Architectures;
-using Batch.Research.Benchmarks;
 using Batch.Modeling.Plugins;
 using Batch.Modeling.Training;
+using Batch.Research.Benchmarks;
 
 namespace Batch.Host.Cli;
 
@@ -54,6 +55,21 @@ public static class Benchmarks
         Console.WriteLine($"{"balancer",-12} {"ms/step",9} {"× fixed",8}");
         foreach (var r in BalancerCostBenchmark.Run(architecture, batchSize, steps, device))
             Console.WriteLine(string.Create(C, $"{r.Balancer,-12} {r.MillisecondsPerStep,9:F2} {r.RatioToFixed,8:F2}"));
+        return 0;
+    }
+
+    public static async Task<int> ExtractAsync(string model, DateOnly day, int rounds, CancellationToken ct)
+    {
+        using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
+        var settings = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BatchOptions>>().Value;
+        var profile = settings.Profile(model);
+        var (first, last) = (day.AddDays(-profile.TrainingDays), day.AddDays(-1));
+        var speed = await ExtractionBenchmark.RunAsync(host.Services.GetRequiredService<DayExtractor>(), profile.Features, first, last,
+            settings.TimeZone(), settings.ConversionWindowDays, rounds, ct).ConfigureAwait(false);
+        Console.WriteLine(string.Create(C, $"Extraction of {model}'s training window {first:yyyy-MM-dd}..{last:yyyy-MM-dd} ({speed.Rows:N0} rows, {profile.Features.Categorical.Count} categorical and {profile.Features.Numeric.Count} numeric columns), median of {rounds} interleaved rounds after a warm-up:"));
+        Console.WriteLine(string.Create(C, $"  plain binary COPY of the same query, read and discarded  {speed.CopySeconds,7:F2} s  {speed.CopyRowsPerSecond,12:N0} rows/s"));
+        Console.WriteLine(string.Create(C, $"  extraction into a frame (labels, vocabularies, values)   {speed.ExtractSeconds,7:F2} s  {speed.ExtractRowsPerSecond,12:N0} rows/s"));
+        Console.WriteLine(string.Create(C, $"extract extract_ratio={speed.Ratio:F2} rows={speed.Rows}"));
         return 0;
     }
 
