@@ -36,20 +36,21 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using (var reader = await connection.BeginBinaryExportAsync(sql, ct).ConfigureAwait(false))
         {
-            while (await reader.StartRowAsync(ct).ConfigureAwait(false) != -1)
+            while (reader.StartRow() != -1)
             {
-                ids.Add(await reader.ReadAsync<long>(NpgsqlDbType.Bigint, ct).ConfigureAwait(false));
-                offsets.Add(await reader.ReadAsync<short>(NpgsqlDbType.Smallint, ct).ConfigureAwait(false));
+                ids.Add(reader.Read<long>(NpgsqlDbType.Bigint));
+                offsets.Add(reader.Read<short>(NpgsqlDbType.Smallint));
+                if (ids.Count % 10_000 == 0) ct.ThrowIfCancellationRequested();
                 if (onRows is not null && (ids.Count == 1 || ids.Count % 10_000 == 0)) onRows(ids.Count);
-                clicked.Add(await reader.ReadAsync<bool>(NpgsqlDbType.Boolean, ct).ConfigureAwait(false));
-                converted.Add(await reader.ReadAsync<bool>(NpgsqlDbType.Boolean, ct).ConfigureAwait(false));
+                clicked.Add(reader.Read<bool>(NpgsqlDbType.Boolean));
+                converted.Add(reader.Read<bool>(NpgsqlDbType.Boolean));
                 for (var c = 0; c < catCodes.Length; c++)
                 {
-                    if (reader.IsNull) { await reader.SkipAsync(ct).ConfigureAwait(false); catCodes[c].Add(-1); continue; }
+                    if (reader.IsNull) { reader.Skip(); catCodes[c].Add(-1); continue; }
                     int code;
                     if (integral[c])
                     {
-                        var number = await reader.ReadAsync<long>(NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                        var number = reader.Read<long>(NpgsqlDbType.Bigint);
                         if (!intCodes[c].TryGetValue(number, out code))
                         {
                             code = catVocab[c].Count;
@@ -59,7 +60,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
                     }
                     else
                     {
-                        var value = await reader.ReadAsync<string>(NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                        var value = reader.Read<string>(NpgsqlDbType.Text);
                         if (!catVocab[c].TryGetValue(value, out code))
                         {
                             code = catVocab[c].Count;
@@ -70,8 +71,8 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
                 }
                 for (var n = 0; n < nums.Length; n++)
                 {
-                    if (reader.IsNull) { await reader.SkipAsync(ct).ConfigureAwait(false); nums[n].Add(double.NaN); continue; }
-                    nums[n].Add(await reader.ReadAsync<double>(NpgsqlDbType.Double, ct).ConfigureAwait(false));
+                    if (reader.IsNull) { reader.Skip(); nums[n].Add(double.NaN); continue; }
+                    nums[n].Add(reader.Read<double>(NpgsqlDbType.Double));
                 }
             }
         }
@@ -146,10 +147,10 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         long rows = 0;
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var reader = await connection.BeginBinaryExportAsync(sql, ct).ConfigureAwait(false);
-        while (await reader.StartRowAsync(ct).ConfigureAwait(false) != -1)
+        while (reader.StartRow() != -1)
         {
-            for (var c = 0; c < columns; c++) await reader.SkipAsync(ct).ConfigureAwait(false);
-            rows++;
+            for (var c = 0; c < columns; c++) reader.Skip();
+            if (++rows % 10_000 == 0) ct.ThrowIfCancellationRequested();
         }
         return rows;
     }
