@@ -73,6 +73,15 @@ public sealed class DayScoringTests(StackFixture stack) : IClassFixture<StackFix
             Assert.Equal(impressions + 1, File.ReadLines(path).Count());
             Assert.False(File.Exists(path + ".partial"));
 
+            // A write that fails leaves the file that was there as it was: the scores go beside it first.
+            File.WriteAllText(path, "earlier scores\n");
+            Directory.CreateDirectory(path + ".partial");
+            var (failed, _, cannot) = await BatchProcess.RunAsync(["score", "--model", Cli, "--day", "2026-10-20", "--out", path], settings);
+            Assert.Equal(1, failed);
+            Assert.StartsWith("batch: ", cannot, StringComparison.Ordinal);
+            Assert.Equal("earlier scores\n", File.ReadAllText(path));
+            Directory.Delete(path + ".partial");
+
             var (refused, _, why) = await BatchProcess.RunAsync(["score", "--model", "unpublished", "--day", "2026-10-20", "--out", path], settings);
             Assert.Equal(1, refused);
             Assert.StartsWith($"batch: unpublished has no production version in '{stack.ContainerName}'; name one with --version (it has none yet).", why, StringComparison.Ordinal);
@@ -80,6 +89,7 @@ public sealed class DayScoringTests(StackFixture stack) : IClassFixture<StackFix
         finally
         {
             File.Delete(path);
+            if (Directory.Exists(path + ".partial")) Directory.Delete(path + ".partial");
         }
     }
 }
