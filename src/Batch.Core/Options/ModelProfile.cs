@@ -109,10 +109,18 @@ public sealed class TrainingOptions
     /// <summary>How the per-task losses are combined.</summary>
     public BalancerOptions Balancer { get; set; } = new();
 
+    /// <summary>A copy of these settings, its balancer settings copied too, to change without touching these.</summary>
+    public TrainingOptions Copy()
+    {
+        var copy = (TrainingOptions)MemberwiseClone();
+        copy.Balancer = Balancer.Named(Balancer.Name);
+        return copy;
+    }
+
     /// <summary>The same settings with another loss balancer (its settings kept).</summary>
     public TrainingOptions WithBalancer(string name)
     {
-        var copy = (TrainingOptions)MemberwiseClone();
+        var copy = Copy();
         copy.Balancer = Balancer.Named(name);
         return copy;
     }
@@ -120,19 +128,17 @@ public sealed class TrainingOptions
     /// <summary>The same settings with another weight decay, one value for the dense layers and the embedding tables alike.</summary>
     public TrainingOptions WithDecay(double decay)
     {
-        var copy = (TrainingOptions)MemberwiseClone();
+        var copy = Copy();
         copy.WeightDecay = decay;
         copy.EmbeddingWeightDecay = decay;
-        copy.Balancer = Balancer.Named(Balancer.Name);
         return copy;
     }
 
     /// <summary>The same settings with another seed (initialisation and shuffling).</summary>
     public TrainingOptions WithSeed(long seed)
     {
-        var copy = (TrainingOptions)MemberwiseClone();
+        var copy = Copy();
         copy.Seed = seed;
-        copy.Balancer = Balancer.Named(Balancer.Name);
         return copy;
     }
 

@@ -28,4 +28,11 @@ public static class DeepSizes
         if (options.ExpertHidden.Count == 0 || options.ExpertHidden.Any(h => h < 1)) yield return "ExpertHidden needs at least one positive size";
         if (options.TowerHidden.Any(h => h < 1)) yield return "TowerHidden sizes must be positive";
     }
+
+    /// <summary>The deep sizes, and a pool of <c>Experts</c> experts (OMoE, MMoE).</summary>
+    public static IEnumerable<string> WithExperts(string name, ArchitectureOptions options)
+    {
+        foreach (var problem in Problems(options)) yield return problem;
+        if (options.Experts < 1) yield return $"{name} needs Experts of at least 1";
+    }
 }

@@ -45,11 +45,7 @@ public sealed class MmoePlugin : IArchitecturePlugin
     public string Sizes => "Experts, ExpertHidden";
     public int Order => 30;
 
-    public IEnumerable<string> Problems(ArchitectureOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return options.Experts < 1 ? [.. DeepSizes.Problems(options), "mmoe needs Experts of at least 1"] : DeepSizes.Problems(options);
-    }
+    public IEnumerable<string> Problems(ArchitectureOptions options) => DeepSizes.WithExperts(Name, options);
 
     public MultiTaskNetwork Create(ArchitectureContext context) => new Mmoe(context);
 }

@@ -42,11 +42,7 @@ public sealed class OmoePlugin : IArchitecturePlugin
     public string Sizes => "Experts, ExpertHidden";
     public int Order => 20;
 
-    public IEnumerable<string> Problems(ArchitectureOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return options.Experts < 1 ? [.. DeepSizes.Problems(options), "omoe needs Experts of at least 1"] : DeepSizes.Problems(options);
-    }
+    public IEnumerable<string> Problems(ArchitectureOptions options) => DeepSizes.WithExperts(Name, options);
 
     public MultiTaskNetwork Create(ArchitectureContext context) => new Omoe(context);
 }

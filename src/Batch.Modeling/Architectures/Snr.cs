@@ -71,24 +71,29 @@ public sealed class Snr : MultiTaskNetwork
     }
 }
 
-/// <summary>Registers <see cref="Snr"/> with a linear transform per route.</summary>
-public sealed class SnrTransPlugin : IArchitecturePlugin
+/// <summary>What both SNR variants register: the sizes they read, their checks, how they are built.</summary>
+public abstract class SnrPlugin(bool transform) : IArchitecturePlugin
 {
-    public string Name => "snr-trans";
-    public string Summary => "layers of sub-networks joined by hard-concrete routes through a transform each, with an L0 penalty (Ma et al., AAAI 2019)";
+    public abstract string Name { get; }
+    public abstract string Summary { get; }
+    public abstract int Order { get; }
     public string Sizes => "SubNetworks (count per layer), L0Weight";
-    public int Order => 60;
     public IEnumerable<string> Problems(ArchitectureOptions options) => Snr.Problems(Name, options);
-    public MultiTaskNetwork Create(ArchitectureContext context) => new Snr(context, transform: true);
+    public MultiTaskNetwork Create(ArchitectureContext context) => new Snr(context, transform);
+}
+
+/// <summary>Registers <see cref="Snr"/> with a linear transform per route.</summary>
+public sealed class SnrTransPlugin() : SnrPlugin(transform: true)
+{
+    public override string Name => "snr-trans";
+    public override string Summary => "layers of sub-networks joined by hard-concrete routes through a transform each, with an L0 penalty (Ma et al., AAAI 2019)";
+    public override int Order => 60;
 }
 
 /// <summary>Registers <see cref="Snr"/> with weighted sums for routes.</summary>
-public sealed class SnrAverPlugin : IArchitecturePlugin
+public sealed class SnrAverPlugin() : SnrPlugin(transform: false)
 {
-    public string Name => "snr-aver";
-    public string Summary => "layers of sub-networks joined by hard-concrete weighted sums, with an L0 penalty (Ma et al., AAAI 2019)";
-    public string Sizes => "SubNetworks (count per layer), L0Weight";
-    public int Order => 70;
-    public IEnumerable<string> Problems(ArchitectureOptions options) => Snr.Problems(Name, options);
-    public MultiTaskNetwork Create(ArchitectureContext context) => new Snr(context, transform: false);
+    public override string Name => "snr-aver";
+    public override string Summary => "layers of sub-networks joined by hard-concrete weighted sums, with an L0 penalty (Ma et al., AAAI 2019)";
+    public override int Order => 70;
 }

@@ -76,9 +76,7 @@ public abstract class GradientCombiningBalancer : LossBalancer
     {
         var combined = atRepresentation.Select((g, t) => g is null ? null : g * beta[t]).Where(g => g is not null).Aggregate((a, b) => a! + b!);
         if (combined is null) return;
-        var grads = autograd.grad([representation], below.Cast<Tensor>().ToList(), [combined], retain_graph: false, allow_unused: true);
-        for (var p = 0; p < below.Count; p++)
-            if (grads[p] is { IsInvalid: false } g) below[p].grad = g;
+        Assign(autograd.grad([representation], below.Cast<Tensor>().ToList(), [combined], retain_graph: false, allow_unused: true), below);
     }
 
     /// <summary>
@@ -89,9 +87,14 @@ public abstract class GradientCombiningBalancer : LossBalancer
     {
         Tensor combined;
         using (enable_grad()) combined = losses.Select((l, t) => l * beta[t]).Aggregate((a, b) => a + b);
-        var grads = autograd.grad([combined], tables.Cast<Tensor>().ToList(), retain_graph: false, allow_unused: true);
-        for (var p = 0; p < tables.Count; p++)
-            if (grads[p] is { IsInvalid: false } g) tables[p].grad = g;
+        Assign(autograd.grad([combined], tables.Cast<Tensor>().ToList(), retain_graph: false, allow_unused: true), tables);
+    }
+
+    // A gradient autograd gave (none where the loss does not reach) becomes its parameter's.
+    private static void Assign(IList<Tensor> grads, IReadOnlyList<TorchSharp.Modules.Parameter> parameters)
+    {
+        for (var p = 0; p < parameters.Count; p++)
+            if (grads[p] is { IsInvalid: false } g) parameters[p].grad = g;
     }
 
     public static double Cosine(double[,] gram, int i, int j)

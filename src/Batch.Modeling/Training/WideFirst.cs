@@ -52,7 +52,7 @@ public static class WideFirst
     // The wide stage trains with fixed weights and no gradient diagnostics: frozen weights take no per-task gradients.
     private static TrainingOptions Stage(TrainingOptions options, int epochs, bool wideOnly)
     {
-        var stage = options.WithSeed(options.Seed);
+        var stage = options.Copy();
         stage.Epochs = epochs;
         stage.WideFirstEpochs = 0;
         if (wideOnly)

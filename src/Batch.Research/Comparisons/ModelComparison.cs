@@ -97,7 +97,7 @@ public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline t
         plain.Balancer.Weights = [];
         var logistic = profile.Architecture.Named(LogisticPlugin.Id);
         // The logistic model is the wide part: there is no deep part to hold back while it trains first.
-        var linear = plain.WithDecay(plain.WeightDecay);
+        var linear = plain.Copy();
         linear.WideFirstEpochs = 0;
         var tuned = LogisticTuning.Choose(window, logistic, linear, ct);
         Variant[] yardsticks =
