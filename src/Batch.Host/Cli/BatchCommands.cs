@@ -113,7 +113,11 @@ public static class BatchCommands
         var rounds = new Option<int>("--rounds") { Description = "Timed rounds of each, after a warm-up", DefaultValueFactory = _ => 3 };
         var extractBench = new Command("extract", "Extraction of a model's training window against the plain binary COPY of the same query, read and discarded.") { model, day, rounds };
         extractBench.SetAction((r, ct) => Benchmarks.ExtractAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(rounds), ct));
-        root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput, balancerCost, gateBench, extractBench });
+        var sizes = new Option<string>("--sizes") { Description = "Impressions per day to measure (comma-separated)", DefaultValueFactory = _ => "300000,1000000" };
+        var nightlyDay = new Option<string?>("--day") { Description = "The attempt's day (default: the nightly day)" };
+        var nightlyBench = new Command("nightly", "Per size, a scratch database seeded and one nightly attempt in its own process: seconds per step, extraction against plain COPY, training samples/s, peak RSS.") { model, nightlyDay, sizes, seed };
+        nightlyBench.SetAction((r, ct) => Benchmarks.NightlyAsync(r.GetValue(model)!, ParseDay(r.GetValue(nightlyDay)), ParseSizes(r.GetValue(sizes)!), r.GetValue(seed), ct));
+        root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput, balancerCost, gateBench, extractBench, nightlyBench });
 
         var balancers = new Option<string[]>("--balancers")
         {
@@ -138,6 +142,13 @@ public static class BatchCommands
     }
 
     private static DateOnly? ParseDay(string? text) => text is null ? null : DataDays.Parse(text);
+
+    private static int[] ParseSizes(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n
+                : throw new ArgumentException($"--sizes takes positive whole numbers of impressions per day, comma-separated; '{t}' is not one."))
+            .ToArray();
 
     private static string[] Queues(string[]? given, string fallback) => given is { Length: > 0 } ? Split(given) : [fallback];
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Batch.Core.Days;
 using Batch.Core.Options;
 using Batch.Evaluation;
 using Batch.Data.Extraction;
@@ -69,7 +70,29 @@ public static class Benchmarks
         Console.WriteLine(string.Create(C, $"Extraction of {model}'s training window {first:yyyy-MM-dd}..{last:yyyy-MM-dd} ({speed.Rows:N0} rows, {profile.Features.Categorical.Count} categorical and {profile.Features.Numeric.Count} numeric columns), median of {rounds} interleaved rounds after a warm-up:"));
         Console.WriteLine(string.Create(C, $"  plain binary COPY of the same query, read and discarded  {speed.CopySeconds,7:F2} s  {speed.CopyRowsPerSecond,12:N0} rows/s"));
         Console.WriteLine(string.Create(C, $"  extraction into a frame (labels, vocabularies, values)   {speed.ExtractSeconds,7:F2} s  {speed.ExtractRowsPerSecond,12:N0} rows/s"));
-        Console.WriteLine(string.Create(C, $"extract extract_ratio={speed.Ratio:F2} rows={speed.Rows}"));
+        Console.WriteLine(string.Create(C, $"extract extract_ratio={speed.Ratio:F2} rows={speed.Rows} extract_rows_s={speed.ExtractRowsPerSecond:F0} copy_rows_s={speed.CopyRowsPerSecond:F0}"));
+        return 0;
+    }
+
+    public static async Task<int> NightlyAsync(string model, DateOnly? day, IReadOnlyList<int> sizes, long worldSeed, CancellationToken ct)
+    {
+        using var host = HostFactory.Build();
+        var settings = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BatchOptions>>().Value;
+        var profile = settings.Profile(model);
+        var nightly = day ?? DataDays.NightlyDay(DateTimeOffset.UtcNow, settings.TimeZone(), settings.ConversionWindowDays);
+        var executable = Path.Combine(AppContext.BaseDirectory, "batch");
+        var result = await NightlyBenchmark.RunAsync(
+            new NightlySettings(executable, settings.ConnectionStrings.Postgres, settings.ConnectionStrings.Blobs, model, nightly, profile.TrainingDays, sizes, worldSeed),
+            line => Console.WriteLine($"  {line}"), ct).ConfigureAwait(false);
+        Console.WriteLine(string.Create(C, $"One nightly attempt of {model} for {nightly:yyyy-MM-dd} per size ({profile.TrainingDays}-day window + held-out day), each in its own process against a scratch database; extraction and plain COPY speeds from a separate `bench extract` process at the same size."));
+        var stepNames = result.Sizes[0].Steps.Select(s => s.Step).ToList();
+        Console.WriteLine($"{"per day",10} {"rows",10} {string.Join(" ", stepNames.Select(n => $"{n + " s",10}"))} {"total s",8} {"extract rows/s",15} {"COPY rows/s",12} {"ratio",6} {"train samples/s",16} {"peak RSS MB",12} outcome");
+        foreach (var s in result.Sizes)
+        {
+            var seconds = stepNames.Select(n => s.Steps.FirstOrDefault(x => x.Step == n)?.Seconds.ToString("F1", C) ?? "-");
+            Console.WriteLine(string.Create(C, $"{s.ImpressionsPerDay,10:N0} {s.ExtractedRows,10:N0} {string.Join(" ", seconds.Select(v => $"{v,10}"))} {s.TotalSeconds,8:F1} {s.Extraction.ExtractRowsPerSecond,15:N0} {s.Extraction.CopyRowsPerSecond,12:N0} {s.Extraction.Ratio,6:F2} {s.TrainSamplesPerSecond,16:N0} {s.PeakRssBytes / 1048576.0,12:F0} {s.Outcome}"));
+        }
+        Console.WriteLine(string.Create(C, $"nightly extract_ratio={result.ExtractRatio:F2} rss_growth={result.RssGrowth:F2} total_s_largest={result.TotalSecondsLargest:F0}"));
         return 0;
     }
 
