@@ -12,7 +12,7 @@ public static class ReportPrinter
         ArgumentNullException.ThrowIfNull(output);
         var run = report.Run;
         var c = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(c, $"== {run.Model} {run.DataDay:yyyy-MM-dd}  run {run.Id}, attempt {run.Attempt}: {run.Status}"));
+        output.WriteLine(string.Create(c, $"== {run.Model} {run.DataDay:yyyy-MM-dd}  run {run.Id}, attempt {run.Attempt}: {run.Status.Text()}"));
         if (report.Metrics.Count > 0)
         {
             output.WriteLine("   task    AUC      logloss   positives/count   | production AUC   logloss");
@@ -37,10 +37,10 @@ public static class ReportPrinter
             foreach (var reason in gate.Reasons) output.WriteLine($"     - {reason}");
         }
         if (report.Version is not null)
-            output.WriteLine($"   version: {report.Version} ({report.VersionStatus}) at {report.BlobPrefix}");
+            output.WriteLine($"   version: {report.Version} ({report.VersionStatus?.Text()}) at {report.BlobPrefix}");
         if (report.Promotion is { } move)
-            output.WriteLine($"   production: {move.Status} ({move.ExpectedPrevious ?? "nothing"} -> {move.Version}): {move.Outcome ?? "not settled yet"}");
+            output.WriteLine($"   production: {move.Status.Text()} ({move.ExpectedPrevious ?? "nothing"} -> {move.Version}): {move.Outcome ?? "not settled yet"}");
         if (run.Note is not null) output.WriteLine($"   note: {run.Note}");
-        if (run.Error is not null && run.Status != "rejected") output.WriteLine($"   error: {run.Error}");
+        if (run.Error is not null && run.Status != RunStatus.Rejected) output.WriteLine($"   error: {run.Error}");
     }
 }

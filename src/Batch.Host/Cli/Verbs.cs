@@ -134,7 +134,7 @@ public static class Verbs
         else if (state.Current is null)
             Console.WriteLine($"{model}: no production model; pointer and ledger agree.");
         else
-            Console.WriteLine($"{model}: pointer and ledger agree: production is {state.Current.Version} (moved {state.Recorded?.SettledAt:u} by {state.Recorded?.Actor}, {state.Recorded?.Kind}).");
+            Console.WriteLine($"{model}: pointer and ledger agree: production is {state.Current.Version} (moved {state.Recorded?.SettledAt:u} by {state.Recorded?.Actor}, {state.Recorded?.Kind.Text()}).");
         if (state.InFlight is { } open)
             Console.WriteLine($"{model}: a move to {open.Promotion.Version} by {open.Promotion.Actor} is in flight (promotion {open.Promotion.Id}).");
         return 0;
@@ -157,11 +157,11 @@ public static class Verbs
         var runs = await host.Services.GetRequiredService<RunLedger>().RunsAsync(model, null, ct).ConfigureAwait(false);
         if (runs.Count == 0) Console.WriteLine($"No runs of {model} yet.");
         foreach (var r in runs)
-            Console.WriteLine($"{r.DataDay:yyyy-MM-dd}  attempt {r.Attempt,2}  run {r.Id,5}  {r.Status,-9}  {r.Trigger,-8}  started {r.StartedAt:u}{(r.Error is null ? "" : "  " + r.Error)}{(r.Note is null ? "" : "  [" + r.Note + "]")}");
+            Console.WriteLine($"{r.DataDay:yyyy-MM-dd}  attempt {r.Attempt,2}  run {r.Id,5}  {r.Status.Text(),-9}  {r.Trigger,-8}  started {r.StartedAt:u}{(r.Error is null ? "" : "  " + r.Error)}{(r.Note is null ? "" : "  [" + r.Note + "]")}");
         var moves = await host.Services.GetRequiredService<PromotionLedger>().HistoryAsync(model, ct).ConfigureAwait(false);
         if (moves.Count > 0) Console.WriteLine("production moves (from the ledger):");
         foreach (var m in moves)
-            Console.WriteLine($"  {m.RequestedAt:u}  {m.Kind,-8}  {m.ExpectedPrevious ?? "-"} -> {m.Version}  {m.Status,-7}  by {m.Actor}  {m.Outcome}");
+            Console.WriteLine($"  {m.RequestedAt:u}  {m.Kind.Text(),-8}  {m.ExpectedPrevious ?? "-"} -> {m.Version}  {m.Status.Text(),-7}  by {m.Actor}  {m.Outcome}");
         return 0;
     }
 

@@ -35,7 +35,7 @@ public static class ModelsHtml
         else
         {
             html.Append(C, $"In production: <b class=\"batch-production-version\">{HtmlEncode(model.Current.Version)}</b> since {model.Current.PromotedAt:yyyy-MM-dd HH:mm} UTC");
-            if (model.Recorded is { } r) html.Append(C, $" (moved by {HtmlEncode(r.Actor)}, {HtmlEncode(r.Kind)})");
+            if (model.Recorded is { } r) html.Append(C, $" (moved by {HtmlEncode(r.Actor)}, {HtmlEncode(r.Kind.Text())})");
             if (model.Recorded?.Version is { } v && v != model.Current.Version)
                 html.Append(C, $" <span class=\"text-danger\">— the ledger says {HtmlEncode(v)}: run <code>batch reconcile --model {name}</code></span>");
         }
@@ -67,15 +67,15 @@ public static class ModelsHtml
     private static void Attempt(StringBuilder html, string model, AttemptView a, Func<string, string> url)
     {
         var run = a.Run;
-        var label = run.Status switch { "succeeded" => "success", "rejected" => "warning", "running" => "info", _ => "danger" };
+        var label = run.Status switch { RunStatus.Succeeded => "success", RunStatus.Rejected => "warning", RunStatus.Running => "info", _ => "danger" };
         html.Append(C, $"<tr class=\"batch-attempt{(run.Status == RunStatus.Running ? " batch-running" : "")}\" data-run=\"{run.Id}\">");
         html.Append(C, $"<td>{run.Attempt} <small class=\"text-muted\">run {run.Id}, {HtmlEncode(run.Trigger)}, {run.StartedAt:MM-dd HH:mm}</small></td>");
-        html.Append(C, $"<td><span class=\"label label-{label} batch-status\">{HtmlEncode(run.Status)}</span>");
+        html.Append(C, $"<td><span class=\"label label-{label} batch-status\">{HtmlEncode(run.Status.Text())}</span>");
         if (run.Status == RunStatus.Running && run.Progress is not null) html.Append(C, $"<div class=\"batch-progress\">{HtmlEncode(Progress(run.Progress))}</div>");
         if (run.Error is not null && run.Status != RunStatus.Rejected) html.Append(C, $"<div class=\"text-danger small batch-error\">{HtmlEncode(run.Error)}</div>");
         if (run.Note is not null) html.Append(C, $"<div class=\"small text-muted\">{HtmlEncode(run.Note)}</div>");
         html.Append("</td><td class=\"small batch-steps\">");
-        html.Append(string.Join("<br>", a.Steps.Select(s => $"{HtmlEncode(s.Step)} {Duration(s)}{(s.Status == "failed" ? " <span class=\"text-danger\">failed</span>" : s.Status == "running" ? " …" : "")}")));
+        html.Append(string.Join("<br>", a.Steps.Select(s => $"{HtmlEncode(s.Step)} {Duration(s)}{(s.Status == StepStatus.Failed ? " <span class=\"text-danger\">failed</span>" : s.Status == StepStatus.Running ? " …" : "")}")));
         html.Append("</td><td class=\"small batch-metrics\">");
         Metrics(html, a);
         html.Append("</td><td class=\"small batch-gate\">");
@@ -89,10 +89,10 @@ public static class ModelsHtml
         html.Append("</td><td class=\"small\">");
         if (a.Version is { } version)
         {
-            html.Append(C, $"{HtmlEncode(version.Version)} ({HtmlEncode(version.Status)})");
+            html.Append(C, $"{HtmlEncode(version.Version)} ({HtmlEncode(version.Status.Text())})");
             html.Append(C, $"<br><a class=\"batch-report\" target=\"_blank\" href=\"{HtmlEncode(url($"/models/report/{Uri.EscapeDataString(model)}/{Uri.EscapeDataString(version.Version)}/index.html"))}\">report</a>");
         }
-        if (a.Promotion is { } move) html.Append(C, $"<br>production: {HtmlEncode(move.Status)}");
+        if (a.Promotion is { } move) html.Append(C, $"<br>production: {HtmlEncode(move.Status.Text())}");
         html.Append("</td></tr>\n");
     }
 

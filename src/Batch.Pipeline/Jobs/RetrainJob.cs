@@ -1,3 +1,4 @@
+using Batch.Pipeline.Ledger;
 using Batch.Core.Days;
 using Batch.Pipeline.Runs;
 using Hangfire;
@@ -20,6 +21,6 @@ public sealed class RetrainJob(RetrainPipeline pipeline)
     public async Task<string> RunAsync(string model, string day, PerformContext? context, CancellationToken ct)
     {
         var outcome = await pipeline.RunAsync(model, DataDays.Parse(day), "hangfire", context?.BackgroundJob.Id, ct).ConfigureAwait(false);
-        return $"run {outcome.RunId} attempt {outcome.Attempt}: {outcome.Status}, version {outcome.Version} ({(outcome.Promoted ? "promoted" : "not promoted")}); {outcome.Gate.Verdict}";
+        return $"run {outcome.RunId} attempt {outcome.Attempt}: {outcome.Status.Text()}, version {outcome.Version} ({(outcome.Promoted ? "promoted" : "not promoted")}); {outcome.Gate.Verdict}";
     }
 }

@@ -67,7 +67,7 @@ public static class AttemptWrites
             values (@Version, @Model, @RunId, @DataDay, @Status, @BlobPrefix, @Container, @Location, @metrics::jsonb)
             on conflict (version) do nothing
             """,
-            new { version.Version, version.Model, version.RunId, version.DataDay, version.Status, version.BlobPrefix, version.Container, version.Location, metrics = JsonSerializer.Serialize(metrics) },
+            new { version.Version, version.Model, version.RunId, version.DataDay, Status = version.Status.Text(), version.BlobPrefix, version.Container, version.Location, metrics = JsonSerializer.Serialize(metrics) },
             tx, cancellationToken: t)), ct);
     }
 
@@ -102,14 +102,14 @@ public static class AttemptWrites
         }, ct, finishedAs: applied ? RunStatus.Succeeded : null);
     }
 
-    public static Task FinishRunAsync(this RunHold hold, string status, string? error, string? errorDetail, CancellationToken ct)
+    public static Task FinishRunAsync(this RunHold hold, RunStatus status, string? error, string? errorDetail, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(hold);
         return hold.WriteAsync((c, tx, t) => FinishAsync(c, tx, hold.Run.Id, status, error, errorDetail, t), ct, finishedAs: status);
     }
 
-    private static Task<int> FinishAsync(Npgsql.NpgsqlConnection c, Npgsql.NpgsqlTransaction tx, long runId, string status, string? error, string? errorDetail, CancellationToken ct) =>
+    private static Task<int> FinishAsync(Npgsql.NpgsqlConnection c, Npgsql.NpgsqlTransaction tx, long runId, RunStatus status, string? error, string? errorDetail, CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition(
             "update batch.runs set status = @status, finished_at = now(), error = @error, error_detail = @errorDetail where id = @runId",
-            new { runId, status, error, errorDetail }, tx, cancellationToken: ct));
+            new { runId, status = status.Text(), error, errorDetail }, tx, cancellationToken: ct));
 }

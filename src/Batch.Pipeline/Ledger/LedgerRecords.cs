@@ -2,32 +2,6 @@ using Batch.Core.Results;
 
 namespace Batch.Pipeline.Ledger;
 
-/// <summary>The values of <c>batch.runs.status</c>, as its check constraint lists them.</summary>
-public static class RunStatus
-{
-    public const string Running = "running";
-    public const string Succeeded = "succeeded";
-    public const string Rejected = "rejected";
-    public const string Failed = "failed";
-    public const string Abandoned = "abandoned";
-}
-
-/// <summary>The values of <c>batch.promotions.status</c>.</summary>
-public static class PromotionStatus
-{
-    public const string Intent = "intent";
-    public const string Applied = "applied";
-    public const string Failed = "failed";
-}
-
-/// <summary>The values of <c>batch.promotions.kind</c>.</summary>
-public static class PromotionKind
-{
-    public const string Publish = "publish";
-    public const string Rollback = "rollback";
-    public const string Promote = "promote";
-}
-
 /// <summary>A run row of <c>batch.runs</c>.</summary>
 public sealed class RunRecord
 {
@@ -35,7 +9,7 @@ public sealed class RunRecord
     public string Model { get; init; } = "";
     public DateOnly DataDay { get; init; }
     public int Attempt { get; init; }
-    public string Status { get; init; } = "";
+    public RunStatus Status { get; init; }
     public string Trigger { get; init; } = "";
     public string Host { get; init; } = "";
     public string? JobId { get; init; }
@@ -57,7 +31,7 @@ public sealed class StepRecord
     public long RunId { get; init; }
     public string Step { get; init; } = "";
     public int Ordinal { get; init; }
-    public string Status { get; init; } = "";
+    public StepStatus Status { get; init; }
     public DateTime StartedAt { get; init; }
     public DateTime? FinishedAt { get; init; }
     public string? Detail { get; init; }
@@ -69,13 +43,13 @@ public sealed class PromotionRecord
 {
     public long Id { get; init; }
     public string Model { get; init; } = "";
-    public string Kind { get; init; } = "";
+    public PromotionKind Kind { get; init; }
     public string Version { get; init; } = "";
     public string? ExpectedPrevious { get; init; }
     public long? RunId { get; init; }
     public string Actor { get; init; } = "";
     public string Container { get; init; } = "";
-    public string Status { get; init; } = "";
+    public PromotionStatus Status { get; init; }
     public DateTime RequestedAt { get; init; }
     public DateTime? SettledAt { get; init; }
     public string? Outcome { get; init; }
@@ -88,7 +62,7 @@ public sealed class VersionRecord
     public string Model { get; init; } = "";
     public long RunId { get; init; }
     public DateOnly DataDay { get; init; }
-    public string Status { get; init; } = "";
+    public VersionStatus Status { get; init; }
     public string Container { get; init; } = "";
     public string BlobPrefix { get; init; } = "";
     public string Location { get; init; } = "";
@@ -97,5 +71,5 @@ public sealed class VersionRecord
 /// <summary>What the ledger knows of one run.</summary>
 public sealed record RunReport(
     RunRecord Run, GateDecision? Gate, IReadOnlyList<TaskMetrics> Metrics, IReadOnlyList<TaskMetrics>? ProductionMetrics,
-    string? ProductionVersion, string? Version, string? VersionStatus, string? BlobPrefix, ModelDiagnostics? Diagnostics,
+    string? ProductionVersion, string? Version, VersionStatus? VersionStatus, string? BlobPrefix, ModelDiagnostics? Diagnostics,
     PromotionRecord? Promotion);

@@ -60,7 +60,7 @@ public sealed class PromotionLedger(NpgsqlDataSource dataSource)
             new { model }, cancellationToken: ct)).ConfigureAwait(false)).ToList(), ct);
 
     /// <summary>Records the intent of a manual move (rollback or promote) by <paramref name="actor"/>.</summary>
-    public Task<long> BeginManualAsync(string model, string kind, string version, string? expectedPrevious, string actor, string container, CancellationToken ct) =>
+    public Task<long> BeginManualAsync(string model, PromotionKind kind, string version, string? expectedPrevious, string actor, string container, CancellationToken ct) =>
         TransactAsync((c, tx, t) => InsertIntentAsync(c, tx, model, kind, version, expectedPrevious, null, actor, container, t), ct);
 
     /// <summary>
@@ -82,7 +82,7 @@ public sealed class PromotionLedger(NpgsqlDataSource dataSource)
         }, ct);
 
     internal static async Task<long> InsertIntentAsync(
-        NpgsqlConnection c, NpgsqlTransaction tx, string model, string kind, string version, string? expectedPrevious, long? runId,
+        NpgsqlConnection c, NpgsqlTransaction tx, string model, PromotionKind kind, string version, string? expectedPrevious, long? runId,
         string actor, string container, CancellationToken ct)
     {
         var id = await c.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
@@ -91,14 +91,14 @@ public sealed class PromotionLedger(NpgsqlDataSource dataSource)
             values (@model, @kind, @version, @expectedPrevious, @runId, @actor, @container, 'intent')
             on conflict (model) where status = 'intent' do nothing
             returning id
-            """, new { model, kind, version, expectedPrevious, runId, actor, container }, tx, cancellationToken: ct)).ConfigureAwait(false);
+            """, new { model, kind = kind.Text(), version, expectedPrevious, runId, actor, container }, tx, cancellationToken: ct)).ConfigureAwait(false);
         if (id is { } created) return created;
         var open = await c.QuerySingleAsync<PromotionRecord>(new CommandDefinition(
             $"{LedgerSql.SelectPromotions} where model = @model and status = 'intent'", new { model }, tx, cancellationToken: ct)).ConfigureAwait(false);
         // A retry whose first try committed finds its own intent.
         if (open.Version == version && open.RunId == runId && open.Kind == kind) return open.Id;
         throw new PromotionInFlightException(
-            $"Another move of {model}'s production pointer has not settled: {open.Kind} of {open.Version} by {open.Actor}, recorded {open.RequestedAt:u} (promotion {open.Id}). Wait for it, or settle it with: batch reconcile --model {model}");
+            $"Another move of {model}'s production pointer has not settled: {open.Kind.Text()} of {open.Version} by {open.Actor}, recorded {open.RequestedAt:u} (promotion {open.Id}). Wait for it, or settle it with: batch reconcile --model {model}");
     }
 
     /// <returns>the run that began the move, if an attempt did</returns>
@@ -106,10 +106,10 @@ public sealed class PromotionLedger(NpgsqlDataSource dataSource)
     {
         var row = await c.QuerySingleAsync<(string Status, long? RunId)>(new CommandDefinition(
             "select status, run_id from batch.promotions where id = @promotionId for update", new { promotionId }, tx, cancellationToken: ct)).ConfigureAwait(false);
-        if (row.Status != PromotionStatus.Intent) return row.RunId; // settled already (a retried write, or reconcile came first)
+        if (LedgerValues.Parse<PromotionStatus>(row.Status) != PromotionStatus.Intent) return row.RunId; // settled already (a retried write, or reconcile came first)
         await c.ExecuteAsync(new CommandDefinition(
             "update batch.promotions set status = @status, settled_at = now(), outcome = @outcome where id = @promotionId",
-            new { promotionId, status = applied ? PromotionStatus.Applied : PromotionStatus.Failed, outcome }, tx, cancellationToken: ct)).ConfigureAwait(false);
+            new { promotionId, status = (applied ? PromotionStatus.Applied : PromotionStatus.Failed).Text(), outcome }, tx, cancellationToken: ct)).ConfigureAwait(false);
         return row.RunId;
     }
 

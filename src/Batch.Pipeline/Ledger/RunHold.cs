@@ -74,7 +74,7 @@ public sealed class RunHold : IAsyncDisposable
     /// for the write that ends the attempt: a row already in this status under the attempt's token means an
     /// earlier try committed and only its answer was lost, so the write is done
     /// </param>
-    public async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> write, CancellationToken ct, string? finishedAs = null)
+    public async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> write, CancellationToken ct, RunStatus? finishedAs = null)
     {
         ArgumentNullException.ThrowIfNull(write);
         ThrowIfLost();
@@ -89,11 +89,11 @@ public sealed class RunHold : IAsyncDisposable
         }
     }
 
-    public Task WriteAsync(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> write, CancellationToken ct, string? finishedAs = null) =>
+    public Task WriteAsync(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> write, CancellationToken ct, RunStatus? finishedAs = null) =>
         WriteAsync<bool>(async (c, tx, t) => { await write(c, tx, t).ConfigureAwait(false); return true; }, ct, finishedAs);
 
     /// <summary>One try: a transaction that locks the row, checks and renews the hold, writes, and commits.</summary>
-    private async Task<T> OnceAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> write, string? finishedAs, CancellationToken ct)
+    private async Task<T> OnceAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> write, RunStatus? finishedAs, CancellationToken ct)
     {
         var started = _clock.Elapsed.Ticks;
         await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
@@ -130,12 +130,13 @@ public sealed class RunHold : IAsyncDisposable
     }
 
     /// <returns>false when the attempt had already finished as <paramref name="finishedAs"/></returns>
-    private async Task<bool> LockAndRenewAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string? finishedAs, CancellationToken ct)
+    private async Task<bool> LockAndRenewAsync(NpgsqlConnection connection, NpgsqlTransaction tx, RunStatus? finishedAs, CancellationToken ct)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<(string Status, Guid Token)>(new CommandDefinition(
+        var row = await connection.QuerySingleOrDefaultAsync<(string? Status, Guid Token)>(new CommandDefinition(
             "select status, lease_token from batch.runs where id = @id for update", new { id = Run.Id }, tx, cancellationToken: ct)).ConfigureAwait(false);
-        if (finishedAs is not null && row.Status == finishedAs && row.Token == Run.LeaseToken) return false;
-        if (row.Status != RunStatus.Running || row.Token != Run.LeaseToken)
+        RunStatus? status = row.Status is null ? null : LedgerValues.Parse<RunStatus>(row.Status);
+        if (finishedAs is not null && status == finishedAs && row.Token == Run.LeaseToken) return false;
+        if (status != RunStatus.Running || row.Token != Run.LeaseToken)
         {
             var successor = await connection.QueryFirstOrDefaultAsync<RunRecord>(new CommandDefinition(
                 $"{LedgerSql.SelectRuns} where model = @model and data_day = @day and attempt > @attempt order by attempt desc limit 1",

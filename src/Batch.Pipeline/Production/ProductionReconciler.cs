@@ -92,7 +92,7 @@ public sealed class ProductionReconciler(ModelStore store, PromotionLedger promo
             ? $"repaired by reconcile: the pointer names {intent.Version} (the write was applied, its outcome never recorded)"
             : $"settled by reconcile: the pointer names {pointer?.Version ?? "nothing"}, not {intent.Version}; the write never took effect";
         await promotions.SettleAsync(intent.Id, applied, outcome, ct).ConfigureAwait(false);
-        var action = $"promotion {intent.Id} ({intent.Kind} of {intent.Version} by {intent.Actor}) {(applied ? "applied" : "failed")}: {outcome}";
+        var action = $"promotion {intent.Id} ({intent.Kind.Text()} of {intent.Version} by {intent.Actor}) {(applied ? "applied" : "failed")}: {outcome}";
         LedgerLog.Repaired(logger, intent.Model, action);
         return action;
     }

@@ -4,7 +4,7 @@ using Batch.Publishing;
 namespace Batch.Pipeline.Production;
 
 /// <summary>A manual move of production, as recorded: who, when, from, to.</summary>
-public sealed record Transition(string Model, string Kind, string? From, string To, string Actor, long PromotionId, string Outcome);
+public sealed record Transition(string Model, PromotionKind Kind, string? From, string To, string Actor, long PromotionId, string Outcome);
 
 /// <summary>
 /// Manual moves of a model's production pointer — rollback and promote — as ledger transitions: the intent
@@ -47,24 +47,24 @@ public sealed class ProductionTransitions(ModelStore store, PromotionLedger prom
         return await MoveAsync(model, PromotionKind.Promote, version, actor, pointer, etag, ct).ConfigureAwait(false);
     }
 
-    private async Task<Transition> MoveAsync(string model, string kind, string target, string actor, ProductionPointer? pointer, Azure.ETag? etag, CancellationToken ct)
+    private async Task<Transition> MoveAsync(string model, PromotionKind kind, string target, string actor, ProductionPointer? pointer, Azure.ETag? etag, CancellationToken ct)
     {
         if (target == pointer?.Version) throw new InvalidOperationException($"{target} is already in production.");
         var version = await promotions.VersionAsync(model, target, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"{model} has no version {target} in the ledger; `batch status --model {model}` lists its runs and versions.");
-        if (version.Status != "approved")
-            throw new InvalidOperationException($"{model} version {target} was {version.Status} by the gate; only an approved version can be put in production.");
+        if (version.Status != VersionStatus.Approved)
+            throw new InvalidOperationException($"{model} version {target} was {version.Status.Text()} by the gate; only an approved version can be put in production.");
         if (version.Container != store.ContainerName)
             throw new InvalidOperationException($"{model} version {target} was written to container '{version.Container}', not '{store.ContainerName}' (Batch:BlobContainer).");
         await store.ReadVersionAsync(model, target, ct).ConfigureAwait(false); // present, and its weights match its manifest
 
         var id = await promotions.BeginManualAsync(model, kind, target, pointer?.Version, actor, store.ContainerName, ct).ConfigureAwait(false);
-        var write = await PointerMoves.WriteAsync(store, model, target, pointer?.Version, etag, id, $"The {kind} of {model} to {target}", ct).ConfigureAwait(false);
+        var write = await PointerMoves.WriteAsync(store, model, target, pointer?.Version, etag, id, $"The {kind.Text()} of {model} to {target}", ct).ConfigureAwait(false);
         var applied = write.Result != PointerWriteResult.Conflict;
         var outcome = PointerMoves.Outcome(write, pointer?.Version, target);
         await promotions.SettleAsync(id, applied, outcome, ct).ConfigureAwait(false);
         if (!applied)
-            throw new InvalidOperationException($"The {kind} of {model} to {target} was {outcome}. Look at `batch reconcile --model {model}`, then try again.");
+            throw new InvalidOperationException($"The {kind.Text()} of {model} to {target} was {outcome}. Look at `batch reconcile --model {model}`, then try again.");
         return new Transition(model, kind, pointer?.Version, target, actor, id, outcome);
     }
 }

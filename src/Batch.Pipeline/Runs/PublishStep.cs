@@ -113,7 +113,7 @@ internal sealed class PublishStep(ModelStore store, RunHold hold, RunSteps steps
             Model = run.Model,
             RunId = run.Id,
             DataDay = run.DataDay,
-            Status = candidate.Gate.Approved ? "approved" : "rejected",
+            Status = candidate.Gate.Approved ? VersionStatus.Approved : VersionStatus.Rejected,
             Container = store.ContainerName,
             BlobPrefix = prefix,
             Location = store.Location(prefix),
@@ -130,7 +130,7 @@ internal sealed class PublishStep(ModelStore store, RunHold hold, RunSteps steps
             candidate.Diagnostics, candidate.Scores, candidate.ProductionScores)),
     ];
 
-    private RunOutcome Outcome(EvaluatedCandidate candidate, ProductionState production, string version, string status, bool promoted) =>
+    private RunOutcome Outcome(EvaluatedCandidate candidate, ProductionState production, string version, RunStatus status, bool promoted) =>
         new(hold.Run.Id, hold.Run.Model, hold.Run.DataDay, hold.Run.Attempt, status, candidate.Metrics, candidate.ProductionMetrics,
             production.Current?.Version, candidate.Gate, version, promoted);
 }

@@ -9,7 +9,7 @@ public sealed record RunOutcome(
     string Model,
     DateOnly Day,
     int Attempt,
-    string Status,
+    Batch.Pipeline.Ledger.RunStatus Status,
     IReadOnlyList<TaskMetrics> Metrics,
     IReadOnlyList<TaskMetrics>? ProductionMetrics,
     string? ProductionVersion,

@@ -65,11 +65,11 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
 
         var run1 = Assert.Single(await Ledger.RunsAsync("e2e", day1, CancellationToken.None));
         var run2 = Assert.Single(await Ledger.RunsAsync("e2e", LastDay, CancellationToken.None));
-        Assert.Equal(("succeeded", "hangfire"), (run1.Status, run1.Trigger));
+        Assert.Equal((RunStatus.Succeeded, "hangfire"), (run1.Status, run1.Trigger));
         Assert.NotNull(run1.JobId);
         var steps = await Ledger.StepsAsync(run2.Id, CancellationToken.None);
         Assert.Equal(["preflight", "extract", "validate", "train", "evaluate", "gate", "publish"], steps.Select(s => s.Step));
-        Assert.All(steps, s => Assert.Equal("succeeded", s.Status));
+        Assert.All(steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
 
         var report1 = await Ledger.ReportAsync(run1.Id, CancellationToken.None);
         var report2 = await Ledger.ReportAsync(run2.Id, CancellationToken.None);
@@ -169,12 +169,12 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
         Assert.Equal("Failed", await WaitAsync(jobId));
 
         var failed = Assert.Single(await Ledger.RunsAsync("e2e_fix", LastDay, CancellationToken.None));
-        Assert.Equal("failed", failed.Status);
+        Assert.Equal(RunStatus.Failed, failed.Status);
         Assert.Contains("[finite-price] held-out day 2026-10-20: 3 impressions have a missing or non-finite price", failed.Error, StringComparison.Ordinal);
         Assert.Contains(victims.Split(',')[0], failed.Error, StringComparison.Ordinal);
         Assert.Contains("batch rerun --model e2e_fix --day 2026-10-20", failed.Error, StringComparison.Ordinal);
         var steps = await Ledger.StepsAsync(failed.Id, CancellationToken.None);
-        Assert.Equal([("preflight", "succeeded"), ("extract", "succeeded"), ("validate", "failed")], steps.Select(s => (s.Step, s.Status)));
+        Assert.Equal([("preflight", StepStatus.Succeeded), ("extract", StepStatus.Succeeded), ("validate", StepStatus.Failed)], steps.Select(s => (s.Step, s.Status)));
         Assert.Equal(0L, await stack.ScalarAsync<long>("select count(*) from batch.model_versions where model = 'e2e_fix'"));
         Assert.Empty(stack.Container.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "e2e_fix/", CancellationToken.None));
 
@@ -183,7 +183,7 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
         Assert.Equal("Succeeded", await WaitAsync(jobId));
 
         var attempts = await Ledger.RunsAsync("e2e_fix", LastDay, CancellationToken.None);
-        Assert.Equal([(1, "failed"), (2, "succeeded")], attempts.Select(r => (r.Attempt, r.Status)));
+        Assert.Equal([(1, RunStatus.Failed), (2, RunStatus.Succeeded)], attempts.Select(r => (r.Attempt, r.Status)));
         Assert.Equal((await Ledger.ReportAsync(attempts[1].Id, CancellationToken.None)).Version,
             (await Store.GetPointerAsync("e2e_fix", CancellationToken.None)).Pointer!.Version);
     }

@@ -44,7 +44,7 @@ public sealed class RequeueWhileRunningTests(StackFixture stack) : IClassFixture
 
             Assert.Equal("Succeeded", await JobWaiter.WaitAsync(storage, id, TimeSpan.FromMinutes(3), CancellationToken.None));
             var run = Assert.Single(await ledger.RunsAsync(Model, PipelineRig.LastDay, CancellationToken.None));
-            Assert.Equal("succeeded", run.Status);
+            Assert.Equal(RunStatus.Succeeded, run.Status);
             var history = storage.GetMonitoringApi().JobDetails(id).History;
             Assert.Contains(history, h => h.StateName == "Processing" && h.Reason == RunningDayGuard.Refused);
         }
@@ -57,6 +57,6 @@ public sealed class RequeueWhileRunningTests(StackFixture stack) : IClassFixture
     private static async Task<bool> TrainingAsync(RunLedger ledger, string model)
     {
         var run = (await ledger.RunsAsync(model, PipelineRig.LastDay, CancellationToken.None)).SingleOrDefault();
-        return run is not null && (await ledger.StepsAsync(run.Id, CancellationToken.None)).Any(s => s is { Step: "train", Status: "running" });
+        return run is not null && (await ledger.StepsAsync(run.Id, CancellationToken.None)).Any(s => s is { Step: "train", Status: StepStatus.Running });
     }
 }

@@ -44,7 +44,7 @@ public sealed class RunLedgerTests(StackFixture stack) : IClassFixture<StackFixt
         var next = await ledger.StartAsync("c", day, "test", null, Lease, CancellationToken.None);
         Assert.Equal(2, next.Attempt);
         var runs = await ledger.RunsAsync("c", day, CancellationToken.None);
-        Assert.Equal(["abandoned", "running"], runs.Select(r => r.Status));
+        Assert.Equal([RunStatus.Abandoned, RunStatus.Running], runs.Select(r => r.Status));
         Assert.Contains("its lease of 60 s lapsed", runs[0].Error, StringComparison.Ordinal);
     }
 
@@ -57,7 +57,7 @@ public sealed class RunLedgerTests(StackFixture stack) : IClassFixture<StackFixt
         await stack.ExecuteAsync($"update batch.runs set heartbeat_at = now() - interval '5 minutes' where id = {alive.Id}");
 
         await Assert.ThrowsAsync<RunAlreadyActiveException>(() => ledger.StartAsync("c2", day, "test", null, TimeSpan.FromMinutes(1), CancellationToken.None));
-        Assert.Equal("running", (await ledger.RunAsync(alive.Id, CancellationToken.None)).Status);
+        Assert.Equal(RunStatus.Running, (await ledger.RunAsync(alive.Id, CancellationToken.None)).Status);
     }
 
     [Fact]
@@ -77,13 +77,13 @@ public sealed class RunLedgerTests(StackFixture stack) : IClassFixture<StackFixt
         Assert.True(hold.Lost.IsCancellationRequested);
         await Assert.ThrowsAsync<RunHoldLostException>(() => hold.FinishRunAsync(RunStatus.Succeeded, null, null, CancellationToken.None));
 
-        Assert.Equal("abandoned", (await ledger.RunAsync(old.Id, CancellationToken.None)).Status);
+        Assert.Equal(RunStatus.Abandoned, (await ledger.RunAsync(old.Id, CancellationToken.None)).Status);
         // The step it had open was closed by the takeover, not by the old attempt's write.
         var step = (await ledger.StepsAsync(old.Id, CancellationToken.None)).Single();
-        Assert.Equal(("failed", "the attempt was abandoned: its lease lapsed"), (step.Status, step.Error));
+        Assert.Equal((StepStatus.Failed, "the attempt was abandoned: its lease lapsed"), (step.Status, step.Error));
         // The failure path of a taken-over attempt changes nothing but the note.
         Assert.False(await ledger.FailAsync(old, "stopped", "trace", TimeSpan.FromSeconds(10)));
-        Assert.Equal("abandoned", (await ledger.RunAsync(old.Id, CancellationToken.None)).Status);
+        Assert.Equal(RunStatus.Abandoned, (await ledger.RunAsync(old.Id, CancellationToken.None)).Status);
     }
 
     [Fact]

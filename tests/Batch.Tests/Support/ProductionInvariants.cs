@@ -42,7 +42,7 @@ public static class ProductionInvariants
     public static async Task RerunSucceedsAsync(PipelineRig rig, NpgsqlDataSource db, string model, int moves)
     {
         var again = await rig.RunAsync(model);
-        Assert.Equal(("succeeded", true), (again.Status, again.Promoted));
+        Assert.Equal((RunStatus.Succeeded, true), (again.Status, again.Promoted));
         Assert.Equal(again.Version, await AssertAsync(rig, db, model, moves));
     }
 

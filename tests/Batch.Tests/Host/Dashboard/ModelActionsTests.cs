@@ -62,7 +62,7 @@ public sealed class ModelActionsTests(StackFixture stack) : IClassFixture<StackF
             var done = await PostAsync(client, "rollback", ("model", Model), ("version", v1));
             Assert.Equal(HttpStatusCode.OK, done.StatusCode);
             Assert.Contains($"to {v1} by ops (dashboard)", await MessageAsync(done), StringComparison.Ordinal);
-            Assert.Equal(("rollback", "ops (dashboard)"), ((await rig.Promotions.HistoryAsync(Model, CancellationToken.None))[^1] is var m ? (m.Kind, m.Actor) : default));
+            Assert.Equal((PromotionKind.Rollback, "ops (dashboard)"), ((await rig.Promotions.HistoryAsync(Model, CancellationToken.None))[^1] is var m ? (m.Kind, m.Actor) : default));
             Assert.Equal(v1, await ProductionInvariants.AssertAsync(rig, stack.DataSource, Model, moves: 3));
 
             var unknown = await PostAsync(client, "rollback", ("model", Model), ("version", "19990101-r1"));
@@ -86,7 +86,7 @@ public sealed class ModelActionsTests(StackFixture stack) : IClassFixture<StackF
             var refused = await PostAsync(client, "rerun", ("model", Model), ("day", "2026-09-01"));
             Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
             Assert.Contains($"attempt 1 of act for 2026-09-01 is still running (run {running.Id}", await MessageAsync(refused), StringComparison.Ordinal);
-            Assert.Equal("running", (await ledger.RunAsync(running.Id, CancellationToken.None)).Status);
+            Assert.Equal(RunStatus.Running, (await ledger.RunAsync(running.Id, CancellationToken.None)).Status);
 
             var page = await client.GetStringAsync(new Uri("/hangfire/models", UriKind.Relative));
             Assert.Contains("train, epoch 2/3, 50 % (13,500/27,000 samples), 4,500 samples/s, ETA 0:03", page, StringComparison.Ordinal);

@@ -67,7 +67,7 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
             Assert.True(DateTime.UtcNow < deadline, "the re-run did not finish");
             await Task.Delay(300);
         }
-        Assert.Equal([(1, "succeeded"), (2, "succeeded")], runs.Select(r => (r.Attempt, r.Status)));
+        Assert.Equal([(1, RunStatus.Succeeded), (2, RunStatus.Succeeded)], runs.Select(r => (r.Attempt, r.Status)));
         Assert.Equal("hangfire", runs[^1].Trigger);
         var version = (await rig.Ledger.ReportAsync(runs[^1].Id, CancellationToken.None)).Version;
         Assert.Equal(version, await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web_rerun", moves: 3));
@@ -92,7 +92,7 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
         Assert.Contains("recorded in the ledger with your name", asked, StringComparison.Ordinal);
         Assert.Equal(first, await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web_roll", moves: 3));
         var move = (await rig.Promotions.HistoryAsync("web_roll", CancellationToken.None))[^1];
-        Assert.Equal(("rollback", first), (move.Kind, move.Version));
+        Assert.Equal((PromotionKind.Rollback, first), (move.Kind, move.Version));
         Assert.Equal($"local user on {Environment.MachineName} (dashboard)", move.Actor);
     }
 

@@ -1,3 +1,4 @@
+using Batch.Pipeline.Ledger;
 using Batch.Core.Days;
 using Batch.Pipeline.Runs;
 using Batch.Tests.Support;
@@ -133,8 +134,8 @@ public sealed class BadInputTests(StackFixture stack) : IClassFixture<StackFixtu
         Assert.Contains(e.Findings, f => f.Check == check);
         Assert.EndsWith($"Fix the source rows, then re-run the day: batch rerun --model {Model} --day 2026-10-20", e.Message, StringComparison.Ordinal);
         var run = (await rig.Ledger.RunsAsync(Model, HeldOut, CancellationToken.None))[^1];
-        Assert.Equal(("failed", e.Message), (run.Status, run.Error));
-        Assert.Equal([("preflight", "succeeded"), ("extract", "succeeded"), ("validate", "failed")],
+        Assert.Equal((RunStatus.Failed, e.Message), (run.Status, run.Error));
+        Assert.Equal([("preflight", StepStatus.Succeeded), ("extract", StepStatus.Succeeded), ("validate", StepStatus.Failed)],
             (await rig.Ledger.StepsAsync(run.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
         Assert.Equal(0L, await stack.ScalarAsync<long>($"select count(*) from batch.model_versions where run_id = {run.Id}"));
         Assert.Equal(before, await ProductionInvariants.AssertAsync(rig, stack.DataSource, Model, moves));
@@ -146,7 +147,7 @@ public sealed class BadInputTests(StackFixture stack) : IClassFixture<StackFixtu
         await using var rig = Rig();
         var moves = (await rig.Promotions.HistoryAsync(Model, CancellationToken.None)).Count;
         var outcome = await rig.RunAsync(Model, HeldOut);
-        Assert.Equal(("succeeded", true), (outcome.Status, outcome.Promoted));
+        Assert.Equal((RunStatus.Succeeded, true), (outcome.Status, outcome.Promoted));
         Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, Model, moves + 1));
     }
 }

@@ -45,14 +45,14 @@ public sealed class LeaseTakeoverTests(StackFixture stack) : IClassFixture<Stack
             Assert.True(e.TakenOver);
             Assert.Contains($"attempt 2 (run {successor!.RunId}", e.Message, StringComparison.Ordinal);
             var old = await rig.Ledger.RunAsync(taken!.Id, CancellationToken.None);
-            Assert.Equal("abandoned", old.Status); // never turned back into succeeded
+            Assert.Equal(RunStatus.Abandoned, old.Status); // never turned back into succeeded
             Assert.Contains("stopped", old.Note, StringComparison.Ordinal);
             Assert.Equal(0L, await stack.ScalarAsync<long>($"select count(*) from batch.model_versions where run_id = {old.Id}"));
             Assert.Equal(0L, await stack.ScalarAsync<long>($"select count(*) from batch.gate_decisions where run_id = {old.Id}"));
             Assert.Equal(0L, await stack.ScalarAsync<long>($"select count(*) from batch.promotions where run_id = {old.Id}"));
             Assert.DoesNotContain(ProductionInvariants.Blobs(rig, "lease_take"), b => b.Contains($"-r{old.Id}/", StringComparison.Ordinal));
 
-            Assert.Equal(("succeeded", true), (successor.Status, successor.Promoted));
+            Assert.Equal((RunStatus.Succeeded, true), (successor.Status, successor.Promoted));
             Assert.Equal(successor.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "lease_take", moves: 1));
             await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "lease_take", moves: 2);
         }
@@ -83,7 +83,7 @@ public sealed class LeaseTakeoverTests(StackFixture stack) : IClassFixture<Stack
                 Assert.Contains("is still running", failed.Data["ExceptionMessage"], StringComparison.Ordinal);
             }
             var run = Assert.Single(await new RunLedger(stack.DataSource).RunsAsync(Model, PipelineRig.LastDay, CancellationToken.None));
-            Assert.Equal("succeeded", run.Status);
+            Assert.Equal(RunStatus.Succeeded, run.Status);
         }
         finally
         {

@@ -47,7 +47,7 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
         var outcome = await rig.RunAsync("pg_extract");
 
         Assert.True(fault.Fired);
-        Assert.Equal(("succeeded", true), (outcome.Status, outcome.Promoted));
+        Assert.Equal((RunStatus.Succeeded, true), (outcome.Status, outcome.Promoted));
         var extract = (await rig.Ledger.StepDetailAsync<ExtractDetail>(outcome.RunId, "extract", CancellationToken.None))!;
         Assert.Equal(3 * 2000, extract.TrainRows); // every row, once
         Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_extract", moves: 1));
@@ -64,7 +64,7 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
         var outcome = await rig.RunAsync("pg_train");
 
         Assert.True(fault.Fired);
-        Assert.Equal(("succeeded", true), (outcome.Status, outcome.Promoted));
+        Assert.Equal((RunStatus.Succeeded, true), (outcome.Status, outcome.Promoted));
         Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_train", moves: 1));
         await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_train", moves: 2);
     }
@@ -80,10 +80,10 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
         var outcome = await rig.RunAsync("pg_finish");
 
         Assert.True(fault.Fired);
-        Assert.Equal("succeeded", outcome.Status);
+        Assert.Equal(RunStatus.Succeeded, outcome.Status);
         var steps = await rig.Ledger.StepsAsync(outcome.RunId, CancellationToken.None);
         Assert.Equal(["preflight", "extract", "validate", "train", "evaluate", "gate", "publish"], steps.Select(s => s.Step));
-        Assert.All(steps, s => Assert.Equal("succeeded", s.Status));
+        Assert.All(steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
         Assert.Equal(2, (await rig.Ledger.StepDetailAsync<TrainDetail>(outcome.RunId, "train", CancellationToken.None))!.Epochs.Count);
         Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_finish", moves: 1));
         await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_finish", moves: 2);
@@ -107,10 +107,10 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
         Assert.False(e.TakenOver);
         Assert.Contains("could not renew its lease of 12 s", e.Message, StringComparison.Ordinal);
         var run = Assert.Single(await rig.Ledger.RunsAsync("pg_outage", PipelineRig.LastDay, CancellationToken.None));
-        Assert.Equal("failed", run.Status);
+        Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Contains("could not renew", run.Error, StringComparison.Ordinal);
         var steps = await rig.Ledger.StepsAsync(run.Id, CancellationToken.None);
-        Assert.Equal(("train", "failed"), (steps[^1].Step, steps[^1].Status));
+        Assert.Equal(("train", StepStatus.Failed), (steps[^1].Step, steps[^1].Status));
         Assert.Empty(ProductionInvariants.Blobs(rig, "pg_outage"));
         Assert.Null(await ProductionInvariants.AssertAsync(rig, _db, "pg_outage", moves: 0));
         await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_outage", moves: 1);

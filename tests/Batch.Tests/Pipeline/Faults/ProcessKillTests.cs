@@ -44,11 +44,11 @@ public sealed class ProcessKillTests(StackFixture stack) : IClassFixture<StackFi
                 await Task.Delay(200);
             var outcome = await rig.RunAsync(Model);
 
-            Assert.Equal(("succeeded", 2), (outcome.Status, outcome.Attempt));
+            Assert.Equal((RunStatus.Succeeded, 2), (outcome.Status, outcome.Attempt));
             var dead = await rig.Ledger.RunAsync(killed.Id, CancellationToken.None);
-            Assert.Equal("abandoned", dead.Status);
+            Assert.Equal(RunStatus.Abandoned, dead.Status);
             Assert.Contains("its lease of 6 s lapsed", dead.Error, StringComparison.Ordinal);
-            Assert.Equal(("train", "failed"), (await rig.Ledger.StepsAsync(dead.Id, CancellationToken.None)).Select(st => (st.Step, st.Status)).Last());
+            Assert.Equal(("train", StepStatus.Failed), (await rig.Ledger.StepsAsync(dead.Id, CancellationToken.None)).Select(st => (st.Step, st.Status)).Last());
             Assert.DoesNotContain(ProductionInvariants.Blobs(rig, Model), b => b.Contains($"-r{killed.Id}/", StringComparison.Ordinal));
             Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, Model, moves: 1));
         }
@@ -69,7 +69,7 @@ public sealed class ProcessKillTests(StackFixture stack) : IClassFixture<StackFi
         {
             Assert.False(child.HasExited, $"batch run exited with {(child.HasExited ? child.ExitCode : 0)} before training");
             var run = (await rig.Ledger.RunsAsync(Model, PipelineRig.LastDay, CancellationToken.None)).SingleOrDefault();
-            if (run is not null && (await rig.Ledger.StepsAsync(run.Id, CancellationToken.None)).Any(s => s is { Step: "train", Status: "running" }))
+            if (run is not null && (await rig.Ledger.StepsAsync(run.Id, CancellationToken.None)).Any(s => s is { Step: "train", Status: StepStatus.Running }))
                 return run;
             await Task.Delay(100);
         }

@@ -50,9 +50,9 @@ public sealed class StorageFaultTests(StackFixture stack) : IClassFixture<StackF
             var e = await Assert.ThrowsAnyAsync<Exception>(() => rig.RunAsync("az_down"));
             Assert.True(fault.Fired);
             var run = (await rig.Ledger.RunsAsync("az_down", PipelineRig.LastDay, CancellationToken.None)).Single();
-            Assert.Equal("failed", run.Status);
+            Assert.Equal(RunStatus.Failed, run.Status);
             var steps = await rig.Ledger.StepsAsync(run.Id, CancellationToken.None);
-            Assert.Equal(("publish", "failed"), (steps[^1].Step, steps[^1].Status));
+            Assert.Equal(("publish", StepStatus.Failed), (steps[^1].Step, steps[^1].Status));
             Assert.Equal(0L, await stack.ScalarAsync<long>($"select count(*) from batch.model_versions where run_id = {run.Id}"));
             Assert.Equal(0L, await stack.ScalarAsync<long>($"select count(*) from batch.promotions where run_id = {run.Id}"));
             Assert.NotNull(e.Message);
@@ -77,7 +77,7 @@ public sealed class StorageFaultTests(StackFixture stack) : IClassFixture<StackF
             var e = await Assert.ThrowsAsync<StorageTargetException>(() => rig.RunAsync("az_start"));
             Assert.Contains($"Blob storage at http://127.0.0.1:{_proxy.Port}/devstoreaccount1/{stack.ContainerName} cannot be reached", e.Message, StringComparison.Ordinal);
             var run = Assert.Single(await rig.Ledger.RunsAsync("az_start", PipelineRig.LastDay, CancellationToken.None));
-            Assert.Equal([("preflight", "failed")], (await rig.Ledger.StepsAsync(run.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
+            Assert.Equal([("preflight", StepStatus.Failed)], (await rig.Ledger.StepsAsync(run.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
         }
         finally
         {
@@ -97,9 +97,9 @@ public sealed class StorageFaultTests(StackFixture stack) : IClassFixture<StackF
         var outcome = await rig.RunAsync("az_lost");
 
         Assert.True(lost.Dropped);
-        Assert.Equal(("succeeded", true), (outcome.Status, outcome.Promoted));
+        Assert.Equal((RunStatus.Succeeded, true), (outcome.Status, outcome.Promoted));
         var report = await rig.Ledger.ReportAsync(outcome.RunId, CancellationToken.None);
-        Assert.Equal("applied", report.Promotion!.Status);
+        Assert.Equal(PromotionStatus.Applied, report.Promotion!.Status);
         Assert.Contains("the write was applied and its answer lost", report.Promotion.Outcome, StringComparison.Ordinal);
         Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_lost", moves: 2));
 
@@ -116,7 +116,7 @@ public sealed class StorageFaultTests(StackFixture stack) : IClassFixture<StackF
         var state = await rig.Reconciler.ReconcileAsync("az_dies", CancellationToken.None);
         Assert.Contains("applied", Assert.Single(state.Repairs), StringComparison.Ordinal);
         var settled = await rig.Ledger.RunAsync(run.Id, CancellationToken.None);
-        Assert.Equal("succeeded", settled.Status);
+        Assert.Equal(RunStatus.Succeeded, settled.Status);
         Assert.Contains("publish confirmed by reconcile", settled.Note, StringComparison.Ordinal);
         Assert.Equal(version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_dies", moves: 2));
 
@@ -131,13 +131,13 @@ public sealed class StorageFaultTests(StackFixture stack) : IClassFixture<StackF
 
         // Nobody runs reconcile: the re-run's preflight finds the open intent, settles it, and goes on.
         var again = await rig.RunAsync("az_dies2");
-        Assert.Equal(("succeeded", true), (again.Status, again.Promoted));
+        Assert.Equal((RunStatus.Succeeded, true), (again.Status, again.Promoted));
         var preflight = (await rig.Ledger.StepsAsync(again.RunId, CancellationToken.None)).First(s => s.Step == "preflight");
-        Assert.Equal("succeeded", preflight.Status);
+        Assert.Equal(StepStatus.Succeeded, preflight.Status);
         Assert.Contains("applied", preflight.Detail, StringComparison.Ordinal);
         Assert.Contains(version, preflight.Detail, StringComparison.Ordinal);
         var settled = await rig.Ledger.RunAsync(run.Id, CancellationToken.None);
-        Assert.Equal("succeeded", settled.Status);
+        Assert.Equal(RunStatus.Succeeded, settled.Status);
         Assert.Contains("publish confirmed by reconcile", settled.Note, StringComparison.Ordinal);
         Assert.Equal(again.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_dies2", moves: 3));
     }
@@ -163,7 +163,7 @@ public sealed class StorageFaultTests(StackFixture stack) : IClassFixture<StackF
             _proxy.Start();
         }
         var run = (await rig.Ledger.RunsAsync(model, PipelineRig.LastDay, CancellationToken.None)).Single();
-        Assert.Equal("failed", run.Status);
+        Assert.Equal(RunStatus.Failed, run.Status);
         var open = await rig.Promotions.OpenIntentAsync(model, CancellationToken.None);
         Assert.NotNull(open);
         Assert.False(open.InFlight);

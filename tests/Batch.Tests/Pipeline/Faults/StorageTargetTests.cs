@@ -41,7 +41,7 @@ public sealed class StorageTargetTests(StackFixture stack) : IClassFixture<Stack
         Assert.Contains($"the ledger records 1 version in '{stack.ContainerName}' of tgt_typo, production being {production} in '{stack.ContainerName}'", e.Message, StringComparison.Ordinal);
         Assert.Contains("Is Batch:BlobContainer mistyped?", e.Message, StringComparison.Ordinal);
         var run = (await rig.Ledger.RunsAsync("tgt_typo", PipelineRig.LastDay, CancellationToken.None)).Single();
-        Assert.Equal([("preflight", "failed")], (await rig.Ledger.StepsAsync(run.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
+        Assert.Equal([("preflight", StepStatus.Failed)], (await rig.Ledger.StepsAsync(run.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
         Assert.False((await new BlobServiceClient(stack.Blobs).GetBlobContainerClient(typo).ExistsAsync()).Value);
         Assert.Equal(production, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "tgt_typo", moves: 1));
 
@@ -56,7 +56,7 @@ public sealed class StorageTargetTests(StackFixture stack) : IClassFixture<Stack
             var e = await Assert.ThrowsAsync<StorageTargetException>(() => invalid.RunAsync("tgt_invalid"));
             Assert.Equal("Batch:BlobContainer 'Models_Prod' may hold only lower-case letters, digits and hyphens. Fix the setting; nothing was read or written.", e.Message);
             var run = Assert.Single(await invalid.Ledger.RunsAsync("tgt_invalid", PipelineRig.LastDay, CancellationToken.None));
-            Assert.Equal([("preflight", "failed")], (await invalid.Ledger.StepsAsync(run.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
+            Assert.Equal([("preflight", StepStatus.Failed)], (await invalid.Ledger.StepsAsync(run.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
         }
         await using var rig = Rig("tgt_invalid");
         await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "tgt_invalid", moves: 1);
@@ -70,7 +70,7 @@ public sealed class StorageTargetTests(StackFixture stack) : IClassFixture<Stack
         try
         {
             var outcome = await rig.RunAsync("tgt_first");
-            Assert.Equal(("succeeded", "first-model"), (outcome.Status, outcome.Gate.Verdict));
+            Assert.Equal((RunStatus.Succeeded, "first-model"), (outcome.Status, outcome.Gate.Verdict));
             var preflight = (await rig.Ledger.StepDetailAsync<PreflightDetail>(outcome.RunId, "preflight", CancellationToken.None))!;
             Assert.Equal((false, true), (preflight.ContainerExists, preflight.FirstModel));
             Assert.True((await rig.Ledger.StepDetailAsync<PublishDetail>(outcome.RunId, "publish", CancellationToken.None))!.CreatedContainer);
@@ -97,7 +97,7 @@ public sealed class StorageTargetTests(StackFixture stack) : IClassFixture<Stack
         Assert.Contains($"the ledger's production version is {production}", e.Message, StringComparison.Ordinal);
         Assert.Contains($"batch promote --model tgt_nopointer --version {production}", e.Message, StringComparison.Ordinal);
         var failed = (await rig.Ledger.RunsAsync("tgt_nopointer", PipelineRig.LastDay, CancellationToken.None)).Single();
-        Assert.Equal([("preflight", "failed")], (await rig.Ledger.StepsAsync(failed.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
+        Assert.Equal([("preflight", StepStatus.Failed)], (await rig.Ledger.StepsAsync(failed.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
         Assert.Null((await rig.Store.GetPointerAsync("tgt_nopointer", CancellationToken.None)).Pointer);
 
         var restored = await rig.Transitions.PromoteAsync("tgt_nopointer", production, "ops@test", CancellationToken.None);
@@ -115,9 +115,9 @@ public sealed class StorageTargetTests(StackFixture stack) : IClassFixture<Stack
         var v2 = (await rig.RunAsync("tgt_roll", Day1)).Version;
 
         var back = await rig.Transitions.RollbackAsync("tgt_roll", null, "ops@test", CancellationToken.None);
-        Assert.Equal((v2, v1, "rollback"), (back.From, back.To, back.Kind));
+        Assert.Equal((v2, v1, PromotionKind.Rollback), (back.From, back.To, back.Kind));
         var move = (await rig.Promotions.HistoryAsync("tgt_roll", CancellationToken.None))[^1];
-        Assert.Equal(("rollback", v2, v1, "ops@test", "applied"), (move.Kind, move.ExpectedPrevious, move.Version, move.Actor, move.Status));
+        Assert.Equal((PromotionKind.Rollback, v2, v1, "ops@test", PromotionStatus.Applied), (move.Kind, move.ExpectedPrevious, move.Version, move.Actor, move.Status));
         Assert.Equal(v1, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "tgt_roll", moves: 3));
 
         // Someone writes production.json by hand, back to v2: the ledger did not record it.
