@@ -50,8 +50,9 @@ public static class BatchServices
         services.AddSingleton(sp => TransientRetry.Create(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new BlobServiceClient(Settings(sp).ConnectionStrings.Blobs, BlobOptions()).GetBlobContainerClient(Settings(sp).BlobContainer));
         services.AddSingleton<ModelStore>();
-        services.AddSingleton<DayExtractor>();
-        services.AddSingleton<ConversionChecks>();
+        services.AddSingleton(sp => new SourceDataSource(sp.GetRequiredService<NpgsqlDataSource>(), Settings(sp).ConnectionStrings.Extraction));
+        services.AddSingleton(sp => new DayExtractor(sp.GetRequiredService<SourceDataSource>().DataSource));
+        services.AddSingleton(sp => new ConversionChecks(sp.GetRequiredService<SourceDataSource>().DataSource));
         services.AddSingleton<SyntheticSeeder>();
         services.AddSingleton<SyntheticTruth>();
         services.AddSingleton<RunLedger>();

@@ -61,6 +61,12 @@ public sealed class ConnectionStringsOptions
 
     [Required]
     public string Blobs { get; set; } = "";
+
+    /// <summary>
+    /// Optional: where extraction and the conversion checks read <c>impressions</c> and <c>conversions</c> (a read
+    /// replica); empty means <see cref="Postgres"/>. The ledger and Hangfire stay on <see cref="Postgres"/>.
+    /// </summary>
+    public string? Extraction { get; set; }
 }
 
 /// <summary>
