@@ -149,6 +149,12 @@ public sealed class TrainingOptions
     /// </summary>
     public int WideFirstEpochs { get; set; }
 
+    /// <summary>
+    /// With <see cref="WideFirstEpochs"/>: the learning rate of the second stage (the whole model, starting from the
+    /// trained wide part); unset, <see cref="LearningRate"/>.
+    /// </summary>
+    public double? SecondStageLearningRate { get; set; }
+
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
 
@@ -174,6 +180,7 @@ public sealed class TrainingOptions
         if (ValidationDays < 0) yield return "Training:ValidationDays must not be negative";
         if (Patience < 1) yield return "Training:Patience must be at least 1";
         if (WideFirstEpochs < 0) yield return "Training:WideFirstEpochs must not be negative";
+        if (SecondStageLearningRate is { } second && !(second > 0)) yield return "Training:SecondStageLearningRate must be positive";
         if (Epochs < 1) yield return "Training:Epochs must be at least 1";
         if (BatchSize < 1) yield return "Training:BatchSize must be at least 1";
         if (!(LearningRate > 0)) yield return "Training:LearningRate must be positive";

@@ -55,6 +55,7 @@ public static class WideFirst
         var stage = options.Copy();
         stage.Epochs = epochs;
         stage.WideFirstEpochs = 0;
+        if (!wideOnly) stage.LearningRate = options.SecondStageLearningRate ?? options.LearningRate;
         if (wideOnly)
         {
             stage.Balancer = new BalancerOptions { Name = "fixed" };

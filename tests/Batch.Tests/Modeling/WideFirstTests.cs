@@ -62,6 +62,25 @@ public class WideFirstTests
         Assert.Equal(losses.Min(), ctr + ctcvr, 5);
     }
 
+    [Theory]
+    [InlineData(1e-12, false)]
+    [InlineData(null, true)]
+    public void TheSecondStage_TrainsTheDeepPartAtItsOwnLearningRate(double? secondStage, bool deepMoves)
+    {
+        var (frame, encoders) = ModelingFixtures.Fitted(96);
+        var options = new TrainingOptions { Epochs = 2, WideFirstEpochs = 1, BatchSize = 16, LearningRate = 0.05, Seed = 5, SecondStageLearningRate = secondStage };
+        using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture("mmoe+wide"), CPU, seed: 5);
+        var both = Assert.IsType<WideAndDeep>(model.Network);
+        both.SilenceDeep();
+        var before = both.DeepParameters().Select(p => p.detach().clone()).ToList();
+
+        Trainer.Train(model, encoders.Encode(frame), options, CancellationToken.None);
+
+        var moved = both.DeepParameters().Zip(before, (p, b) => (p - b).abs().max().item<float>()).Max();
+        if (deepMoves) Assert.True(moved > 1e-3, $"the deep part moved {moved}");
+        else Assert.True(moved < 1e-8, $"the deep part moved {moved}");
+    }
+
     [Fact]
     public void WithoutTheWidePart_ItIsRefused()
     {
