@@ -8,7 +8,7 @@ internal sealed class RunSteps(RunHold hold, RunObservers observers, ILogger log
 {
     private int _ordinal;
 
-    public async Task<T> RunAsync<T>(string step, Func<Task<(T Result, object Detail)>> body, CancellationToken ct)
+    private async Task<T> RunAsync<T>(string step, Func<Task<(T Result, object Detail)>> body, CancellationToken ct)
     {
         await StartAsync(step, ct).ConfigureAwait(false);
         try
@@ -24,6 +24,17 @@ internal sealed class RunSteps(RunHold hold, RunObservers observers, ILogger log
             Failed(step, e);
             throw;
         }
+    }
+
+    /// <summary>Runs a typed step: its detail record goes to the ledger, its output to the caller.</summary>
+    public Task<TOutput> RunAsync<TInput, TOutput, TDetail>(Steps.IRunStep<TInput, TOutput, TDetail> step, TInput input, CancellationToken ct) where TDetail : class
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return RunAsync(step.Name, async () =>
+        {
+            var result = await step.RunAsync(input, ct).ConfigureAwait(false);
+            return (result.Output, (object)result.Detail);
+        }, ct);
     }
 
     public async Task StartAsync(string step, CancellationToken ct)

@@ -9,7 +9,7 @@ using Batch.Pipeline.Production;
 using Batch.Publishing;
 using Microsoft.Extensions.Logging;
 
-namespace Batch.Pipeline.Runs;
+namespace Batch.Pipeline.Runs.Steps;
 
 /// <summary>A trained candidate with what evaluation and the gate made of it.</summary>
 internal sealed record EvaluatedCandidate(

@@ -1,0 +1,26 @@
+using System.Diagnostics;
+using Batch.Core.Frames;
+using Batch.Data.Extraction;
+using Batch.Pipeline.Ledger;
+using Polly;
+
+namespace Batch.Pipeline.Runs.Steps;
+
+/// <summary>The training window and the held-out day of an attempt, as read from the source tables.</summary>
+internal sealed record WindowFrames(DayFrame Train, DayFrame HeldOut);
+
+/// <summary>extract: the window's and the held-out day's rows, with their labels, progress reported as rows arrive.</summary>
+internal sealed class ExtractStep(DayExtractor extractor, ResiliencePipeline transient, RunObservers observers) : IRunStep<Attempt, WindowFrames, ExtractDetail>
+{
+    public string Name => "extract";
+
+    public async Task<StepResult<WindowFrames, ExtractDetail>> RunAsync(Attempt input, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var clock = Stopwatch.StartNew();
+        var (train, heldOut) = await TrainingData.ExtractAsync(extractor, transient, input.Profile, input.Settings, input.Run.DataDay, ct,
+            rows => observers.Progress(input.Run, new RunProgress(Name, rows, 0, "rows", clock.Elapsed))).ConfigureAwait(false);
+        return new(new WindowFrames(train, heldOut),
+            new ExtractDetail(train.Count, train.RowsPerDay(), train.FirstDay, train.LastDay, heldOut.Count, input.Run.DataDay));
+    }
+}

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using Batch.Core.Frames;
+using Batch.Modeling.Training;
+using Batch.Pipeline.Ledger;
+
+namespace Batch.Pipeline.Runs.Steps;
+
+/// <summary>A trained candidate and its epochs; the caller owns (and disposes) the model.</summary>
+internal sealed record TrainedCandidate(MultiTaskModel Model, IReadOnlyList<EpochLoss> History);
+
+/// <summary>train: encoders fitted on the window, the model trained on it, progress reported per batch.</summary>
+internal sealed class TrainStep(RunObservers observers) : IRunStep<(Attempt Attempt, DayFrame Train), TrainedCandidate, TrainDetail>
+{
+    public string Name => "train";
+
+    public Task<StepResult<TrainedCandidate, TrainDetail>> RunAsync((Attempt Attempt, DayFrame Train) input, CancellationToken ct)
+    {
+        var (attempt, train) = input;
+        var profile = attempt.Profile;
+        var window = TrainingData.Encode(train, profile);
+        var model = MultiTaskModel.Create(window.Encoders, profile.Architecture, attempt.Device, profile.Training.Seed);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var epochs = Trainer.Train(model, window.Fit, profile.Training, ct,
+                p => observers.Progress(attempt.Run, new RunProgress(Name, p.Samples, p.TotalSamples, "samples", clock.Elapsed, p.Epoch, p.Epochs, p.Batch, p.Batches)),
+                window.Validation);
+            return Task.FromResult(new StepResult<TrainedCandidate, TrainDetail>(new TrainedCandidate(model, epochs), new TrainDetail(
+                attempt.Device.ToString(), window.Fit.Rows, window.Validation?.Rows ?? 0, profile.Training.Balancer.Name,
+                epochs.FirstOrDefault(e => e.Kept)?.Epoch ?? epochs.Count, epochs)));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}
