@@ -81,12 +81,9 @@ public sealed class RetrainPipeline(
         await steps.RunAsync(new PreflightStep(reconciler), attempt, ct).ConfigureAwait(false);
         var frames = await steps.RunAsync(new ExtractStep(extractor, transient, observers), attempt, ct).ConfigureAwait(false);
         frames = await steps.RunAsync(new ValidateStep(conversionChecks, transient), (attempt, frames), ct).ConfigureAwait(false);
-        var heldOut = frames.HeldOut;
-        var trained = await steps.RunAsync(new TrainStep(observers), (attempt, frames.Train), ct).ConfigureAwait(false);
-        // The window's rows are not needed after training: let them go before the held-out day is scored.
-        frames = null;
+        var trained = await steps.RunAsync(new TrainStep(observers), (attempt, frames), ct).ConfigureAwait(false);
         using var _ = trained.Model;
-        var evaluation = await steps.RunAsync(new EvaluateStep(reconciler, store, extractor, transient), (attempt, trained, heldOut), ct).ConfigureAwait(false);
+        var evaluation = await steps.RunAsync(new EvaluateStep(reconciler, store, extractor, transient), (attempt, trained, frames.HeldOut), ct).ConfigureAwait(false);
         var gate = await steps.RunAsync(new GateStep(hold), (profile.Gate, evaluation), ct).ConfigureAwait(false);
 
         var publish = new PublishStep(store, hold, steps, observers, logger);

@@ -6,8 +6,25 @@ using Polly;
 
 namespace Batch.Pipeline.Runs.Steps;
 
-/// <summary>The training window and the held-out day of an attempt, as read from the source tables.</summary>
-internal sealed record WindowFrames(DayFrame Train, DayFrame HeldOut);
+/// <summary>
+/// The training window and the held-out day of an attempt, as read from the source tables. The train step takes the
+/// window (<see cref="TakeTrain"/>), so its rows can be collected once they are encoded, before training starts.
+/// </summary>
+internal sealed class WindowFrames(DayFrame train, DayFrame heldOut)
+{
+    private DayFrame? _train = train;
+
+    public DayFrame Train => _train ?? throw new InvalidOperationException("The window's rows were handed to the train step already.");
+
+    public DayFrame HeldOut { get; } = heldOut;
+
+    public DayFrame TakeTrain()
+    {
+        var train = Train;
+        _train = null;
+        return train;
+    }
+}
 
 /// <summary>extract: the window's and the held-out day's rows, with their labels, progress reported as rows arrive.</summary>
 internal sealed class ExtractStep(DayExtractor extractor, ResiliencePipeline transient, RunObservers observers) : IRunStep<Attempt, WindowFrames, ExtractDetail>

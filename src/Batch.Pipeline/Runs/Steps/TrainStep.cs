@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Batch.Core.Frames;
 using Batch.Modeling.Training;
 using Batch.Pipeline.Ledger;
 
@@ -9,15 +8,16 @@ namespace Batch.Pipeline.Runs.Steps;
 internal sealed record TrainedCandidate(MultiTaskModel Model, IReadOnlyList<EpochLoss> History);
 
 /// <summary>train: encoders fitted on the window, the model trained on it, progress reported per batch.</summary>
-internal sealed class TrainStep(RunObservers observers) : IRunStep<(Attempt Attempt, DayFrame Train), TrainedCandidate, TrainDetail>
+internal sealed class TrainStep(RunObservers observers) : IRunStep<(Attempt Attempt, WindowFrames Frames), TrainedCandidate, TrainDetail>
 {
     public string Name => "train";
 
-    public Task<StepResult<TrainedCandidate, TrainDetail>> RunAsync((Attempt Attempt, DayFrame Train) input, CancellationToken ct)
+    public Task<StepResult<TrainedCandidate, TrainDetail>> RunAsync((Attempt Attempt, WindowFrames Frames) input, CancellationToken ct)
     {
-        var (attempt, train) = input;
+        var attempt = input.Attempt;
         var profile = attempt.Profile;
-        var window = TrainingData.Encode(train, profile);
+        // Taken, not borrowed: once encoded, the window's rows are garbage while the model trains.
+        var window = TrainingData.Encode(input.Frames.TakeTrain(), profile);
         var model = MultiTaskModel.Create(window.Encoders, profile.Architecture, attempt.Device, profile.Training.Seed);
         try
         {

@@ -14,7 +14,8 @@ internal sealed class ValidateStep(ConversionChecks conversionChecks, Resilience
 
     public async Task<StepResult<WindowFrames, ValidateDetail>> RunAsync((Attempt Attempt, WindowFrames Frames) input, CancellationToken ct)
     {
-        var ((run, profile, settings, _), (train, heldOut)) = input;
+        var (run, profile, settings, _) = input.Attempt;
+        var (train, heldOut) = (input.Frames.Train, input.Frames.HeldOut);
         var day = run.DataDay;
         var findings = TrainingData.Findings(train, heldOut, profile).Concat(await transient.ExecuteAsync(async t =>
             await conversionChecks.FindAsync(train.FirstDay, day, settings.TimeZone(), settings.ConversionWindowDays, t).ConfigureAwait(false), ct).ConfigureAwait(false)).ToList();
