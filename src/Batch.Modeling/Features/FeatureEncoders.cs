@@ -79,21 +79,22 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
         ArgumentNullException.ThrowIfNull(frame);
         var n = frame.Count;
         var c = Categorical.Count + Buckets.Count + Crosses.Count;
-        var indices = new long[n * c];
+        // Table rows fit in an int: half the memory of longs for the largest array a run holds.
+        var indices = new int[n * c];
         var field = 0;
         foreach (var encoder in Categorical)
         {
             var column = Column(frame, encoder.Column);
             var index = encoder.Indexer();
             // One lookup per distinct value, not per row.
-            var map = column.Vocabulary.Select(v => index(v)).ToArray();
+            var map = column.Vocabulary.Select(v => checked((int)index(v))).ToArray();
             for (var i = 0; i < n; i++) indices[i * c + field] = column.Codes[i] < 0 ? 0 : map[column.Codes[i]];
             field++;
         }
         foreach (var encoder in Buckets)
         {
             var values = NumericColumn(frame, encoder.Column).Values;
-            for (var i = 0; i < n; i++) indices[i * c + field] = encoder.Index(values[i]);
+            for (var i = 0; i < n; i++) indices[i * c + field] = checked((int)encoder.Index(values[i]));
             field++;
         }
         foreach (var encoder in Crosses)
@@ -106,7 +107,7 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
                 var key = keys[i];
                 if (key is null) continue; // slot 0
                 if (!cache.TryGetValue(key, out var slot)) cache[key] = slot = index(key);
-                indices[i * c + field] = slot;
+                indices[i * c + field] = checked((int)slot);
             }
             field++;
         }
@@ -137,6 +138,6 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
         frame.Numeric.SingleOrDefault(col => col.Name == name) ?? throw new InvalidOperationException($"Frame lacks numeric feature {name}.");
 }
 
-/// <summary>A frame ready for tensors: indices [rows × fields], values [rows × numeric], labels [rows].</summary>
+/// <summary>A frame ready for tensors: indices [rows × fields] (table rows, int32; the model reads them as int64), values [rows × numeric], labels [rows].</summary>
 public sealed record EncodedFrame(
-    int Rows, long[] Indices, int CategoricalCount, float[] Values, int NumericCount, float[] Clicked, float[] Converted);
+    int Rows, int[] Indices, int CategoricalCount, float[] Values, int NumericCount, float[] Clicked, float[] Converted);

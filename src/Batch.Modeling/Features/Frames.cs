@@ -9,7 +9,7 @@ public static class Frames
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(rows);
         var (c, n) = (frame.CategoricalCount, frame.NumericCount);
-        var indices = new long[rows.Length * c];
+        var indices = new int[rows.Length * c];
         var values = new float[rows.Length * n];
         for (var k = 0; k < rows.Length; k++)
         {
@@ -25,7 +25,7 @@ public static class Frames
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(random);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(column, frame.CategoricalCount);
-        var indices = (long[])frame.Indices.Clone();
+        var indices = (int[])frame.Indices.Clone();
         var codes = Enumerable.Range(0, frame.Rows).Select(r => frame.Indices[r * frame.CategoricalCount + column]).ToArray();
         random.Shuffle(codes);
         for (var r = 0; r < frame.Rows; r++) indices[r * frame.CategoricalCount + column] = codes[r];

@@ -54,7 +54,8 @@ public static class Trainer
 
         var device = model.Device;
         var network = model.Network;
-        using var indices = tensor(data.Indices, [data.Rows, data.CategoricalCount], dtype: int64, device: device);
+        // int32 on the device too (half of int64); each batch is widened to the int64 the embeddings read.
+        using var indices = tensor(data.Indices, [data.Rows, data.CategoricalCount], dtype: int32, device: device);
         using var values = tensor(data.Values, [data.Rows, data.NumericCount], dtype: float32, device: device);
         using var clicked = tensor(data.Clicked, dtype: float32, device: device);
         using var converted = tensor(data.Converted, dtype: float32, device: device);
@@ -88,7 +89,7 @@ public static class Trainer
                     ct.ThrowIfCancellationRequested();
                     using var scope = NewDisposeScope();
                     var rows = tensor(order.AsSpan(start, Math.Min(options.BatchSize, data.Rows - start)).ToArray(), device: device);
-                    var logits = network.forward(indices.index_select(0, rows), values.index_select(0, rows)); // [batch, 2]
+                    var logits = network.forward(indices.index_select(0, rows).to_type(int64), values.index_select(0, rows)); // [batch, 2]
                     var (ctrLoss, ctcvrLoss) = Esmm.Losses(logits, clicked.index_select(0, rows), converted.index_select(0, rows));
                     Tensor[] losses = [ctrLoss, ctcvrLoss];
 
@@ -168,7 +169,7 @@ public static class Trainer
         {
             using var scope = NewDisposeScope();
             var n = Math.Min(Batch, frame.Rows - start);
-            var indices = tensor(frame.Indices.AsSpan(start * frame.CategoricalCount, n * frame.CategoricalCount).ToArray(), [n, frame.CategoricalCount], dtype: int64, device: model.Device);
+            var indices = tensor(frame.Indices.AsSpan(start * frame.CategoricalCount, n * frame.CategoricalCount).ToArray(), [n, frame.CategoricalCount], dtype: int32, device: model.Device).to_type(int64);
             var values = tensor(frame.Values.AsSpan(start * frame.NumericCount, n * frame.NumericCount).ToArray(), [n, frame.NumericCount], dtype: float32, device: model.Device);
             var (c, cc) = Esmm.Losses(network.forward(indices, values),
                 tensor(frame.Clicked.AsSpan(start, n).ToArray(), device: model.Device), tensor(frame.Converted.AsSpan(start, n).ToArray(), device: model.Device));

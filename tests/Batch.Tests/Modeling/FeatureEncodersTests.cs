@@ -43,7 +43,7 @@ public class FeatureEncodersTests
     {
         var encoders = new FeatureEncoders([new CategoricalEncoder("device", ["mobile"])], [new NumericEncoder("price", 4, 2)]);
         var encoded = encoders.Encode(Frame());
-        Assert.Equal([0L, 1L, 1L, 0L], encoded.Indices);                 // tablet unseen, null → 0
+        Assert.Equal([0, 1, 1, 0], encoded.Indices);                 // tablet unseen, null → 0
         Assert.Equal([-1.5f, -0.5f, 0.5f, 1.5f], encoded.Values);
         Assert.Equal([1f, 0f, 0f, 1f], encoded.Clicked);
         Assert.Equal([1f, 0f, 0f, 0f], encoded.Converted);
@@ -81,8 +81,8 @@ public class FeatureEncodersTests
         var encoders = FeatureEncoders.Fit(Shop(), options);
         Assert.Equal((1001, 3), (encoders.Categorical[0].Cardinality, encoders.EmbeddingDims[0]));
         var encoded = encoders.Encode(Shop());
-        Assert.Equal([StableHash.Bucket("new", 1000), StableHash.Bucket("loyal", 1000), StableHash.Bucket("new", 1000), StableHash.Bucket("loyal", 1000), 0L],
-            Enumerable.Range(0, 5).Select(i => encoded.Indices[i * 2]));
+        Assert.Equal([StableHash.Bucket("new", 1000), StableHash.Bucket("loyal", 1000), StableHash.Bucket("new", 1000), StableHash.Bucket("loyal", 1000), 0],
+            Enumerable.Range(0, 5).Select(i => (long)encoded.Indices[i * 2]));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public class FeatureEncodersTests
         Assert.Equal([3.0], encoders.Buckets[0].Edges); // finite prices 0, 1.72, 3, 10: the median rank is 2 → 3
         var encoded = encoders.Encode(Shop());
         Assert.Equal(3, encoded.CategoricalCount); // the frame's two categorical columns, then the price buckets
-        Assert.Equal([1L, 1L, 2L, 2L, 0L], Enumerable.Range(0, 5).Select(i => encoded.Indices[i * 3 + 2]));
+        Assert.Equal([1, 1, 2, 2, 0], Enumerable.Range(0, 5).Select(i => encoded.Indices[i * 3 + 2]));
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public class FeatureEncodersTests
         Assert.Equal(["loyal\u001ftoys"], encoders.Crosses[0].Values);
         Assert.Equal(["segment", "category", "segment×category"], encoders.FieldNames);
         var encoded = encoders.Encode(Shop());
-        Assert.Equal([0L, 1L, 0L, 1L, 0L], Enumerable.Range(0, 5).Select(i => encoded.Indices[i * 3 + 2]));
+        Assert.Equal([0, 1, 0, 1, 0], Enumerable.Range(0, 5).Select(i => encoded.Indices[i * 3 + 2]));
     }
 
     [Fact]
@@ -139,6 +139,6 @@ public class FeatureEncodersTests
         var encoders = System.Text.Json.JsonSerializer.Deserialize<FeatureEncoders>(Old, Batch.Publishing.ModelManifest.Json)!;
         Assert.Equal((0, FeatureOptions.None), (encoders.Categorical[0].HashBuckets, encoders.Numeric[0].Transform));
         Assert.Empty(encoders.Crosses);
-        Assert.Equal([0L, 1L, 1L, 0L], encoders.Encode(Frame()).Indices);
+        Assert.Equal([0, 1, 1, 0], encoders.Encode(Frame()).Indices);
     }
 }
