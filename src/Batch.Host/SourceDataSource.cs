@@ -13,9 +13,6 @@ public sealed class SourceDataSource(NpgsqlDataSource primary, string? extractio
 
     public NpgsqlDataSource DataSource => _own ?? primary;
 
-    /// <summary>True when the source tables are read through their own connection string.</summary>
-    public bool Separate => _own is not null;
-
     public ValueTask DisposeAsync() => _own?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     public void Dispose() => _own?.Dispose();

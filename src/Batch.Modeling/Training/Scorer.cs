@@ -31,8 +31,7 @@ public static class Scorer
         {
             using var scope = NewDisposeScope();
             var n = Math.Min(BatchSize, data.Rows - start);
-            var indices = tensor(data.Indices.AsSpan(start * data.CategoricalCount, n * data.CategoricalCount).ToArray(), [n, data.CategoricalCount], dtype: int32, device: model.Device).to_type(int64);
-            var values = tensor(data.Values.AsSpan(start * data.NumericCount, n * data.NumericCount).ToArray(), [n, data.NumericCount], dtype: float32, device: model.Device);
+            var (indices, values) = ModelInputs.Slice(data, start, n, model.Device);
             var (pCtr, pCvr, pCtcvr) = Esmm.Probabilities(model.Network.forward(indices, values));
             pCtr.cpu().data<float>().CopyTo(ctr, start);
             pCvr.cpu().data<float>().CopyTo(cvr, start);

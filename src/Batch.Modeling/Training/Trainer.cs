@@ -89,7 +89,7 @@ public static class Trainer
                     ct.ThrowIfCancellationRequested();
                     using var scope = NewDisposeScope();
                     var rows = tensor(order.AsSpan(start, Math.Min(options.BatchSize, data.Rows - start)).ToArray(), device: device);
-                    var logits = network.forward(indices.index_select(0, rows).to_type(int64), values.index_select(0, rows)); // [batch, 2]
+                    var logits = network.forward(ModelInputs.Indices(indices.index_select(0, rows)), values.index_select(0, rows)); // [batch, 2]
                     var (ctrLoss, ctcvrLoss) = Esmm.Losses(logits, clicked.index_select(0, rows), converted.index_select(0, rows));
                     Tensor[] losses = [ctrLoss, ctcvrLoss];
 
@@ -169,8 +169,7 @@ public static class Trainer
         {
             using var scope = NewDisposeScope();
             var n = Math.Min(Batch, frame.Rows - start);
-            var indices = tensor(frame.Indices.AsSpan(start * frame.CategoricalCount, n * frame.CategoricalCount).ToArray(), [n, frame.CategoricalCount], dtype: int32, device: model.Device).to_type(int64);
-            var values = tensor(frame.Values.AsSpan(start * frame.NumericCount, n * frame.NumericCount).ToArray(), [n, frame.NumericCount], dtype: float32, device: model.Device);
+            var (indices, values) = ModelInputs.Slice(frame, start, n, model.Device);
             var (c, cc) = Esmm.Losses(network.forward(indices, values),
                 tensor(frame.Clicked.AsSpan(start, n).ToArray(), device: model.Device), tensor(frame.Converted.AsSpan(start, n).ToArray(), device: model.Device));
             ctr += c.item<float>() * n;
