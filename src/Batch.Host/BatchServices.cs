@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using Batch.Core.Options;
 using Batch.Data.Extraction;
+using Batch.Data.Shards;
 using Batch.Data.Synthetic;
 using Batch.Data.Validation;
 using Batch.Research.Comparisons;
@@ -37,6 +38,7 @@ public static class BatchServices
     {
         services.AddOptions<BatchOptions>()
             .Bind(configuration.GetSection(BatchOptions.Section))
+            .PostConfigure(o => o.ShardDirectory = ConfigurationPaths.Resolve(configuration, $"{BatchOptions.Section}:{nameof(BatchOptions.ShardDirectory)}", o.ShardDirectory))
             .PostConfigure(o => o.JobsDirectory = ConfigurationPaths.Resolve(configuration, $"{BatchOptions.Section}:{nameof(BatchOptions.JobsDirectory)}", o.JobsDirectory))
             .PostConfigure(o =>
             {
@@ -52,6 +54,8 @@ public static class BatchServices
         services.AddSingleton<ModelStore>();
         services.AddSingleton(sp => new SourceDataSource(sp.GetRequiredService<NpgsqlDataSource>(), Settings(sp).ConnectionStrings.Extraction));
         services.AddSingleton(sp => new DayExtractor(sp.GetRequiredService<SourceDataSource>().DataSource));
+        services.AddSingleton(sp => new DayShards(
+            sp.GetRequiredService<DayExtractor>(), sp.GetRequiredService<SourceDataSource>().DataSource, Settings(sp).ShardDirectory, TimeSpan.FromDays(Settings(sp).ShardRetentionDays)));
         services.AddSingleton(sp => new ConversionChecks(sp.GetRequiredService<SourceDataSource>().DataSource));
         services.AddSingleton<SyntheticSeeder>();
         services.AddSingleton<SyntheticTruth>();

@@ -25,6 +25,17 @@ public sealed class BatchOptions
     [Required]
     public string JobsDirectory { get; set; } = "jobs";
 
+    /// <summary>
+    /// Folder of the day shards: each day's extracted rows, reused by a later run while the source day is unchanged.
+    /// Local disk of the worker; several workers may share it.
+    /// </summary>
+    [Required]
+    public string ShardDirectory { get; set; } = ".local/shards";
+
+    /// <summary>Shards not used for this many days are deleted.</summary>
+    [Range(0.01, 3650)]
+    public double ShardRetentionDays { get; set; } = 14;
+
     /// <summary>Training device: <c>auto</c>, <c>cpu</c> or <c>cuda</c>.</summary>
     [RegularExpression("^(auto|cpu|cuda)$", ErrorMessage = "Batch:Device must be auto, cpu or cuda.")]
     public string Device { get; set; } = "auto";

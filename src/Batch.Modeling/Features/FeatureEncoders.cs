@@ -15,44 +15,112 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
     public IReadOnlyList<CrossEncoder> Crosses { get; init; } = [];
 
     /// <summary>Fits every encoder on <paramref name="frame"/>, the training window.</summary>
-    public static FeatureEncoders Fit(DayFrame frame, FeatureOptions options)
+    public static FeatureEncoders Fit(DayFrame frame, FeatureOptions options) => Fit([frame], options);
+
+    /// <summary>
+    /// Fits every encoder on the training window given as parts (its days), one part at a time: what is kept between
+    /// parts is per distinct value (counts) or per column (moments), except the values of quantile-bucketed columns,
+    /// whose edges need them all.
+    /// </summary>
+    public static FeatureEncoders Fit(IEnumerable<DayFrame> parts, FeatureOptions options)
     {
-        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(parts);
         ArgumentNullException.ThrowIfNull(options);
-        var categorical = frame.Categorical.Select(column =>
+        var fit = new Fitting(options);
+        foreach (var part in parts) fit.Add(part);
+        return fit.Result();
+    }
+
+    /// <summary>What fitting keeps between the parts of a window.</summary>
+    private sealed class Fitting(FeatureOptions options)
+    {
+        private readonly Dictionary<string, Dictionary<string, int>> _counts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (long N, double Mean, double M2)> _moments = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<double>> _quantileValues = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Dictionary<string, int>> _crossCounts = new(StringComparer.Ordinal);
+        private IReadOnlyList<string>? _categorical;
+        private IReadOnlyList<string>? _numeric;
+
+        public void Add(DayFrame frame)
         {
-            var o = options.For(column.Name);
-            if (o.HashBuckets > 0) return new CategoricalEncoder(column.Name, [], o.HashBuckets, o.EmbeddingDim);
-            var counts = new int[column.Vocabulary.Count];
-            foreach (var code in column.Codes) if (code >= 0) counts[code]++;
-            return new CategoricalEncoder(column.Name, CategoricalEncoder.Vocabulary(column.Vocabulary.Select((v, i) => (v, counts[i])), options.MinCount), 0, o.EmbeddingDim);
-        }).ToList();
-        var numeric = new List<NumericEncoder>();
-        var buckets = new List<BucketEncoder>();
-        foreach (var column in frame.Numeric)
-        {
-            var o = options.For(column.Name);
-            if (o.Transform == FeatureOptions.Quantile)
+            ArgumentNullException.ThrowIfNull(frame);
+            _categorical ??= frame.Categorical.Select(c => c.Name).ToList();
+            _numeric ??= frame.Numeric.Select(c => c.Name).ToList();
+            if (!frame.Categorical.Select(c => c.Name).SequenceEqual(_categorical) || !frame.Numeric.Select(c => c.Name).SequenceEqual(_numeric))
+                throw new ArgumentException("The parts of a window have the same columns.", nameof(frame));
+            foreach (var column in frame.Categorical)
             {
-                buckets.Add(new BucketEncoder(column.Name, BucketEncoder.Fit(column.Values, o.QuantileBuckets), o.EmbeddingDim));
-                continue;
+                if (options.For(column.Name).HashBuckets > 0) continue;
+                var perCode = new int[column.Vocabulary.Count];
+                foreach (var code in column.Codes) if (code >= 0) perCode[code]++;
+                var counts = Counts(_counts, column.Name);
+                for (var v = 0; v < perCode.Length; v++)
+                    if (perCode[v] > 0) counts[column.Vocabulary[v]] = counts.GetValueOrDefault(column.Vocabulary[v]) + perCode[v];
             }
-            var shape = new NumericEncoder(column.Name, 0, 1, o.Transform, o.ClipMin, o.ClipMax);
-            var finite = column.Values.Where(double.IsFinite).Select(shape.Transformed).ToArray();
-            if (finite.Length == 0) throw new InvalidOperationException($"Numeric feature {column.Name} has no finite value to fit on.");
-            var mean = finite.Average();
-            var std = Math.Sqrt(finite.Sum(v => (v - mean) * (v - mean)) / finite.Length);
-            numeric.Add(shape with { Mean = mean, Std = std > 1e-12 ? std : 1.0 });
+            foreach (var column in frame.Numeric)
+            {
+                var o = options.For(column.Name);
+                if (o.Transform == FeatureOptions.Quantile)
+                {
+                    if (!_quantileValues.TryGetValue(column.Name, out var values)) _quantileValues[column.Name] = values = [];
+                    values.AddRange(column.Values.Where(double.IsFinite));
+                    continue;
+                }
+                var shape = new NumericEncoder(column.Name, 0, 1, o.Transform, o.ClipMin, o.ClipMax);
+                var finite = column.Values.Where(double.IsFinite).Select(shape.Transformed).ToArray();
+                if (finite.Length == 0) continue;
+                var mean = finite.Average();
+                var m2 = finite.Sum(v => (v - mean) * (v - mean));
+                // Chan et al.'s merge of two parts' counts, means and squared deviations.
+                var (n, m, s) = _moments.GetValueOrDefault(column.Name);
+                var total = n + finite.Length;
+                var delta = mean - m;
+                _moments[column.Name] = (total, m + delta * finite.Length / total, s + m2 + delta * delta * n * finite.Length / total);
+            }
+            foreach (var cross in options.Crosses)
+            {
+                if (cross.HashBuckets > 0) continue;
+                var counts = Counts(_crossCounts, string.Join(CrossEncoder.Separator, cross.Columns));
+                foreach (var key in CrossKeys(frame, cross.Columns))
+                    if (key is not null) counts[key] = counts.GetValueOrDefault(key) + 1;
+            }
         }
-        var crosses = options.Crosses.Select(cross =>
+
+        public FeatureEncoders Result()
         {
-            if (cross.HashBuckets > 0) return new CrossEncoder(cross.Columns, [], cross.HashBuckets, cross.EmbeddingDim);
-            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var key in CrossKeys(frame, cross.Columns))
-                if (key is not null) counts[key] = counts.GetValueOrDefault(key) + 1;
-            return new CrossEncoder(cross.Columns, CategoricalEncoder.Vocabulary(counts.Select(c => (c.Key, c.Value)), options.MinCount), 0, cross.EmbeddingDim);
-        }).ToList();
-        return new FeatureEncoders(categorical, numeric) { Buckets = buckets, Crosses = crosses };
+            if (_categorical is null || _numeric is null) throw new InvalidOperationException("Nothing to fit the encoders on: the window has no parts.");
+            var categorical = _categorical.Select(name =>
+            {
+                var o = options.For(name);
+                return o.HashBuckets > 0
+                    ? new CategoricalEncoder(name, [], o.HashBuckets, o.EmbeddingDim)
+                    : new CategoricalEncoder(name, CategoricalEncoder.Vocabulary(Counts(_counts, name).Select(kv => (kv.Key, kv.Value)), options.MinCount), 0, o.EmbeddingDim);
+            }).ToList();
+            var numeric = new List<NumericEncoder>();
+            var buckets = new List<BucketEncoder>();
+            foreach (var name in _numeric)
+            {
+                var o = options.For(name);
+                if (o.Transform == FeatureOptions.Quantile)
+                {
+                    buckets.Add(new BucketEncoder(name, BucketEncoder.Fit(_quantileValues.GetValueOrDefault(name) ?? [], o.QuantileBuckets), o.EmbeddingDim));
+                    continue;
+                }
+                if (!_moments.TryGetValue(name, out var moments)) throw new InvalidOperationException($"Numeric feature {name} has no finite value to fit on.");
+                var std = Math.Sqrt(moments.M2 / moments.N);
+                numeric.Add(new NumericEncoder(name, moments.Mean, std > 1e-12 ? std : 1.0, o.Transform, o.ClipMin, o.ClipMax));
+            }
+            var crosses = options.Crosses.Select(cross => cross.HashBuckets > 0
+                ? new CrossEncoder(cross.Columns, [], cross.HashBuckets, cross.EmbeddingDim)
+                : new CrossEncoder(cross.Columns, CategoricalEncoder.Vocabulary(Counts(_crossCounts, string.Join(CrossEncoder.Separator, cross.Columns)).Select(c => (c.Key, c.Value)), options.MinCount), 0, cross.EmbeddingDim)).ToList();
+            return new FeatureEncoders(categorical, numeric) { Buckets = buckets, Crosses = crosses };
+        }
+
+        private static Dictionary<string, int> Counts(Dictionary<string, Dictionary<string, int>> all, string name)
+        {
+            if (!all.TryGetValue(name, out var counts)) all[name] = counts = new(StringComparer.Ordinal);
+            return counts;
+        }
     }
 
     /// <summary>The categorical fields' table sizes: categorical columns, quantile buckets, crosses.</summary>
@@ -137,7 +205,3 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
     private static NumericColumn NumericColumn(DayFrame frame, string name) =>
         frame.Numeric.SingleOrDefault(col => col.Name == name) ?? throw new InvalidOperationException($"Frame lacks numeric feature {name}.");
 }
-
-/// <summary>A frame ready for tensors: indices [rows × fields] (table rows, int32; the model reads them as int64), values [rows × numeric], labels [rows].</summary>
-public sealed record EncodedFrame(
-    int Rows, int[] Indices, int CategoricalCount, float[] Values, int NumericCount, float[] Clicked, float[] Converted);

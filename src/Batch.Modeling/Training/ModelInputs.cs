@@ -11,6 +11,11 @@ internal static class ModelInputs
         (Indices(tensor(frame.Indices.AsSpan(start * frame.CategoricalCount, n * frame.CategoricalCount).ToArray(), [n, frame.CategoricalCount], dtype: int32, device: device)),
          tensor(frame.Values.AsSpan(start * frame.NumericCount, n * frame.NumericCount).ToArray(), [n, frame.NumericCount], dtype: float32, device: device));
 
+    /// <summary>A batch's rows, on the device.</summary>
+    public static (Tensor Indices, Tensor Values) Of(EncodedBatch batch, Device device) =>
+        (Indices(tensor(batch.Indices, [batch.Count, batch.CategoricalCount], dtype: int32, device: device)),
+         tensor(batch.Values, [batch.Count, batch.NumericCount], dtype: float32, device: device));
+
     /// <summary>An int32 index tensor (or a selection of one) as the network reads it.</summary>
     public static Tensor Indices(Tensor int32Indices) => int32Indices.to_type(int64);
 }

@@ -34,7 +34,7 @@ public static class Trainer
     /// <param name="onBatch">called on the training thread after each step</param>
     /// <param name="validation">the held-apart validation days, encoded like <paramref name="data"/>; null to train all epochs</param>
     public static IReadOnlyList<EpochLoss> Train(
-        MultiTaskModel model, EncodedFrame data, TrainingOptions options, CancellationToken ct, Action<TrainingProgress>? onBatch = null, EncodedFrame? validation = null)
+        MultiTaskModel model, IEncodedRows data, TrainingOptions options, CancellationToken ct, Action<TrainingProgress>? onBatch = null, IEncodedRows? validation = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         return options.WideFirstEpochs > 0
@@ -44,7 +44,7 @@ public static class Trainer
 
     /// <param name="keepStartIfBest">with validation, the weights the model starts with compete as epoch 0</param>
     internal static IReadOnlyList<EpochLoss> Train(
-        MultiTaskModel model, EncodedFrame data, TrainingOptions options, bool keepStartIfBest, Action<TrainingProgress>? onBatch, EncodedFrame? validation,
+        MultiTaskModel model, IEncodedRows data, TrainingOptions options, bool keepStartIfBest, Action<TrainingProgress>? onBatch, IEncodedRows? validation,
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -54,16 +54,11 @@ public static class Trainer
 
         var device = model.Device;
         var network = model.Network;
-        // int32 on the device too (half of int64); each batch is widened to the int64 the embeddings read.
-        using var indices = tensor(data.Indices, [data.Rows, data.CategoricalCount], dtype: int32, device: device);
-        using var values = tensor(data.Values, [data.Rows, data.NumericCount], dtype: float32, device: device);
-        using var clicked = tensor(data.Clicked, dtype: float32, device: device);
-        using var converted = tensor(data.Converted, dtype: float32, device: device);
         using var balancer = BalancerCatalog.Create(options.Balancer, MultiTaskModel.TaskCount, device);
         using var optimizer = Optimizer(network, balancer, options);
         var context = BalancerContext.Of(network);
         var shuffle = new Random(unchecked((int)options.Seed));
-        var order = Enumerable.Range(0, data.Rows).Select(i => (long)i).ToArray();
+        var order = Enumerable.Range(0, data.Rows).ToArray();
         var history = new List<EpochLoss>();
         var step = 0;
         var batchesPerEpoch = (data.Rows + options.BatchSize - 1) / options.BatchSize;
@@ -84,13 +79,16 @@ public static class Trainer
                 var weightSums = new double[MultiTaskModel.TaskCount];
                 var cosines = new List<double>();
                 var batches = 0;
-                for (var start = 0; start < data.Rows; start += options.BatchSize)
+                var seen = 0;
+                // The epoch's batches are read (from memory or disk) on a background thread, a few ahead.
+                using var reader = new BatchReader(data, order, options.BatchSize);
+                foreach (var batch in reader.Batches(ct))
                 {
                     ct.ThrowIfCancellationRequested();
                     using var scope = NewDisposeScope();
-                    var rows = tensor(order.AsSpan(start, Math.Min(options.BatchSize, data.Rows - start)).ToArray(), device: device);
-                    var logits = network.forward(ModelInputs.Indices(indices.index_select(0, rows)), values.index_select(0, rows)); // [batch, 2]
-                    var (ctrLoss, ctcvrLoss) = Esmm.Losses(logits, clicked.index_select(0, rows), converted.index_select(0, rows));
+                    var (indices, values) = ModelInputs.Of(batch, device);
+                    var logits = network.forward(indices, values); // [batch, 2]
+                    var (ctrLoss, ctcvrLoss) = Esmm.Losses(logits, tensor(batch.Clicked, device: device), tensor(batch.Converted, device: device));
                     Tensor[] losses = [ctrLoss, ctcvrLoss];
 
                     double? measured = null;
@@ -110,8 +108,9 @@ public static class Trainer
                     for (var t = 0; t < weightSums.Length; t++) weightSums[t] += result.Weights[t];
                     batches++;
                     step++;
+                    seen += batch.Count;
                     onBatch?.Invoke(new TrainingProgress(epoch, options.Epochs, batches, batchesPerEpoch,
-                        (long)(epoch - 1) * data.Rows + Math.Min(data.Rows, start + options.BatchSize), (long)options.Epochs * data.Rows));
+                        (long)(epoch - 1) * data.Rows + seen, (long)options.Epochs * data.Rows));
                 }
                 var mean = new EpochLoss(epoch, ctrSum / batches, ctcvrSum / batches, weightSums.Select(w => w / batches).ToArray(),
                     cosines.Count == 0 ? null : cosines.Average(), cosines.Count == 0 ? null : (double)cosines.Count(c => c < 0) / cosines.Count);
@@ -155,7 +154,7 @@ public static class Trainer
     }
 
     /// <summary>Mean CTR and CTCVR losses of the model on a frame, in evaluation mode, without gradients.</summary>
-    public static (double Ctr, double Ctcvr) Validate(MultiTaskModel model, EncodedFrame frame)
+    public static (double Ctr, double Ctcvr) Validate(MultiTaskModel model, IEncodedRows frame)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(frame);
@@ -165,13 +164,14 @@ public static class Trainer
         using var _ = no_grad();
         double ctr = 0, ctcvr = 0;
         const int Batch = 8192;
+        var batch = new EncodedBatch(frame.CategoricalCount, frame.NumericCount);
         for (var start = 0; start < frame.Rows; start += Batch)
         {
             using var scope = NewDisposeScope();
             var n = Math.Min(Batch, frame.Rows - start);
-            var (indices, values) = ModelInputs.Slice(frame, start, n, model.Device);
-            var (c, cc) = Esmm.Losses(network.forward(indices, values),
-                tensor(frame.Clicked.AsSpan(start, n).ToArray(), device: model.Device), tensor(frame.Converted.AsSpan(start, n).ToArray(), device: model.Device));
+            frame.Read(Enumerable.Range(start, n).ToArray(), batch);
+            var (indices, values) = ModelInputs.Of(batch, model.Device);
+            var (c, cc) = Esmm.Losses(network.forward(indices, values), tensor(batch.Clicked, device: model.Device), tensor(batch.Converted, device: model.Device));
             ctr += c.item<float>() * n;
             ctcvr += cc.item<float>() * n;
         }

@@ -13,7 +13,7 @@ namespace Batch.Modeling.Training;
 public static class WideFirst
 {
     public static IReadOnlyList<EpochLoss> Train(
-        MultiTaskModel model, EncodedFrame data, TrainingOptions options, Action<TrainingProgress>? onBatch, EncodedFrame? validation, CancellationToken ct)
+        MultiTaskModel model, IEncodedRows data, TrainingOptions options, Action<TrainingProgress>? onBatch, IEncodedRows? validation, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(options);
         var first = TrainWideOnly(model, data, options, onBatch, validation, ct);
@@ -30,7 +30,7 @@ public static class WideFirst
 
     /// <summary>The first stage alone: the deep part silenced and frozen, the wide part trained for <c>WideFirstEpochs</c>.</summary>
     public static IReadOnlyList<EpochLoss> TrainWideOnly(
-        MultiTaskModel model, EncodedFrame data, TrainingOptions options, Action<TrainingProgress>? onBatch, EncodedFrame? validation, CancellationToken ct)
+        MultiTaskModel model, IEncodedRows data, TrainingOptions options, Action<TrainingProgress>? onBatch, IEncodedRows? validation, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);

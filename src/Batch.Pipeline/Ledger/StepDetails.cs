@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Batch.Core.Results;
+using Batch.Data.Shards;
 using Batch.Modeling.Training;
 
 namespace Batch.Pipeline.Ledger;
@@ -23,7 +24,11 @@ public sealed record PreflightDetail(
     [property: JsonPropertyName("pointer")] string? PointerVersion, string? Ledger, string? InFlight, IReadOnlyList<string> Repairs);
 
 /// <summary>extract: the rows of the window (per day) and of the held-out day.</summary>
-public sealed record ExtractDetail(int TrainRows, IReadOnlyList<int> RowsPerDay, DateOnly TrainFirst, DateOnly TrainLast, int HeldOutRows, DateOnly HeldOutDay);
+public sealed record ExtractDetail(int TrainRows, IReadOnlyList<int> RowsPerDay, DateOnly TrainFirst, DateOnly TrainLast, int HeldOutRows, DateOnly HeldOutDay)
+{
+    /// <summary>Per day, window first and held-out day last: read from its shard or from the database, and why.</summary>
+    public IReadOnlyList<ShardUse> Shards { get; init; } = [];
+}
 
 /// <summary>validate: the rates the held-out day was checked against.</summary>
 public sealed record ValidateDetail(double TrainClickRate, double TrainConversionRate, double HeldOutClickRate, double HeldOutConversionRate);

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Batch.Core.Options;
 using Batch.Data.Extraction;
+using Batch.Data.Shards;
 using Batch.Data.Validation;
 using Batch.Modeling.Training;
 using Batch.Pipeline.Ledger;
@@ -21,6 +22,7 @@ namespace Batch.Pipeline.Runs;
 /// </summary>
 public sealed class RetrainPipeline(
     DayExtractor extractor,
+    DayShards shards,
     ConversionChecks conversionChecks,
     ModelStore store,
     RunLedger ledger,
@@ -79,8 +81,8 @@ public sealed class RetrainPipeline(
         var attempt = new Attempt(hold.Run, profile, settings, TorchDevices.Resolve(settings.Device));
 
         await steps.RunAsync(new PreflightStep(reconciler), attempt, ct).ConfigureAwait(false);
-        var frames = await steps.RunAsync(new ExtractStep(extractor, transient, observers), attempt, ct).ConfigureAwait(false);
-        frames = await steps.RunAsync(new ValidateStep(conversionChecks, transient), (attempt, frames), ct).ConfigureAwait(false);
+        using var frames = await steps.RunAsync(new ExtractStep(shards, transient, observers), attempt, ct).ConfigureAwait(false);
+        await steps.RunAsync(new ValidateStep(conversionChecks, transient), (attempt, frames), ct).ConfigureAwait(false);
         var trained = await steps.RunAsync(new TrainStep(observers), (attempt, frames), ct).ConfigureAwait(false);
         using var _ = trained.Model;
         var evaluation = await steps.RunAsync(new EvaluateStep(reconciler, store, extractor, transient), (attempt, trained, frames.HeldOut), ct).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using Batch.Core.Frames;
 using Batch.Core.Options;
 using Batch.Data.Extraction;
+using Batch.Data.Shards;
 using Batch.Data.Validation;
 using Batch.Modeling.Features;
 using Batch.Modeling.Training;
@@ -27,24 +28,58 @@ public sealed record PreparedWindow(
 /// </summary>
 public sealed record EncodedWindow(FeatureEncoders Encoders, EncodedFrame Fit, EncodedFrame? Validation);
 
+/// <summary>
+/// The training window encoded onto local disk, day by day, as the nightly run trains on it: encoders fitted on the
+/// days trained on, those days' rows in <see cref="Fit"/>, the validation days' in <see cref="Validation"/>.
+/// Disposing deletes the files.
+/// </summary>
+public sealed class DiskWindow(string folder, FeatureEncoders encoders, EncodedShards fit, EncodedShards? validation) : IDisposable
+{
+    public FeatureEncoders Encoders { get; } = encoders;
+    public EncodedShards Fit { get; } = fit;
+    public EncodedShards? Validation { get; } = validation;
+
+    public void Dispose()
+    {
+        Fit.Dispose();
+        Validation?.Dispose();
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+}
+
 /// <summary>The training window and held-out day of (model, day), read and checked the same way everywhere.</summary>
 public static class TrainingData
 {
-    /// <summary>Reads and checks the window of (model, day), fits the encoders on it and encodes it.</summary>
+    /// <summary>
+    /// Reads (through the shard cache, so a study run again on the same days reads unchanged days from disk) and checks
+    /// the window of (model, day), fits the encoders on it and encodes it, in memory.
+    /// </summary>
     public static async Task<PreparedWindow> PrepareAsync(
-        DayExtractor extractor, ResiliencePipeline transient, BatchOptions settings, string model, DateOnly day, CancellationToken ct)
+        DayShards shards, ResiliencePipeline transient, BatchOptions settings, string model, DateOnly day, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(transient);
         ArgumentNullException.ThrowIfNull(settings);
         var profile = settings.Profile(model);
         profile.Validate(model);
-        var (train, heldOut) = await ExtractAsync(extractor, transient, profile, settings, day, ct).ConfigureAwait(false);
+        var zone = settings.TimeZone();
+        var features = profile.Features;
+        var window = new WindowBuilder(day.AddDays(-profile.TrainingDays), day.AddDays(-1), features.Categorical, features.Numeric);
+        for (var d = day.AddDays(-profile.TrainingDays); d < day; d = d.AddDays(1))
+            window.Add(await DayAsync(shards, transient, features, d, zone, settings.ConversionWindowDays, ct).ConfigureAwait(false));
+        var train = window.Build();
+        var heldOut = await DayAsync(shards, transient, features, day, zone, settings.ConversionWindowDays, ct).ConfigureAwait(false);
         Validate(model, day, train, heldOut, profile);
-        var window = Encode(train, profile);
-        return new PreparedWindow(profile, train, heldOut, window.Encoders, window.Fit, window.Encoders.Encode(heldOut), TorchDevices.Resolve(settings.Device))
+        var encoded = Encode(train, profile);
+        return new PreparedWindow(profile, train, heldOut, encoded.Encoders, encoded.Fit, encoded.Encoders.Encode(heldOut), TorchDevices.Resolve(settings.Device))
         {
-            Validation = window.Validation,
+            Validation = encoded.Validation,
         };
     }
+
+    private static async Task<DayFrame> DayAsync(
+        DayShards shards, ResiliencePipeline transient, FeatureOptions features, DateOnly day, TimeZoneInfo zone, int window, CancellationToken ct) =>
+        (await transient.ExecuteAsync(async t => await shards.DayAsync(features, day, zone, window, t).ConfigureAwait(false), ct).ConfigureAwait(false)).Frame;
 
     /// <summary>
     /// Holds the last <c>Training:ValidationDays</c> days of the window apart, fits the encoders on the rest and
@@ -66,17 +101,79 @@ public static class TrainingData
         return new EncodedWindow(encoders, encoders.Encode(fit), days == 0 ? null : encoders.Encode(train.Days(lastFit.AddDays(1), train.LastDay)));
     }
 
-    /// <summary>The <c>TrainingDays</c> days before <paramref name="day"/>, and the day itself.</summary>
-    public static async Task<(DayFrame Train, DayFrame HeldOut)> ExtractAsync(
-        DayExtractor extractor, ResiliencePipeline transient, ModelProfile profile, BatchOptions settings, DateOnly day, CancellationToken ct,
+    /// <summary>
+    /// The same split and fit as <see cref="Encode(DayFrame, ModelProfile)"/>, one day at a time: the encoders are
+    /// fitted on the days trained on, and each day is encoded to its own shard under <paramref name="folder"/>.
+    /// Only one day's encoded rows are in memory at once.
+    /// </summary>
+    public static DiskWindow EncodeToDisk(ShardedWindow train, ModelProfile profile, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(profile);
+        var lastFit = train.LastDay.AddDays(-profile.Training.ValidationDays);
+        IEnumerable<DayFrame> Days(DateOnly first, DateOnly last) => train.Days(first, last);
+        var encoders = FeatureEncoders.Fit(Days(train.FirstDay, lastFit), profile.Features);
+        var (fields, numbers) = (encoders.Cardinalities.Count, encoders.Numeric.Count);
+        var fit = new EncodedShards(Path.Combine(folder, "fit"), fields, numbers);
+        EncodedShards? validation = null;
+        try
+        {
+            foreach (var day in Days(train.FirstDay, lastFit)) fit.Append(encoders.Encode(day));
+            if (profile.Training.ValidationDays > 0)
+            {
+                validation = new EncodedShards(Path.Combine(folder, "validation"), fields, numbers);
+                foreach (var day in Days(lastFit.AddDays(1), train.LastDay)) validation.Append(encoders.Encode(day));
+            }
+            return new DiskWindow(folder, encoders, fit, validation);
+        }
+        catch
+        {
+            fit.Dispose();
+            validation?.Dispose();
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The <c>TrainingDays</c> days before <paramref name="day"/> as their shards, and the day itself in memory, day by
+    /// day through the shard cache: a day whose source rows are unchanged since its shard was written is not read
+    /// from the database. The caller disposes the window.
+    /// </summary>
+    public static async Task<(ShardedWindow Train, DayFrame HeldOut, IReadOnlyList<ShardUse> Days)> ReadAsync(
+        DayShards shards, ResiliencePipeline transient, ModelProfile profile, BatchOptions settings, DateOnly day, CancellationToken ct,
         Action<long>? onRows = null)
     {
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(transient);
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(settings);
         var zone = settings.TimeZone();
-        var train = await ExtractDaysAsync(extractor, transient, profile.Features, day.AddDays(-profile.TrainingDays), day.AddDays(-1), zone, settings.ConversionWindowDays, ct, onRows).ConfigureAwait(false);
-        var heldOut = await ExtractDaysAsync(extractor, transient, profile.Features, day, day, zone, settings.ConversionWindowDays, ct, onRows is null ? null : rows => onRows(train.Count + rows)).ConfigureAwait(false);
-        return (train, heldOut);
+        var uses = new List<ShardUse>();
+        var train = new ShardedWindow(day.AddDays(-profile.TrainingDays), day.AddDays(-1));
+        try
+        {
+            for (var d = train.FirstDay; d <= day; d = d.AddDays(1))
+            {
+                var before = train.Count;
+                var (path, rows, use) = await transient.ExecuteAsync(async t =>
+                    await shards.ShardAsync(profile.Features, d, zone, settings.ConversionWindowDays, t, onRows is null ? null : r => onRows(before + r)).ConfigureAwait(false), ct).ConfigureAwait(false);
+                uses.Add(use);
+                if (d == day)
+                {
+                    shards.Sweep();
+                    return (train, DayShardFile.Read(path), uses);
+                }
+                train.Add(d, path, rows);
+                onRows?.Invoke(train.Count);
+            }
+            throw new InvalidOperationException("Unreachable: the loop returns on the held-out day.");
+        }
+        catch
+        {
+            train.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The days [first, last], read again from the start when a transient error (a database restart) cuts the read.</summary>
@@ -101,6 +198,24 @@ public static class TrainingData
             .. DayValidator.DuplicateIds(train, heldOut),
             .. DayValidator.Drift(heldOut, train, profile.TrainingDays, profile.Validation),
         ];
+    }
+
+    /// <summary>The same checks of a window held as shards, read a day at a time; also the summaries the rates come from.</summary>
+    public static (IReadOnlyList<ValidationFinding> Findings, RowSummary Train, RowSummary HeldOut) Findings(ShardedWindow train, DayFrame heldOut, ModelProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(heldOut);
+        ArgumentNullException.ThrowIfNull(profile);
+        var rows = new RowSummary(train.FirstDay, train.LastDay);
+        foreach (var day in train.Days()) rows.Add(day);
+        var held = RowSummary.Of(heldOut);
+        return ([
+            .. DayValidator.Rows(rows, "training"),
+            .. DayValidator.WindowDays(rows, profile.Validation),
+            .. DayValidator.Rows(held, "held-out"),
+            .. DayValidator.DuplicateIds(() => train.Ids().Append(heldOut.Ids), (long)train.Count + heldOut.Count, train.FirstDay, heldOut.LastDay),
+            .. DayValidator.Drift(held, rows, profile.TrainingDays, profile.Validation),
+        ], rows, held);
     }
 
     /// <exception cref="DataValidationException">Lists every finding and how to re-run the day once fixed.</exception>

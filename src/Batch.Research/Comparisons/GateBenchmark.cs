@@ -1,5 +1,5 @@
 using Batch.Core.Options;
-using Batch.Data.Extraction;
+using Batch.Data.Shards;
 using Batch.Evaluation;
 using Batch.Evaluation.Statistics;
 using Batch.Modeling.Features;
@@ -36,14 +36,14 @@ public sealed record GateBenchmarkResult(int Rows, int Resamples, int Seeds, IRe
 /// (another seed), and planted worse ones (a third of the window; one feature shuffled) — scores them all on the
 /// held-out day once, then runs the profile's gate on many bootstrap resamples of that day.
 /// </summary>
-public sealed class GateBenchmark(DayExtractor extractor, ResiliencePipeline transient, IOptions<BatchOptions> options)
+public sealed class GateBenchmark(DayShards shards, ResiliencePipeline transient, IOptions<BatchOptions> options)
 {
     /// <param name="seeds">how many same-set-up candidates (each another training seed) to pool</param>
     public async Task<GateBenchmarkResult> RunAsync(string model, DateOnly day, int resamples, int seeds, string shuffled, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(resamples, 10);
         ArgumentOutOfRangeException.ThrowIfLessThan(seeds, 1);
-        var window = await TrainingData.PrepareAsync(extractor, transient, options.Value, model, day, ct).ConfigureAwait(false);
+        var window = await TrainingData.PrepareAsync(shards, transient, options.Value, model, day, ct).ConfigureAwait(false);
         var profile = window.Profile;
         var column = window.Encoders.Categorical.Select(e => e.Column).ToList().IndexOf(shuffled);
         if (column < 0)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Batch.Core.Options;
 using Batch.Core.Results;
-using Batch.Data.Extraction;
+using Batch.Data.Shards;
 using Batch.Data.Synthetic;
 using Batch.Evaluation;
 using Batch.Modeling.Training;
@@ -51,7 +51,7 @@ public sealed record ComparisonResult(IReadOnlyList<VariantResult> Rows, IReadOn
 /// Trains several variants on the same window of a model's data and measures each on the held-out day against
 /// single-task baselines (one network per task, fixed unit weights), which are trained first.
 /// </summary>
-public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline transient, SyntheticTruth truth, IOptions<BatchOptions> options)
+public sealed class ModelComparison(DayShards shards, ResiliencePipeline transient, SyntheticTruth truth, IOptions<BatchOptions> options)
 {
     public const string BaselineLabel = "single-task";
     public const string LogisticLabel = "logistic";
@@ -90,7 +90,7 @@ public sealed class ModelComparison(DayExtractor extractor, ResiliencePipeline t
         ArgumentOutOfRangeException.ThrowIfLessThan(seeds, 1);
         var problems = variants.SelectMany(v => ProfileRules.Architecture(v.Architecture).Concat(ProfileRules.Training(v.Training)).Select(p => $"{v.Label}: {p}")).ToList();
         if (problems.Count > 0) throw new ArgumentException($"Cannot compare: {string.Join("; ", problems)}.");
-        var window = await TrainingData.PrepareAsync(extractor, transient, options.Value, model, day, ct).ConfigureAwait(false);
+        var window = await TrainingData.PrepareAsync(shards, transient, options.Value, model, day, ct).ConfigureAwait(false);
         var profile = window.Profile;
 
         var plain = profile.Training.WithBalancer(FixedPlugin.Id);

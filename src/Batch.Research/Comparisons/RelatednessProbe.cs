@@ -1,6 +1,6 @@
 using Batch.Core.Options;
 using Batch.Core.Results;
-using Batch.Data.Extraction;
+using Batch.Data.Shards;
 using Batch.Modeling.Training;
 using Batch.Pipeline.Runs;
 using Microsoft.Extensions.Options;
@@ -17,7 +17,7 @@ public sealed record RelatednessResult(
 /// The relatedness probe from practice: train on one task's loss only and watch the other task's held-out loss.
 /// If it falls too, the tasks share what they learn; if it stays flat or rises, combine them with care.
 /// </summary>
-public sealed class RelatednessProbe(DayExtractor extractor, ResiliencePipeline transient, IOptions<BatchOptions> options)
+public sealed class RelatednessProbe(DayShards shards, ResiliencePipeline transient, IOptions<BatchOptions> options)
 {
     private static readonly (string Trained, string Watched, double[] Weights)[] Probes =
     [
@@ -28,7 +28,7 @@ public sealed class RelatednessProbe(DayExtractor extractor, ResiliencePipeline 
     /// <param name="tolerance">relative change of the watched loss that counts as a move (0.01 = 1 %)</param>
     public async Task<IReadOnlyList<RelatednessResult>> ProbeAsync(string model, DateOnly day, double tolerance, CancellationToken ct)
     {
-        var window = await TrainingData.PrepareAsync(extractor, transient, options.Value, model, day, ct).ConfigureAwait(false);
+        var window = await TrainingData.PrepareAsync(shards, transient, options.Value, model, day, ct).ConfigureAwait(false);
 
         var results = new List<RelatednessResult>();
         foreach (var (trained, watched, weights) in Probes)

@@ -32,7 +32,9 @@ public sealed class RequeueWhileRunningTests(StackFixture stack) : IClassFixture
             var deadline = DateTime.UtcNow.AddMinutes(2);
             while (!await TrainingAsync(ledger, Model))
             {
-                Assert.True(DateTime.UtcNow < deadline, "the attempt never reached training");
+                var runs = await ledger.RunsAsync(Model, PipelineRig.LastDay, CancellationToken.None);
+                Assert.True(DateTime.UtcNow < deadline && runs.All(r => r.Status == RunStatus.Running),
+                    "the attempt never reached training: " + string.Join("; ", runs.Select(r => $"run {r.Id} {r.Status} {r.Error}")));
                 await Task.Delay(100);
             }
 

@@ -30,6 +30,8 @@ public sealed class PipelineRig : IAsyncDisposable
         HttpPipelinePolicy? storagePolicy = null, Dictionary<string, string?>? extra = null, int epochs = 2)
     {
         var settings = TinyProfiles.Settings(postgres, blobs, container, models, epochs);
+        // Each rig its own shard cache, gone with the rig (a test may set another).
+        settings[$"{BatchOptions.Section}:{nameof(BatchOptions.ShardDirectory)}"] = ShardDirectory;
         foreach (var (k, v) in extra ?? []) settings[k] = v;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
@@ -61,5 +63,12 @@ public sealed class PipelineRig : IAsyncDisposable
     public Task<RunOutcome> RunAsync(string model, DateOnly? day = null) =>
         Pipeline.RunAsync(model, day ?? LastDay, "test", null, CancellationToken.None);
 
-    public ValueTask DisposeAsync() => _services.DisposeAsync();
+    /// <summary>The rig's own shard cache, deleted with the rig.</summary>
+    public string ShardDirectory { get; } = Path.Combine(Path.GetTempPath(), "batch-shards-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync().ConfigureAwait(false);
+        if (Directory.Exists(ShardDirectory)) Directory.Delete(ShardDirectory, recursive: true);
+    }
 }

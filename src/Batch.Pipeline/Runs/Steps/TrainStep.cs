@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Batch.Data.Shards;
 using Batch.Modeling.Training;
 using Batch.Pipeline.Ledger;
 
@@ -16,8 +17,9 @@ internal sealed class TrainStep(RunObservers observers) : IRunStep<(Attempt Atte
     {
         var attempt = input.Attempt;
         var profile = attempt.Profile;
-        // Taken, not borrowed: once encoded, the window's rows are garbage while the model trains.
-        var window = TrainingData.Encode(input.Frames.TakeTrain(), profile);
+        // The window's day shards are read a day at a time to fit the encoders and again to encode each day onto disk;
+        // the model reads its batches from those files.
+        using var window = TrainingData.EncodeToDisk(input.Frames.Train, profile, Folder(attempt));
         var model = MultiTaskModel.Create(window.Encoders, profile.Architecture, attempt.Device, profile.Training.Seed);
         try
         {
@@ -35,4 +37,12 @@ internal sealed class TrainStep(RunObservers observers) : IRunStep<(Attempt Atte
             throw;
         }
     }
+
+    /// <summary>
+    /// The attempt's encoded window: under the shard folder's <c>runs/</c>, deleted when training ends. Named for the
+    /// attempt and made unique, since ledgers of other databases may share the folder.
+    /// </summary>
+    public static string Folder(Attempt attempt) =>
+        Path.Combine(attempt.Settings.ShardDirectory, DayShards.RunsFolder,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{attempt.Run.Model}.{attempt.Run.DataDay:yyyy-MM-dd}.run{attempt.Run.Id}.{Guid.NewGuid():N}"));
 }

@@ -17,11 +17,14 @@ internal sealed class ValidateStep(ConversionChecks conversionChecks, Resilience
         var (run, profile, settings, _) = input.Attempt;
         var (train, heldOut) = (input.Frames.Train, input.Frames.HeldOut);
         var day = run.DataDay;
-        var findings = TrainingData.Findings(train, heldOut, profile).Concat(await transient.ExecuteAsync(async t =>
+        // The window is read a day at a time from its shards.
+        var (frameFindings, trainRows, heldOutRows) = TrainingData.Findings(train, heldOut, profile);
+        var findings = frameFindings.Concat(await transient.ExecuteAsync(async t =>
             await conversionChecks.FindAsync(train.FirstDay, day, settings.TimeZone(), settings.ConversionWindowDays, t).ConfigureAwait(false), ct).ConfigureAwait(false)).ToList();
         TrainingData.ThrowIfAny(run.Model, day, findings);
-        return new(input.Frames, new ValidateDetail(Rate(train.Clicked), Rate(train.Converted), Rate(heldOut.Clicked), Rate(heldOut.Converted)));
+        return new(input.Frames, new ValidateDetail(
+            Rate(trainRows.Clicks, trainRows.Count), Rate(trainRows.Conversions, trainRows.Count), Rate(heldOutRows.Clicks, heldOutRows.Count), Rate(heldOutRows.Conversions, heldOutRows.Count)));
     }
 
-    private static double Rate(bool[] labels) => labels.Length == 0 ? 0 : (double)labels.Count(l => l) / labels.Length;
+    private static double Rate(long labels, long rows) => rows == 0 ? 0 : (double)labels / rows;
 }

@@ -1,4 +1,5 @@
 using Batch.Core.Results;
+using Batch.Data.Shards;
 using Batch.Modeling.Training;
 using Batch.Pipeline.Ledger;
 using Batch.Tests.Support;
@@ -13,7 +14,12 @@ public sealed class StepDetailsTests(StackFixture stack) : IClassFixture<StackFi
     public static TheoryData<string, object> Details() => new()
     {
         { "preflight", new PreflightDetail("models", "http://127.0.0.1:10100/devstoreaccount1/models", true, false, "20260101-r1", "20260101-r1", null, ["promotion 3 (publish of 20260101-r1 by run 1) applied: repaired"]) },
-        { "extract", new ExtractDetail(6000, [2000, 2000, 2000], new DateOnly(2026, 1, 1), new DateOnly(2026, 1, 3), 2100, new DateOnly(2026, 1, 4)) },
+        {
+            "extract", new ExtractDetail(6000, [2000, 2000, 2000], new DateOnly(2026, 1, 1), new DateOnly(2026, 1, 3), 2100, new DateOnly(2026, 1, 4))
+            {
+                Shards = [new ShardUse(new DateOnly(2026, 1, 1), true, "source day unchanged"), new ShardUse(new DateOnly(2026, 1, 2), false, "source day changed")],
+            }
+        },
         { "validate", new ValidateDetail(0.05, 0.004, 0.051, 0.0045) },
         {
             "train", new TrainDetail("cpu", 6000, 2000, "pcgrad", 2,

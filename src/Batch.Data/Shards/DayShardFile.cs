@@ -1,0 +1,185 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Batch.Core.Frames;
+
+namespace Batch.Data.Shards;
+
+/// <summary>
+/// One data day's extracted rows on local disk, column by column in fixed-width arrays: ids, clicked, converted,
+/// each categorical column as its day-local vocabulary and int32 codes, each numeric column as doubles. The file
+/// starts with the cache key and the source fingerprint it was written under, so a reader can tell whether it
+/// still holds the day the database holds.
+/// </summary>
+public static class DayShardFile
+{
+    private const string Magic = "BATCH-SHARD";
+    private const int Version = 1;
+
+    /// <summary>The last bytes of every shard: <see cref="Magic"/> as <see cref="BinaryWriter"/> writes a string.</summary>
+    private static readonly byte[] EndMark = [(byte)Magic.Length, .. Encoding.UTF8.GetBytes(Magic)];
+
+    /// <summary>Writes <paramref name="day"/> (a one-day frame) to <paramref name="path"/> atomically: a reader sees the old file or the whole new one.</summary>
+    public static void Write(string path, string key, string fingerprint, DayFrame day)
+    {
+        ArgumentNullException.ThrowIfNull(day);
+        if (day.FirstDay != day.LastDay) throw new ArgumentException($"A shard holds one day, not {day.FirstDay}..{day.LastDay}.", nameof(day));
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(folder);
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var writer = new BinaryWriter(stream, Encoding.UTF8))
+            {
+                writer.Write(Magic);
+                writer.Write(Version);
+                writer.Write(key);
+                writer.Write(fingerprint);
+                writer.Write(day.FirstDay.DayNumber);
+                writer.Write(day.Count);
+                writer.Write(MemoryMarshal.AsBytes(day.Ids.AsSpan()));
+                writer.Write(MemoryMarshal.AsBytes(day.Clicked.AsSpan()));
+                writer.Write(MemoryMarshal.AsBytes(day.Converted.AsSpan()));
+                writer.Write(day.Categorical.Count);
+                foreach (var column in day.Categorical)
+                {
+                    writer.Write(column.Name);
+                    writer.Write(column.Vocabulary.Count);
+                    foreach (var value in column.Vocabulary) writer.Write(value);
+                    writer.Write(MemoryMarshal.AsBytes(column.Codes.AsSpan()));
+                }
+                writer.Write(day.Numeric.Count);
+                foreach (var column in day.Numeric)
+                {
+                    writer.Write(column.Name);
+                    writer.Write(MemoryMarshal.AsBytes(column.Values.AsSpan()));
+                }
+                writer.Write(Magic); // the end mark: a file cut short fails to read
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    /// <summary>The key and fingerprint a shard was written under, its day and its row count, without reading its rows.</summary>
+    /// <exception cref="InvalidDataException">The file is not a shard of this version.</exception>
+    public static (string Key, string Fingerprint, DateOnly Day, int Rows) Header(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+        using var reader = new BinaryReader(stream, Encoding.UTF8);
+        var (key, fingerprint) = ReadHeader(reader, path);
+        try
+        {
+            var header = (key, fingerprint, DateOnly.FromDayNumber(reader.ReadInt32()), reader.ReadInt32());
+            // A shard cut short (a full disk, a copy stopped half way) lacks its end mark.
+            var end = EndMark.Length;
+            if (stream.Length < end) throw new EndOfStreamException();
+            stream.Position = stream.Length - end;
+            Span<byte> tail = stackalloc byte[end];
+            stream.ReadExactly(tail);
+            if (!tail.SequenceEqual(EndMark)) throw new InvalidDataException($"Shard {path} does not end with its end mark (cut short?).");
+            return header;
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"Shard {path} is cut short.", e);
+        }
+    }
+
+    /// <summary>The day a shard holds, exactly as it was written.</summary>
+    /// <exception cref="InvalidDataException">The file is not a whole shard of this version.</exception>
+    public static DayFrame Read(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return Read(stream, path);
+    }
+
+    /// <summary>The day a shard holds, read from the start of <paramref name="stream"/>, which stays open.</summary>
+    public static DayFrame Read(Stream stream, string path)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        stream.Position = 0;
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            ReadHeader(reader, path);
+            var day = DateOnly.FromDayNumber(reader.ReadInt32());
+            var count = reader.ReadInt32();
+            var ids = Array<long>(reader, count);
+            var clicked = Array<bool>(reader, count);
+            var converted = Array<bool>(reader, count);
+            var categorical = new List<CategoricalColumn>();
+            for (var c = reader.ReadInt32(); c > 0; c--)
+            {
+                var name = reader.ReadString();
+                var vocabulary = new string[reader.ReadInt32()];
+                for (var v = 0; v < vocabulary.Length; v++) vocabulary[v] = reader.ReadString();
+                categorical.Add(new CategoricalColumn(name, vocabulary, Array<int>(reader, count)));
+            }
+            var numeric = new List<NumericColumn>();
+            for (var n = reader.ReadInt32(); n > 0; n--) numeric.Add(new NumericColumn(reader.ReadString(), Array<double>(reader, count)));
+            if (reader.ReadString() != Magic) throw new InvalidDataException($"Shard {path} does not end with its end mark.");
+            return new DayFrame
+            {
+                FirstDay = day,
+                LastDay = day,
+                Ids = ids,
+                DayOffsets = new short[count],
+                Clicked = clicked,
+                Converted = converted,
+                Categorical = categorical,
+                Numeric = numeric,
+            };
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"Shard {path} is cut short.", e);
+        }
+    }
+
+    /// <summary>Only the impression ids of a shard (they come first), read from the start of <paramref name="stream"/>.</summary>
+    public static long[] ReadIds(Stream stream, string path)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        stream.Position = 0;
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            ReadHeader(reader, path);
+            reader.ReadInt32(); // the day
+            return Array<long>(reader, reader.ReadInt32());
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"Shard {path} is cut short.", e);
+        }
+    }
+
+    private static (string Key, string Fingerprint) ReadHeader(BinaryReader reader, string path)
+    {
+        try
+        {
+            if (reader.ReadString() != Magic) throw new InvalidDataException($"{path} is not a day shard.");
+            var version = reader.ReadInt32();
+            if (version != Version) throw new InvalidDataException($"Shard {path} has version {version}, not {Version}.");
+            return (reader.ReadString(), reader.ReadString());
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"Shard {path} is cut short.", e);
+        }
+    }
+
+    private static T[] Array<T>(BinaryReader reader, int count) where T : unmanaged
+    {
+        var values = new T[count];
+        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        if (reader.BaseStream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false) != bytes.Length)
+            throw new EndOfStreamException();
+        return values;
+    }
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Batch.Core.Days;
+using Batch.Core.Frames;
+using Batch.Core.Options;
+using Batch.Data.Extraction;
+using Npgsql;
+
+namespace Batch.Data.Shards;
+
+/// <summary>Where a day's rows came from: its shard, reused, or the database (and then a new shard), and why.</summary>
+public sealed record ShardUse(DateOnly Day, bool Reused, string Reason);
+
+/// <summary>
+/// A cache of day shards on local disk. A day is read from its shard when the shard was written under the same key
+/// (the day's extraction query: its columns and their types, zone, conversion window) and the same fingerprint of
+/// the source rows that make the day (its impressions and the conversions that can label them); otherwise it is
+/// extracted again and its shard replaced. A shard that cannot be read is extracted again, never trusted.
+/// </summary>
+/// <param name="source">the database extraction reads (the read replica when one is set)</param>
+/// <param name="retention">shards unused for longer are deleted when a window is read</param>
+public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, string directory, TimeSpan retention)
+{
+    public string Directory => directory;
+
+    /// <summary>The fingerprint of a shard whose source day changed while it was read: matches no day.</summary>
+    public const string ChangedWhileRead = "changed while read";
+
+    /// <summary>The sub-folder where attempts keep their encoded windows while they train (swept like shards).</summary>
+    public const string RunsFolder = "runs";
+
+    /// <summary>The day's rows, from its shard when the source day is unchanged, else from the database (see <see cref="ShardAsync"/>).</summary>
+    public async Task<(DayFrame Frame, ShardUse Use)> DayAsync(
+        FeatureOptions features, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct, Action<long>? onRows = null)
+    {
+        var (path, _, use) = await ShardAsync(features, day, zone, conversionWindowDays, ct, onRows).ConfigureAwait(false);
+        return (DayShardFile.Read(path), use);
+    }
+
+    /// <summary>
+    /// The shard of the day: the one on disk when it was written under the same key and the source day's fingerprint
+    /// is unchanged (it is not read then, only its header); else the day is extracted and its shard (re)written.
+    /// </summary>
+    /// <param name="onRows">rows read from the database so far, as <see cref="DayExtractor.ExtractAsync"/> reports them</param>
+    public async Task<(string Path, int Rows, ShardUse Use)> ShardAsync(
+        FeatureOptions features, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct, Action<long>? onRows = null)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(zone);
+        var (sql, _) = await extractor.CopyQueryAsync(features, day, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
+        var fingerprint = await FingerprintAsync(day, zone, conversionWindowDays, ct).ConfigureAwait(false);
+        // The key: the day's query and the database it reads (the fingerprint's first part), so databases sharing a
+        // folder keep apart.
+        var key = Key(sql + "\n" + fingerprint[..fingerprint.IndexOf('/', StringComparison.Ordinal)]);
+        var path = Path.Combine(directory, $"{day:yyyy-MM-dd}.{key[..16]}.shard");
+        string reason;
+        if (!File.Exists(path)) reason = "no shard";
+        else
+        {
+            try
+            {
+                var (storedKey, storedFingerprint, storedDay, rows) = DayShardFile.Header(path);
+                if (storedKey != key || storedDay != day) reason = "shard of another query";
+                else if (storedFingerprint != fingerprint) reason = "source day changed";
+                else
+                {
+                    File.SetLastWriteTimeUtc(path, DateTime.UtcNow); // in use: kept by the retention sweep
+                    return (path, rows, new ShardUse(day, true, "source day unchanged"));
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                reason = "unreadable shard: " + e.Message;
+            }
+        }
+        var extracted = await extractor.ExtractAsync(features, day, day, zone, conversionWindowDays, ct, onRows).ConfigureAwait(false);
+        // The fingerprint is taken again after the read: a day that changed meanwhile is stored under neither, so no
+        // later run reuses it (this one reads what it read).
+        var after = await FingerprintAsync(day, zone, conversionWindowDays, ct).ConfigureAwait(false);
+        DayShardFile.Write(path, key, after == fingerprint ? fingerprint : ChangedWhileRead, extracted);
+        return (path, extracted.Count, new ShardUse(day, false, reason));
+    }
+
+    /// <summary>
+    /// What identifies the source rows of a day: the database and its impressions table, then count, sum of ids and sum
+    /// of row versions (xmin) of the day's impressions, and the same of the conversions that can label them (those of
+    /// the day and of its conversion window). Any insert, update or delete of those rows changes it.
+    /// </summary>
+    public async Task<string> FingerprintAsync(DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
+    {
+        var (start, end) = DataDays.Bounds(day, zone);
+        await using var command = source.CreateCommand(
+            """
+            select current_database() || ':' || 'impressions'::regclass::oid || '/' ||
+                   (select count(*) || ':' || coalesce(sum(id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0)
+                    from impressions where event_time >= @start and event_time < @end) || '/' ||
+                   (select count(*) || ':' || coalesce(sum(impression_id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0)
+                    from conversions where event_time >= @start and event_time < @end + make_interval(days => @window))
+            """);
+        command.Parameters.AddWithValue("start", start);
+        command.Parameters.AddWithValue("end", end);
+        command.Parameters.AddWithValue("window", conversionWindowDays);
+        return (string)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Deletes the shards (and attempts' encoded windows) not used for longer than the retention; returns how many.</summary>
+    public int Sweep()
+    {
+        if (!System.IO.Directory.Exists(directory)) return 0;
+        var cutoff = DateTime.UtcNow - retention;
+        var deleted = 0;
+        // Shards, and the temporary files of writers that died before renaming theirs.
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles().Where(f => f.Name.EndsWith(".shard", StringComparison.Ordinal) || f.Name.EndsWith(".tmp", StringComparison.Ordinal)))
+        {
+            if (file.LastWriteTimeUtc >= cutoff) continue;
+            file.Delete();
+            deleted++;
+        }
+        // The encoded windows of attempts that died before deleting theirs.
+        var runs = new DirectoryInfo(Path.Combine(directory, RunsFolder));
+        foreach (var run in runs.Exists ? runs.EnumerateDirectories() : [])
+        {
+            if (run.LastWriteTimeUtc >= cutoff) continue;
+            run.Delete(recursive: true);
+            deleted++;
+        }
+        return deleted;
+    }
+
+    private static string Key(string text) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"shard-v1\n{text}"))));
+}

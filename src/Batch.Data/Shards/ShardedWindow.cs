@@ -1,0 +1,59 @@
+using Batch.Core.Frames;
+
+namespace Batch.Data.Shards;
+
+/// <summary>
+/// A window of days held as their shards on local disk, each opened when the day was read: a later run that
+/// replaces a shard (its source day changed) does not change this window, whose files stay readable until it is
+/// disposed. Days are loaded one at a time, so reading the window holds one day's rows at most.
+/// </summary>
+public sealed class ShardedWindow : IDisposable
+{
+    private readonly List<(DateOnly Day, FileStream File, int Rows)> _days = [];
+
+    public ShardedWindow(DateOnly first, DateOnly last)
+    {
+        if (last < first) throw new ArgumentException($"Window {first}..{last} is empty.");
+        (FirstDay, LastDay) = (first, last);
+    }
+
+    public DateOnly FirstDay { get; }
+    public DateOnly LastDay { get; }
+    public int Count { get; private set; }
+
+    /// <summary>Adds the next day of the window from the shard at <paramref name="path"/>, opened now.</summary>
+    public void Add(DateOnly day, string path, int rows)
+    {
+        if (day < FirstDay || day > LastDay || (_days.Count > 0 && day <= _days[^1].Day))
+            throw new ArgumentException($"Day {day} is not the next day of {FirstDay}..{LastDay}.", nameof(day));
+        _days.Add((day, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16), rows));
+        Count = checked(Count + rows);
+    }
+
+    /// <summary>Impressions per day of the window, first day first; a day without rows counts 0.</summary>
+    public int[] RowsPerDay()
+    {
+        var counts = new int[LastDay.DayNumber - FirstDay.DayNumber + 1];
+        foreach (var (day, _, rows) in _days) counts[day.DayNumber - FirstDay.DayNumber] += rows;
+        return counts;
+    }
+
+    /// <summary>The days in [<paramref name="first"/>, <paramref name="last"/>] (the whole window by default), one frame a day, loaded as enumerated.</summary>
+    public IEnumerable<DayFrame> Days(DateOnly? first = null, DateOnly? last = null)
+    {
+        foreach (var (day, file, _) in _days)
+            if (day >= (first ?? FirstDay) && day <= (last ?? LastDay)) yield return DayShardFile.Read(file, file.Name);
+    }
+
+    /// <summary>The impression ids of each day, loaded as enumerated.</summary>
+    public IEnumerable<long[]> Ids()
+    {
+        foreach (var (_, file, _) in _days) yield return DayShardFile.ReadIds(file, file.Name);
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, file, _) in _days) file.Dispose();
+        _days.Clear();
+    }
+}

@@ -1,0 +1,69 @@
+using Batch.Core.Frames;
+
+namespace Batch.Data.Validation;
+
+/// <summary>
+/// What the row checks need of a window, gathered one part (a day, or the whole frame) at a time: counts, labels,
+/// rows per day, and the first offending ids of each row check. Nothing in it grows with the rows.
+/// </summary>
+public sealed class RowSummary(DateOnly first, DateOnly last)
+{
+    /// <summary>Offending ids kept per check: one more than a finding shows, so it can say there are more.</summary>
+    private const int Kept = 6;
+
+    private readonly List<(string Column, int Count, List<long> First)> _nonFinite = [];
+    private readonly List<long> _orphans = [];
+
+    public DateOnly FirstDay { get; } = first;
+    public DateOnly LastDay { get; } = last;
+    public long Count { get; private set; }
+    public long Clicks { get; private set; }
+    public long Conversions { get; private set; }
+    public int[] RowsPerDay { get; } = new int[last.DayNumber - first.DayNumber + 1];
+    public int OrphanCount { get; private set; }
+    public IReadOnlyList<long> FirstOrphans => _orphans;
+
+    /// <summary>Per numeric column, in order: impressions with a missing or non-finite value, and the first of their ids.</summary>
+    public IReadOnlyList<(string Column, int Count, List<long> First)> NonFinite => _nonFinite;
+
+    public static RowSummary Of(DayFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var summary = new RowSummary(frame.FirstDay, frame.LastDay);
+        summary.Add(frame);
+        return summary;
+    }
+
+    /// <summary>Adds a part of the window; parts come in row order.</summary>
+    public void Add(DayFrame part)
+    {
+        ArgumentNullException.ThrowIfNull(part);
+        if (part.FirstDay < FirstDay || part.LastDay > LastDay) throw new ArgumentException($"Part {part.FirstDay}..{part.LastDay} is outside {FirstDay}..{LastDay}.", nameof(part));
+        if (_nonFinite.Count == 0) _nonFinite.AddRange(part.Numeric.Select(c => (c.Name, 0, new List<long>())));
+        var shift = part.FirstDay.DayNumber - FirstDay.DayNumber;
+        for (var i = 0; i < part.Count; i++)
+        {
+            RowsPerDay[shift + part.DayOffsets[i]]++;
+            if (part.Clicked[i]) Clicks++;
+            if (part.Converted[i]) Conversions++;
+            if (part.Converted[i] && !part.Clicked[i])
+            {
+                OrphanCount++;
+                if (_orphans.Count < Kept) _orphans.Add(part.Ids[i]);
+            }
+        }
+        for (var n = 0; n < part.Numeric.Count; n++)
+        {
+            var (column, count, firstIds) = _nonFinite[n];
+            var values = part.Numeric[n].Values;
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (double.IsFinite(values[i])) continue;
+                count++;
+                if (firstIds.Count < Kept) firstIds.Add(part.Ids[i]);
+            }
+            _nonFinite[n] = (column, count, firstIds);
+        }
+        Count += part.Count;
+    }
+}
