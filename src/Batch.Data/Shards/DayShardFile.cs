@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Batch.Core.Frames;
@@ -139,6 +140,84 @@ public static class DayShardFile
         {
             throw new InvalidDataException($"Shard {path} is cut short.", e);
         }
+    }
+
+    /// <summary>
+    /// The day a shard holds in parts of at most <paramref name="chunkRows"/> rows, in row order, each read when
+    /// enumerated (the arrays sit at fixed offsets, so a part is read by seeking): one part's rows in memory at a
+    /// time. The parts share the day's vocabularies.
+    /// </summary>
+    public static IEnumerable<DayFrame> ReadChunks(FileStream stream, int chunkRows)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
+        var layout = Layout(stream);
+        for (var start = 0; start < layout.Count; start += chunkRows)
+        {
+            var n = Math.Min(chunkRows, layout.Count - start);
+            yield return new DayFrame
+            {
+                FirstDay = layout.Day,
+                LastDay = layout.Day,
+                Ids = ReadAt<long>(stream, layout.Ids, start, n),
+                DayOffsets = new short[n],
+                Clicked = ReadAt<bool>(stream, layout.Clicked, start, n),
+                Converted = ReadAt<bool>(stream, layout.Converted, start, n),
+                Categorical = layout.Categorical.Select(c => new CategoricalColumn(c.Name, c.Vocabulary, ReadAt<int>(stream, c.Offset, start, n))).ToList(),
+                Numeric = layout.Numeric.Select(c => new NumericColumn(c.Name, ReadAt<double>(stream, c.Offset, start, n))).ToList(),
+            };
+        }
+    }
+
+    /// <summary>Where each array of a shard starts, with the day, the row count and the vocabularies.</summary>
+    private sealed record ShardLayout(
+        DateOnly Day, int Count, long Ids, long Clicked, long Converted,
+        IReadOnlyList<(string Name, IReadOnlyList<string> Vocabulary, long Offset)> Categorical, IReadOnlyList<(string Name, long Offset)> Numeric);
+
+    private static ShardLayout Layout(FileStream stream)
+    {
+        stream.Position = 0;
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            ReadHeader(reader, stream.Name);
+            var day = DateOnly.FromDayNumber(reader.ReadInt32());
+            var count = reader.ReadInt32();
+            var ids = stream.Position;
+            var clicked = ids + (long)count * sizeof(long);
+            var converted = clicked + count;
+            stream.Position = converted + count;
+            var categorical = new List<(string, IReadOnlyList<string>, long)>();
+            for (var c = reader.ReadInt32(); c > 0; c--)
+            {
+                var name = reader.ReadString();
+                var vocabulary = new string[reader.ReadInt32()];
+                for (var v = 0; v < vocabulary.Length; v++) vocabulary[v] = reader.ReadString();
+                categorical.Add((name, vocabulary, stream.Position));
+                stream.Position += (long)count * sizeof(int);
+            }
+            var numeric = new List<(string, long)>();
+            for (var n = reader.ReadInt32(); n > 0; n--)
+            {
+                numeric.Add((reader.ReadString(), stream.Position));
+                stream.Position += (long)count * sizeof(double);
+            }
+            if (reader.ReadString() != Magic) throw new InvalidDataException($"Shard {stream.Name} does not end with its end mark.");
+            return new ShardLayout(day, count, ids, clicked, converted, categorical, numeric);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"Shard {stream.Name} is cut short.", e);
+        }
+    }
+
+    private static T[] ReadAt<T>(FileStream stream, long offset, int start, int count) where T : unmanaged
+    {
+        var values = new T[count];
+        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        if (RandomAccess.Read(stream.SafeFileHandle, bytes, offset + (long)start * Unsafe.SizeOf<T>()) != bytes.Length)
+            throw new InvalidDataException($"Shard {stream.Name} is cut short.");
+        return values;
     }
 
     /// <summary>Only the impression ids of a shard (they come first), read from the start of <paramref name="stream"/>.</summary>

@@ -38,11 +38,20 @@ public sealed class ShardedWindow : IDisposable
         return counts;
     }
 
-    /// <summary>The days in [<paramref name="first"/>, <paramref name="last"/>] (the whole window by default), one frame a day, loaded as enumerated.</summary>
+    /// <summary>Rows per part that <see cref="Days"/> reads: a multiple of the scorer's batch, so scoring by parts batches as scoring a whole day.</summary>
+    public const int ChunkRows = 131_072;
+
+    /// <summary>
+    /// The rows of the days in [<paramref name="first"/>, <paramref name="last"/>] (the whole window by default), in
+    /// row order, in parts of at most <see cref="ChunkRows"/> rows of one day, each read as enumerated.
+    /// </summary>
     public IEnumerable<DayFrame> Days(DateOnly? first = null, DateOnly? last = null)
     {
         foreach (var (day, file, _) in _days)
-            if (day >= (first ?? FirstDay) && day <= (last ?? LastDay)) yield return DayShardFile.Read(file, file.Name);
+        {
+            if (day < (first ?? FirstDay) || day > (last ?? LastDay)) continue;
+            foreach (var part in DayShardFile.ReadChunks(file, ChunkRows)) yield return part;
+        }
     }
 
     /// <summary>The impression ids of each day, loaded as enumerated.</summary>

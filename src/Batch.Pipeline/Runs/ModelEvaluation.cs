@@ -15,16 +15,56 @@ public static class ModelEvaluation
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(frame);
-        var usage = new GateUsage();
-        var p = Scorer.Predict(model, encoded ?? model.Encoders.Encode(frame), usage);
-        var clicked = Enumerable.Range(0, frame.Count).Where(i => frame.Clicked[i]).ToArray();
-        List<TaskScores> scores =
-        [
-            new("ctr", p.Ctr, frame.Clicked),
-            new("cvr", clicked.Select(i => p.Cvr[i]).ToArray(), clicked.Select(i => frame.Converted[i]).ToArray()),
-            new("ctcvr", p.Ctcvr, frame.Converted),
-        ];
-        return (scores, new ModelDiagnostics(usage.Means(), model.Network.OpenRouteFraction()));
+        var scores = new Scores(model);
+        scores.Add(frame, encoded ?? model.Encoders.Encode(frame));
+        return scores.Result();
+    }
+
+    /// <summary>The same over a day read in parts (in row order): each part encoded and scored, then let go; only the scores and labels are kept.</summary>
+    public static (IReadOnlyList<TaskScores> Scores, ModelDiagnostics Diagnostics) Score(MultiTaskModel model, IEnumerable<DayFrame> parts)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(parts);
+        var scores = new Scores(model);
+        foreach (var part in parts) scores.Add(part, model.Encoders.Encode(part));
+        return scores.Result();
+    }
+
+    /// <summary>Scores and labels gathered part by part.</summary>
+    private sealed class Scores(MultiTaskModel model)
+    {
+        private readonly GateUsage _usage = new();
+        private readonly List<float> _ctr = [];
+        private readonly List<float> _ctcvr = [];
+        private readonly List<bool> _clicked = [];
+        private readonly List<bool> _converted = [];
+        private readonly List<float> _cvr = [];
+        private readonly List<bool> _cvrLabels = [];
+
+        public void Add(DayFrame frame, EncodedFrame encoded)
+        {
+            var p = Scorer.Predict(model, encoded, _usage);
+            _ctr.AddRange(p.Ctr);
+            _ctcvr.AddRange(p.Ctcvr);
+            _clicked.AddRange(frame.Clicked);
+            _converted.AddRange(frame.Converted);
+            for (var i = 0; i < frame.Count; i++)
+            {
+                if (!frame.Clicked[i]) continue;
+                _cvr.Add(p.Cvr[i]);
+                _cvrLabels.Add(frame.Converted[i]);
+            }
+        }
+
+        public (IReadOnlyList<TaskScores> Scores, ModelDiagnostics Diagnostics) Result() =>
+        (
+            [
+                new("ctr", [.. _ctr], [.. _clicked]),
+                new("cvr", [.. _cvr], [.. _cvrLabels]),
+                new("ctcvr", [.. _ctcvr], [.. _converted]),
+            ],
+            new ModelDiagnostics(_usage.Means(), model.Network.OpenRouteFraction())
+        );
     }
 
     /// <summary>AUC and logloss of each task's scores.</summary>

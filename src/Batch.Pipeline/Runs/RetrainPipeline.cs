@@ -1,6 +1,5 @@
 using System.Reflection;
 using Batch.Core.Options;
-using Batch.Data.Extraction;
 using Batch.Data.Shards;
 using Batch.Data.Validation;
 using Batch.Modeling.Training;
@@ -21,7 +20,6 @@ namespace Batch.Pipeline.Runs;
 /// <c>rejected/</c> and never promoted; a failed step, or an attempt that lost its hold, publishes nothing.
 /// </summary>
 public sealed class RetrainPipeline(
-    DayExtractor extractor,
     DayShards shards,
     ConversionChecks conversionChecks,
     ModelStore store,
@@ -85,7 +83,7 @@ public sealed class RetrainPipeline(
         await steps.RunAsync(new ValidateStep(conversionChecks, transient), (attempt, frames), ct).ConfigureAwait(false);
         var trained = await steps.RunAsync(new TrainStep(observers), (attempt, frames), ct).ConfigureAwait(false);
         using var _ = trained.Model;
-        var evaluation = await steps.RunAsync(new EvaluateStep(reconciler, store, extractor, transient), (attempt, trained, frames.HeldOut), ct).ConfigureAwait(false);
+        var evaluation = await steps.RunAsync(new EvaluateStep(reconciler, store, shards, transient), (attempt, trained, frames.HeldOut), ct).ConfigureAwait(false);
         var gate = await steps.RunAsync(new GateStep(hold), (profile.Gate, evaluation), ct).ConfigureAwait(false);
 
         var publish = new PublishStep(store, hold, steps, observers, logger);

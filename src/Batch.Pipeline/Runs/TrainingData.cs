@@ -136,11 +136,11 @@ public static class TrainingData
     }
 
     /// <summary>
-    /// The <c>TrainingDays</c> days before <paramref name="day"/> as their shards, and the day itself in memory, day by
-    /// day through the shard cache: a day whose source rows are unchanged since its shard was written is not read
-    /// from the database. The caller disposes the window.
+    /// The <c>TrainingDays</c> days before <paramref name="day"/>, and the day itself, as their shards, day by day
+    /// through the shard cache: a day whose source rows are unchanged since its shard was written is not read from
+    /// the database. The caller disposes both windows.
     /// </summary>
-    public static async Task<(ShardedWindow Train, DayFrame HeldOut, IReadOnlyList<ShardUse> Days)> ReadAsync(
+    public static async Task<(ShardedWindow Train, ShardedWindow HeldOut, IReadOnlyList<ShardUse> Days)> ReadAsync(
         DayShards shards, ResiliencePipeline transient, ModelProfile profile, BatchOptions settings, DateOnly day, CancellationToken ct,
         Action<long>? onRows = null)
     {
@@ -161,8 +161,10 @@ public static class TrainingData
                 uses.Add(use);
                 if (d == day)
                 {
+                    var heldOut = new ShardedWindow(day, day);
+                    heldOut.Add(day, path, rows);
                     shards.Sweep();
-                    return (train, DayShardFile.Read(path), uses);
+                    return (train, heldOut, uses);
                 }
                 train.Add(d, path, rows);
                 onRows?.Invoke(train.Count);
@@ -201,19 +203,23 @@ public static class TrainingData
     }
 
     /// <summary>The same checks of a window held as shards, read a day at a time; also the summaries the rates come from.</summary>
-    public static (IReadOnlyList<ValidationFinding> Findings, RowSummary Train, RowSummary HeldOut) Findings(ShardedWindow train, DayFrame heldOut, ModelProfile profile)
+    public static (IReadOnlyList<ValidationFinding> Findings, RowSummary Train, RowSummary HeldOut) Findings(ShardedWindow train, ShardedWindow heldOut, ModelProfile profile)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(heldOut);
         ArgumentNullException.ThrowIfNull(profile);
-        var rows = new RowSummary(train.FirstDay, train.LastDay);
-        foreach (var day in train.Days()) rows.Add(day);
-        var held = RowSummary.Of(heldOut);
+        RowSummary Summary(ShardedWindow window)
+        {
+            var summary = new RowSummary(window.FirstDay, window.LastDay);
+            foreach (var part in window.Days()) summary.Add(part);
+            return summary;
+        }
+        var (rows, held) = (Summary(train), Summary(heldOut));
         return ([
             .. DayValidator.Rows(rows, "training"),
             .. DayValidator.WindowDays(rows, profile.Validation),
             .. DayValidator.Rows(held, "held-out"),
-            .. DayValidator.DuplicateIds(() => train.Ids().Append(heldOut.Ids), (long)train.Count + heldOut.Count, train.FirstDay, heldOut.LastDay),
+            .. DayValidator.DuplicateIds(() => train.Ids().Concat(heldOut.Ids()), (long)train.Count + heldOut.Count, train.FirstDay, heldOut.LastDay),
             .. DayValidator.Drift(held, rows, profile.TrainingDays, profile.Validation),
         ], rows, held);
     }

@@ -1,46 +1,86 @@
 using System.Diagnostics;
 using Batch.Core.Options;
 using Batch.Data.Extraction;
+using Batch.Data.Shards;
+using Npgsql;
 
 namespace Batch.Research.Benchmarks;
 
-/// <summary>Extraction against the plain binary COPY of its own query, read and discarded, in one process.</summary>
-public sealed record ExtractionSpeed(long Rows, double ExtractSeconds, double CopySeconds)
+/// <summary>
+/// Extraction as the nightly run does it — day by day through the shard cache — against the plain binary COPY of the
+/// whole window's query, read and discarded, in one process: cold (no shard: every day read from the database,
+/// fingerprinted and written to its shard) and warm (every shard reused: only the fingerprints are read).
+/// </summary>
+public sealed record ExtractionSpeed(long Rows, double ExtractSeconds, double CopySeconds, double ReuseSeconds)
 {
     public double ExtractRowsPerSecond => Rows / ExtractSeconds;
     public double CopyRowsPerSecond => Rows / CopySeconds;
 
-    /// <summary>Extraction's rows per second over the plain COPY's: 1 means the decoding costs nothing.</summary>
+    public double ReuseRowsPerSecond => Rows / ReuseSeconds;
+
+    /// <summary>Cold extraction's rows per second over the plain COPY's: 1 means decoding, fingerprints and shards cost nothing.</summary>
     public double Ratio => CopySeconds / ExtractSeconds;
 }
 
 public static class ExtractionBenchmark
 {
-    /// <summary>Interleaved rounds of the two; the medians.</summary>
+    /// <summary>Interleaved rounds of the three, each round with a shard folder of its own (deleted after); the medians.</summary>
+    /// <param name="source">the database extraction reads</param>
     public static async Task<ExtractionSpeed> RunAsync(
-        DayExtractor extractor, FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int conversionWindowDays, int rounds, CancellationToken ct)
+        DayExtractor extractor, NpgsqlDataSource source, FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int conversionWindowDays, int rounds,
+        CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(extractor);
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         var extract = new List<double>();
+        var reuse = new List<double>();
         var copy = new List<double>();
         long rows = 0;
         for (var r = 0; r <= rounds; r++)
         {
-            var clock = Stopwatch.StartNew();
-            var frame = await extractor.ExtractAsync(features, first, last, zone, conversionWindowDays, ct).ConfigureAwait(false);
-            var extracted = clock.Elapsed.TotalSeconds;
-            clock.Restart();
-            var copied = await extractor.CopyAndDiscardAsync(features, first, last, zone, conversionWindowDays, ct).ConfigureAwait(false);
-            var copySeconds = clock.Elapsed.TotalSeconds;
-            if (copied != frame.Count) throw new InvalidOperationException($"The COPY read {copied} rows and the extraction {frame.Count}; the source changed during the benchmark.");
-            rows = frame.Count;
-            if (r == 0) continue; // warm-up: caches, JIT
-            extract.Add(extracted);
-            copy.Add(copySeconds);
+            var folder = Path.Combine(Path.GetTempPath(), "batch-bench-shards-" + Guid.NewGuid().ToString("N")[..12]);
+            try
+            {
+                var shards = new DayShards(extractor, source, folder, TimeSpan.FromDays(1));
+                var clock = Stopwatch.StartNew();
+                var (extracted, fresh) = await WindowAsync(shards, features, first, last, zone, conversionWindowDays, ct).ConfigureAwait(false);
+                var extractSeconds = clock.Elapsed.TotalSeconds;
+                clock.Restart();
+                var (reused, again) = await WindowAsync(shards, features, first, last, zone, conversionWindowDays, ct).ConfigureAwait(false);
+                var reuseSeconds = clock.Elapsed.TotalSeconds;
+                clock.Restart();
+                var copied = await extractor.CopyAndDiscardAsync(features, first, last, zone, conversionWindowDays, ct).ConfigureAwait(false);
+                var copySeconds = clock.Elapsed.TotalSeconds;
+                if (copied != extracted || reused != extracted || fresh != 0 || again != last.DayNumber - first.DayNumber + 1)
+                    throw new InvalidOperationException($"The COPY read {copied} rows, the cold extraction {extracted} and the warm one {reused} ({again} days reused); the source changed during the benchmark.");
+                rows = extracted;
+                if (r == 0) continue; // warm-up: caches, JIT
+                extract.Add(extractSeconds);
+                reuse.Add(reuseSeconds);
+                copy.Add(copySeconds);
+            }
+            finally
+            {
+                if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            }
         }
         if (rows == 0) throw new InvalidOperationException($"No impressions in {first:yyyy-MM-dd}..{last:yyyy-MM-dd}; seed or extract other days.");
-        return new ExtractionSpeed(rows, Median(extract), Median(copy));
+        return new ExtractionSpeed(rows, Median(extract), Median(copy), Median(reuse));
+    }
+
+    /// <summary>Every day of the window through the shards: rows, and how many days were reused.</summary>
+    private static async Task<(long Rows, int Reused)> WindowAsync(
+        DayShards shards, FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
+    {
+        long rows = 0;
+        var reused = 0;
+        for (var day = first; day <= last; day = day.AddDays(1))
+        {
+            var (_, n, use) = await shards.ShardAsync(features, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
+            rows += n;
+            if (use.Reused) reused++;
+        }
+        return (rows, reused);
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);

@@ -1,7 +1,7 @@
 using Batch.Core.Frames;
 using Batch.Core.Options;
 using Batch.Core.Results;
-using Batch.Data.Extraction;
+using Batch.Data.Shards;
 using Batch.Evaluation;
 using Batch.Pipeline.Ledger;
 using Batch.Pipeline.Production;
@@ -20,19 +20,20 @@ internal sealed record Evaluation(
 /// evaluate: production is read (reconciled) again — another day's run may have moved it while this one trained —
 /// and the candidate and production are scored on the held-out day, production with its own features.
 /// </summary>
-internal sealed class EvaluateStep(ProductionReconciler reconciler, ModelStore store, DayExtractor extractor, ResiliencePipeline transient)
-    : IRunStep<(Attempt Attempt, TrainedCandidate Candidate, DayFrame HeldOut), Evaluation, EvaluateDetail>
+internal sealed class EvaluateStep(ProductionReconciler reconciler, ModelStore store, DayShards shards, ResiliencePipeline transient)
+    : IRunStep<(Attempt Attempt, TrainedCandidate Candidate, ShardedWindow HeldOut), Evaluation, EvaluateDetail>
 {
     public string Name => "evaluate";
 
-    public async Task<StepResult<Evaluation, EvaluateDetail>> RunAsync((Attempt Attempt, TrainedCandidate Candidate, DayFrame HeldOut) input, CancellationToken ct)
+    public async Task<StepResult<Evaluation, EvaluateDetail>> RunAsync((Attempt Attempt, TrainedCandidate Candidate, ShardedWindow HeldOut) input, CancellationToken ct)
     {
         var (attempt, candidate, heldOut) = input;
         var model = attempt.Run.Model;
         var state = await reconciler.ReconcileAsync(model, ct).ConfigureAwait(false);
-        var (scores, diagnostics) = ModelEvaluation.Score(candidate.Model, heldOut);
+        // The held-out day is read from its shard in parts: one part's rows in memory at a time, beside the scores.
+        var (scores, diagnostics) = ModelEvaluation.Score(candidate.Model, heldOut.Days());
         var productionScores = state.Current is { } current
-            ? await ScoreProductionAsync(model, current.Version, heldOut, attempt.Settings, attempt.Device, ct).ConfigureAwait(false)
+            ? await ScoreProductionAsync(model, current.Version, heldOut, attempt, ct).ConfigureAwait(false)
             : null;
         var metrics = ModelEvaluation.Measure(scores);
         var productionMetrics = productionScores is null ? null : ModelEvaluation.Measure(productionScores);
@@ -41,21 +42,25 @@ internal sealed class EvaluateStep(ProductionReconciler reconciler, ModelStore s
     }
 
     /// <summary>Production's scores on the held-out rows, read with its own features when they differ from the profile's.</summary>
-    private async Task<IReadOnlyList<TaskScores>> ScoreProductionAsync(
-        string model, string version, DayFrame heldOut, BatchOptions settings, TorchSharp.torch.Device device, CancellationToken ct)
+    private async Task<IReadOnlyList<TaskScores>> ScoreProductionAsync(string model, string version, ShardedWindow heldOut, Attempt attempt, CancellationToken ct)
     {
-        var (_, loaded) = await PublishedModel.LoadAsync(store, model, version, device, ct).ConfigureAwait(false);
+        var (_, loaded) = await PublishedModel.LoadAsync(store, model, version, attempt.Device, ct).ConfigureAwait(false);
         using var production = loaded;
         var needed = production.Encoders.Columns();
-        var frame = Covers(heldOut, needed)
-            ? heldOut
-            : await TrainingData.ExtractDaysAsync(extractor, transient, needed, heldOut.FirstDay, heldOut.LastDay, settings.TimeZone(), settings.ConversionWindowDays, ct).ConfigureAwait(false);
-        if (!frame.Ids.AsSpan().SequenceEqual(heldOut.Ids))
-            throw new InvalidOperationException($"The held-out day read with production's features ({frame.Count} rows) is not the candidate's ({heldOut.Count} rows); the source changed during the run. Re-run the day.");
-        return ModelEvaluation.Score(production, frame).Scores;
+        if (Covers(attempt.Profile.Features, needed)) return ModelEvaluation.Score(production, heldOut.Days()).Scores;
+
+        var settings = attempt.Settings;
+        var day = heldOut.FirstDay;
+        var (path, rows, _) = await transient.ExecuteAsync(async t =>
+            await shards.ShardAsync(needed, day, settings.TimeZone(), settings.ConversionWindowDays, t).ConfigureAwait(false), ct).ConfigureAwait(false);
+        using var own = new ShardedWindow(day, day);
+        own.Add(day, path, rows);
+        if (!own.Ids().SelectMany(ids => ids).SequenceEqual(heldOut.Ids().SelectMany(ids => ids)))
+            throw new InvalidOperationException($"The held-out day read with production's features ({own.Count} rows) is not the candidate's ({heldOut.Count} rows); the source changed during the run. Re-run the day.");
+        return ModelEvaluation.Score(production, own.Days()).Scores;
     }
 
-    /// <summary>Whether the frame holds every column the encoders read (production may read others than the profile).</summary>
-    private static bool Covers(DayFrame frame, FeatureOptions needed) =>
-        needed.Categorical.All(c => frame.Categorical.Any(col => col.Name == c)) && needed.Numeric.All(n => frame.Numeric.Any(col => col.Name == n));
+    /// <summary>Whether the profile's columns include every column the encoders read (production may read others).</summary>
+    private static bool Covers(FeatureOptions profile, FeatureOptions needed) =>
+        needed.Categorical.All(profile.Categorical.Contains) && needed.Numeric.All(profile.Numeric.Contains);
 }

@@ -1,22 +1,22 @@
 using System.Diagnostics;
-using Batch.Core.Frames;
 using Batch.Data.Shards;
 using Batch.Pipeline.Ledger;
 using Polly;
 
 namespace Batch.Pipeline.Runs.Steps;
 
-/// <summary>
-/// The training window of an attempt as its day shards on disk, and the held-out day in memory. Disposing closes the
-/// shards.
-/// </summary>
-internal sealed class WindowFrames(ShardedWindow train, DayFrame heldOut) : IDisposable
+/// <summary>The training window and the held-out day of an attempt, as their day shards on disk. Disposing closes the shards.</summary>
+internal sealed class WindowFrames(ShardedWindow train, ShardedWindow heldOut) : IDisposable
 {
     public ShardedWindow Train { get; } = train;
 
-    public DayFrame HeldOut { get; } = heldOut;
+    public ShardedWindow HeldOut { get; } = heldOut;
 
-    public void Dispose() => Train.Dispose();
+    public void Dispose()
+    {
+        Train.Dispose();
+        HeldOut.Dispose();
+    }
 }
 
 /// <summary>

@@ -37,6 +37,26 @@ public sealed class DayShardFileTests : IDisposable
     }
 
     [Fact]
+    public void Chunks_AreTheDayInRowOrder_SharingItsVocabularies()
+    {
+        var path = Path.Combine(_directory, "day.shard");
+        DayShardFile.Write(path, "key-1", "fp-1", Frame());
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read);
+        var parts = DayShardFile.ReadChunks(stream, 2).ToList();
+
+        Assert.Equal([2, 1], parts.Select(p => p.Count));
+        Assert.Equal([10L, 11], parts[0].Ids);
+        Assert.Equal([12L], parts[1].Ids);
+        Assert.Equal([false], parts[1].Converted);
+        Assert.Equal([1, -1], parts[0].Categorical[0].Codes);
+        Assert.Equal(["mobile", "déskτop"], parts[1].Categorical[0].Vocabulary);
+        Assert.Equal([0], parts[1].Categorical[0].Codes);
+        Assert.Equal([-2.0], parts[1].Numeric[0].Values);
+        Assert.True(double.IsNaN(parts[0].Numeric[0].Values[1]));
+        Assert.All(parts, p => Assert.Equal((Day, Day), (p.FirstDay, p.LastDay)));
+    }
+
+    [Fact]
     public void CutShortOrForeignFiles_AreInvalidData()
     {
         var path = Path.Combine(_directory, "day.shard");

@@ -3,7 +3,7 @@ using Batch.Pipeline.Ledger;
 using Batch.Tests.Support;
 using Xunit;
 
-namespace Batch.Tests.Pipeline;
+namespace Batch.Tests.Pipeline.Runs;
 
 /// <summary>
 /// The nightly run through the shard cache: a re-run of a day reads its unchanged days from disk and trains the same

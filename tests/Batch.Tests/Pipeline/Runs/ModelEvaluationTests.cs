@@ -1,0 +1,53 @@
+using Batch.Core.Frames;
+using Batch.Pipeline.Runs;
+using Batch.Tests.Modeling;
+using Batch.Tests.Support;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Batch.Tests.Pipeline.Runs;
+
+/// <summary>A day scored in parts gives the scores, labels and gate usage of the day scored whole.</summary>
+[Collection(TorchGroup.Name)]
+public sealed class ModelEvaluationTests
+{
+    [Fact]
+    public void ScoringInParts_IsScoringTheWholeDay()
+    {
+        var (frame, encoders) = ModelingFixtures.Fitted(300);
+        using var model = Batch.Modeling.Training.MultiTaskModel.Create(encoders, ModelingFixtures.Ple(), CPU, seed: 3);
+        var (whole, wholeDiagnostics) = ModelEvaluation.Score(model, frame);
+        var parts = new[] { (0, 100), (100, 1), (101, 199) }.Select(p => Part(frame, p.Item1, p.Item2));
+        var (inParts, partDiagnostics) = ModelEvaluation.Score(model, parts);
+
+        Assert.Equal(whole.Select(s => s.Task), inParts.Select(s => s.Task));
+        for (var t = 0; t < whole.Count; t++)
+        {
+            // Equal up to float rounding: a batch of other rows may round a row's matrix products differently in the
+            // last bit (the pipeline's parts are whole scorer batches, so there they match exactly).
+            Assert.Equal(whole[t].Probabilities.Length, inParts[t].Probabilities.Length);
+            for (var i = 0; i < whole[t].Probabilities.Length; i++) Assert.Equal(whole[t].Probabilities[i], inParts[t].Probabilities[i], 1e-6f);
+            Assert.Equal(whole[t].Labels, inParts[t].Labels);
+        }
+        Assert.Equal(frame.Clicked.Count(c => c), whole.Single(s => s.Task == "cvr").Labels.Length);
+        Assert.Equal(wholeDiagnostics.MeanGateWeights.Keys, partDiagnostics.MeanGateWeights.Keys);
+        foreach (var (gate, means) in wholeDiagnostics.MeanGateWeights)
+            for (var e = 0; e < means.Count; e++) Assert.Equal(means[e], partDiagnostics.MeanGateWeights[gate][e], 6);
+    }
+
+    private static DayFrame Part(DayFrame frame, int start, int count)
+    {
+        T[] Slice<T>(T[] values) => values.AsSpan(start, count).ToArray();
+        return new DayFrame
+        {
+            FirstDay = frame.FirstDay,
+            LastDay = frame.LastDay,
+            Ids = Slice(frame.Ids),
+            DayOffsets = Slice(frame.DayOffsets),
+            Clicked = Slice(frame.Clicked),
+            Converted = Slice(frame.Converted),
+            Categorical = frame.Categorical.Select(c => c with { Codes = Slice(c.Codes) }).ToList(),
+            Numeric = frame.Numeric.Select(c => c with { Values = Slice(c.Values) }).ToList(),
+        };
+    }
+}
