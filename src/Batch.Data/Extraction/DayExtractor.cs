@@ -21,40 +21,62 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         CancellationToken ct, Action<long>? onRows = null)
     {
         ArgumentNullException.ThrowIfNull(features);
+        var rows = new FrameRows(features);
+        var vocabularies = await ReadAsync(features, firstDay, lastDay, zone, conversionWindowDays, rows, ct, onRows).ConfigureAwait(false);
+        return rows.Frame(firstDay, lastDay, vocabularies);
+    }
+
+    /// <summary>
+    /// The same rows, value by value into <paramref name="into"/>; returns each categorical column's vocabulary (its
+    /// values in code order, the order of first appearance).
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<string>>> ReadAsync(
+        FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, IExtractedRows into,
+        CancellationToken ct, Action<long>? onRows = null)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return await ReadAsync(connection, features, firstDay, lastDay, zone, conversionWindowDays, into, ct, onRows).ConfigureAwait(false);
+    }
+
+    /// <summary>The same on <paramref name="connection"/>, inside whatever transaction it has open (a snapshot the caller also reads in).</summary>
+    public async Task<IReadOnlyList<IReadOnlyList<string>>> ReadAsync(
+        NpgsqlConnection connection, FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, IExtractedRows into,
+        CancellationToken ct, Action<long>? onRows = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(into);
         if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
         var (sql, integral) = await CopyQueryAsync(features, firstDay, lastDay, zone, conversionWindowDays, ct).ConfigureAwait(false);
 
-        var ids = new List<long>();
-        var offsets = new List<short>();
-        var clicked = new List<bool>();
-        var converted = new List<bool>();
-        var catCodes = features.Categorical.Select(_ => new List<int>()).ToArray();
+        var categorical = features.Categorical.Count;
+        var numeric = features.Numeric.Count;
+        var vocabularies = features.Categorical.Select(_ => new List<string>()).ToArray();
         var catVocab = features.Categorical.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
         var intCodes = features.Categorical.Select(_ => new Dictionary<long, int>()).ToArray();
-        var nums = features.Numeric.Select(_ => new List<double>()).ToArray();
+        long count = 0;
 
-        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using (var reader = await connection.BeginBinaryExportAsync(sql, ct).ConfigureAwait(false))
         {
             while (reader.StartRow() != -1)
             {
-                ids.Add(reader.Read<long>(NpgsqlDbType.Bigint));
-                offsets.Add(reader.Read<short>(NpgsqlDbType.Smallint));
-                if (ids.Count % 10_000 == 0) ct.ThrowIfCancellationRequested();
-                if (onRows is not null && (ids.Count == 1 || ids.Count % 10_000 == 0)) onRows(ids.Count);
-                clicked.Add(reader.Read<bool>(NpgsqlDbType.Boolean));
-                converted.Add(reader.Read<bool>(NpgsqlDbType.Boolean));
-                for (var c = 0; c < catCodes.Length; c++)
+                var id = reader.Read<long>(NpgsqlDbType.Bigint);
+                var offset = reader.Read<short>(NpgsqlDbType.Smallint);
+                count++;
+                if (count % 10_000 == 0) ct.ThrowIfCancellationRequested();
+                if (onRows is not null && (count == 1 || count % 10_000 == 0)) onRows(count);
+                into.Row(id, offset, reader.Read<bool>(NpgsqlDbType.Boolean), reader.Read<bool>(NpgsqlDbType.Boolean));
+                for (var c = 0; c < categorical; c++)
                 {
-                    if (reader.IsNull) { reader.Skip(); catCodes[c].Add(-1); continue; }
+                    if (reader.IsNull) { reader.Skip(); into.Categorical(c, -1); continue; }
                     int code;
                     if (integral[c])
                     {
                         var number = reader.Read<long>(NpgsqlDbType.Bigint);
                         if (!intCodes[c].TryGetValue(number, out code))
                         {
-                            code = catVocab[c].Count;
-                            catVocab[c].Add(number.ToString(CultureInfo.InvariantCulture), code);
+                            code = vocabularies[c].Count;
+                            vocabularies[c].Add(number.ToString(CultureInfo.InvariantCulture));
                             intCodes[c].Add(number, code);
                         }
                     }
@@ -63,32 +85,21 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
                         var value = reader.Read<string>(NpgsqlDbType.Text);
                         if (!catVocab[c].TryGetValue(value, out code))
                         {
-                            code = catVocab[c].Count;
+                            code = vocabularies[c].Count;
+                            vocabularies[c].Add(value);
                             catVocab[c].Add(value, code);
                         }
                     }
-                    catCodes[c].Add(code);
+                    into.Categorical(c, code);
                 }
-                for (var n = 0; n < nums.Length; n++)
+                for (var n = 0; n < numeric; n++)
                 {
-                    if (reader.IsNull) { reader.Skip(); nums[n].Add(double.NaN); continue; }
-                    nums[n].Add(reader.Read<double>(NpgsqlDbType.Double));
+                    if (reader.IsNull) { reader.Skip(); into.Numeric(n, double.NaN); continue; }
+                    into.Numeric(n, reader.Read<double>(NpgsqlDbType.Double));
                 }
             }
         }
-
-        return new DayFrame
-        {
-            FirstDay = firstDay,
-            LastDay = lastDay,
-            Ids = [.. ids],
-            DayOffsets = [.. offsets],
-            Clicked = [.. clicked],
-            Converted = [.. converted],
-            Categorical = features.Categorical.Select((name, c) =>
-                new CategoricalColumn(name, catVocab[c].OrderBy(kv => kv.Value).Select(kv => kv.Key).ToList(), [.. catCodes[c]])).ToList(),
-            Numeric = features.Numeric.Select((name, n) => new NumericColumn(name, [.. nums[n]])).ToList(),
-        };
+        return vocabularies;
     }
 
     /// <summary>

@@ -26,45 +26,29 @@ public static class DayShardFile
         if (day.FirstDay != day.LastDay) throw new ArgumentException($"A shard holds one day, not {day.FirstDay}..{day.LastDay}.", nameof(day));
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(folder);
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        using var spool = new ShardSpool(folder, day.FirstDay, day.Categorical.Select(c => c.Name).ToList(), day.Numeric.Select(c => c.Name).ToList());
+        for (var i = 0; i < day.Count; i++)
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var writer = new BinaryWriter(stream, Encoding.UTF8))
-            {
-                writer.Write(Magic);
-                writer.Write(Version);
-                writer.Write(key);
-                writer.Write(fingerprint);
-                writer.Write(day.FirstDay.DayNumber);
-                writer.Write(day.Count);
-                writer.Write(MemoryMarshal.AsBytes(day.Ids.AsSpan()));
-                writer.Write(MemoryMarshal.AsBytes(day.Clicked.AsSpan()));
-                writer.Write(MemoryMarshal.AsBytes(day.Converted.AsSpan()));
-                writer.Write(day.Categorical.Count);
-                foreach (var column in day.Categorical)
-                {
-                    writer.Write(column.Name);
-                    writer.Write(column.Vocabulary.Count);
-                    foreach (var value in column.Vocabulary) writer.Write(value);
-                    writer.Write(MemoryMarshal.AsBytes(column.Codes.AsSpan()));
-                }
-                writer.Write(day.Numeric.Count);
-                foreach (var column in day.Numeric)
-                {
-                    writer.Write(column.Name);
-                    writer.Write(MemoryMarshal.AsBytes(column.Values.AsSpan()));
-                }
-                writer.Write(Magic); // the end mark: a file cut short fails to read
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
+            spool.Row(day.Ids[i], 0, day.Clicked[i], day.Converted[i]);
+            for (var c = 0; c < day.Categorical.Count; c++) spool.Categorical(c, day.Categorical[c].Codes[i]);
+            for (var n = 0; n < day.Numeric.Count; n++) spool.Numeric(n, day.Numeric[n].Values[i]);
         }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        spool.Complete(path, key, fingerprint, day.Categorical.Select(c => c.Vocabulary).ToList());
     }
+
+    /// <summary>A shard's start: what identifies the format, the key and fingerprint, the day and its row count.</summary>
+    internal static void WriteHeader(BinaryWriter writer, string key, string fingerprint, DateOnly day, int count)
+    {
+        writer.Write(Magic);
+        writer.Write(Version);
+        writer.Write(key);
+        writer.Write(fingerprint);
+        writer.Write(day.DayNumber);
+        writer.Write(count);
+    }
+
+    /// <summary>A shard's end mark: a file cut short fails to read.</summary>
+    internal static void WriteEnd(BinaryWriter writer) => writer.Write(Magic);
 
     /// <summary>The key and fingerprint a shard was written under, its day and its row count, without reading its rows.</summary>
     /// <exception cref="InvalidDataException">The file is not a shard of this version.</exception>

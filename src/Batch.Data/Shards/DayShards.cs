@@ -1,3 +1,4 @@
+using System.Data;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -24,9 +25,6 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
 {
     public string Directory => directory;
 
-    /// <summary>The fingerprint of a shard whose source day changed while it was read: matches no day.</summary>
-    public const string ChangedWhileRead = "changed while read";
-
     /// <summary>The sub-folder where attempts keep their encoded windows while they train (swept like shards).</summary>
     public const string RunsFolder = "runs";
 
@@ -49,7 +47,11 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(zone);
         var (sql, _) = await extractor.CopyQueryAsync(features, day, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
-        var fingerprint = await FingerprintAsync(day, zone, conversionWindowDays, ct).ConfigureAwait(false);
+        // The fingerprint and, when the shard cannot be reused, the rows are read in one snapshot: a shard's fingerprint
+        // is exactly that of the rows it holds, whatever is written to the tables meanwhile.
+        await using var connection = await source.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
+        var fingerprint = await FingerprintAsync(connection, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
         // The key: the day's query and the database it reads (the fingerprint's first part), so databases sharing a
         // folder keep apart.
         var key = Key(sql + "\n" + fingerprint[..fingerprint.IndexOf('/', StringComparison.Ordinal)]);
@@ -74,12 +76,13 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
                 reason = "unreadable shard: " + e.Message;
             }
         }
-        var extracted = await extractor.ExtractAsync(features, day, day, zone, conversionWindowDays, ct, onRows).ConfigureAwait(false);
-        // The fingerprint is taken again after the read: a day that changed meanwhile is stored under neither, so no
-        // later run reuses it (this one reads what it read).
-        var after = await FingerprintAsync(day, zone, conversionWindowDays, ct).ConfigureAwait(false);
-        DayShardFile.Write(path, key, after == fingerprint ? fingerprint : ChangedWhileRead, extracted);
-        return (path, extracted.Count, new ShardUse(day, false, reason));
+        // The rows go straight to spool files on disk as they are read, not into memory.
+        System.IO.Directory.CreateDirectory(directory);
+        using var spool = new ShardSpool(directory, day, features.Categorical, features.Numeric);
+        var vocabularies = await extractor.ReadAsync(connection, features, day, day, zone, conversionWindowDays, spool, ct, onRows).ConfigureAwait(false);
+        await snapshot.CommitAsync(ct).ConfigureAwait(false);
+        spool.Complete(path, key, fingerprint, vocabularies);
+        return (path, spool.Count, new ShardUse(day, false, reason));
     }
 
     /// <summary>
@@ -87,17 +90,17 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
     /// of row versions (xmin) of the day's impressions, and the same of the conversions that can label them (those of
     /// the day and of its conversion window). Any insert, update or delete of those rows changes it.
     /// </summary>
-    public async Task<string> FingerprintAsync(DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
+    private static async Task<string> FingerprintAsync(NpgsqlConnection connection, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
     {
         var (start, end) = DataDays.Bounds(day, zone);
-        await using var command = source.CreateCommand(
+        await using var command = new NpgsqlCommand(
             """
             select current_database() || ':' || 'impressions'::regclass::oid || '/' ||
                    (select count(*) || ':' || coalesce(sum(id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0)
                     from impressions where event_time >= @start and event_time < @end) || '/' ||
                    (select count(*) || ':' || coalesce(sum(impression_id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0)
                     from conversions where event_time >= @start and event_time < @end + make_interval(days => @window))
-            """);
+            """, connection);
         command.Parameters.AddWithValue("start", start);
         command.Parameters.AddWithValue("end", end);
         command.Parameters.AddWithValue("window", conversionWindowDays);
@@ -110,11 +113,17 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
         if (!System.IO.Directory.Exists(directory)) return 0;
         var cutoff = DateTime.UtcNow - retention;
         var deleted = 0;
-        // Shards, and the temporary files of writers that died before renaming theirs.
+        // Shards, and the temporary files and spools of writers that died before renaming theirs.
         foreach (var file in new DirectoryInfo(directory).EnumerateFiles().Where(f => f.Name.EndsWith(".shard", StringComparison.Ordinal) || f.Name.EndsWith(".tmp", StringComparison.Ordinal)))
         {
             if (file.LastWriteTimeUtc >= cutoff) continue;
             file.Delete();
+            deleted++;
+        }
+        foreach (var spool in new DirectoryInfo(directory).EnumerateDirectories(".spool.*.tmp"))
+        {
+            if (spool.LastWriteTimeUtc >= cutoff) continue;
+            spool.Delete(recursive: true);
             deleted++;
         }
         // The encoded windows of attempts that died before deleting theirs.

@@ -1,0 +1,42 @@
+using Batch.Core.Frames;
+using Batch.Core.Options;
+
+namespace Batch.Data.Extraction;
+
+/// <summary>Extracted rows gathered into a <see cref="DayFrame"/> in memory.</summary>
+public sealed class FrameRows(FeatureOptions features) : IExtractedRows
+{
+    private readonly List<long> _ids = [];
+    private readonly List<short> _offsets = [];
+    private readonly List<bool> _clicked = [];
+    private readonly List<bool> _converted = [];
+    private readonly List<int>[] _codes = features.Categorical.Select(_ => new List<int>()).ToArray();
+    private readonly List<double>[] _numbers = features.Numeric.Select(_ => new List<double>()).ToArray();
+
+    public int Count => _ids.Count;
+
+    public void Row(long id, short dayOffset, bool clicked, bool converted)
+    {
+        _ids.Add(id);
+        _offsets.Add(dayOffset);
+        _clicked.Add(clicked);
+        _converted.Add(converted);
+    }
+
+    public void Categorical(int column, int code) => _codes[column].Add(code);
+
+    public void Numeric(int column, double value) => _numbers[column].Add(value);
+
+    /// <param name="vocabularies">per categorical column, its values in code order</param>
+    public DayFrame Frame(DateOnly firstDay, DateOnly lastDay, IReadOnlyList<IReadOnlyList<string>> vocabularies) => new()
+    {
+        FirstDay = firstDay,
+        LastDay = lastDay,
+        Ids = [.. _ids],
+        DayOffsets = [.. _offsets],
+        Clicked = [.. _clicked],
+        Converted = [.. _converted],
+        Categorical = features.Categorical.Select((name, c) => new CategoricalColumn(name, vocabularies[c], [.. _codes[c]])).ToList(),
+        Numeric = features.Numeric.Select((name, n) => new NumericColumn(name, [.. _numbers[n]])).ToList(),
+    };
+}

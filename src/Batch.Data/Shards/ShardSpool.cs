@@ -1,0 +1,111 @@
+using System.Text;
+using Batch.Data.Extraction;
+
+namespace Batch.Data.Shards;
+
+/// <summary>
+/// A day's rows on their way into a shard, without holding them: each column is appended to a spool file of its own
+/// as the rows arrive, and <see cref="Complete"/> writes the shard from the spools (header, then each column's
+/// array after the other, as <see cref="DayShardFile"/> reads them), renamed into place at once. Disposing deletes
+/// the spools.
+/// </summary>
+public sealed class ShardSpool : IExtractedRows, IDisposable
+{
+    private readonly string _folder;
+    private readonly DateOnly _day;
+    private readonly IReadOnlyList<string> _categorical;
+    private readonly IReadOnlyList<string> _numeric;
+    private readonly (FileStream File, BinaryWriter Writer)[] _spools;
+    private const int Ids = 0, Clicked = 1, Converted = 2, FirstColumn = 3;
+
+    /// <param name="folder">where the spools go (beside the shard, on the same disk)</param>
+    public ShardSpool(string folder, DateOnly day, IReadOnlyList<string> categorical, IReadOnlyList<string> numeric)
+    {
+        ArgumentNullException.ThrowIfNull(categorical);
+        ArgumentNullException.ThrowIfNull(numeric);
+        _folder = Path.Combine(folder, $".spool.{day:yyyy-MM-dd}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(_folder);
+        (_day, _categorical, _numeric) = (day, categorical, numeric);
+        _spools = Enumerable.Range(0, FirstColumn + categorical.Count + numeric.Count).Select(i =>
+        {
+            var file = new FileStream(Path.Combine(_folder, $"{i}.col"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+            return (file, new BinaryWriter(file, Encoding.UTF8, leaveOpen: true));
+        }).ToArray();
+    }
+
+    public int Count { get; private set; }
+
+    public void Row(long id, short dayOffset, bool clicked, bool converted)
+    {
+        if (dayOffset != 0) throw new InvalidDataException($"A shard of {_day} got a row of another day (offset {dayOffset}).");
+        _spools[Ids].Writer.Write(id);
+        _spools[Clicked].Writer.Write(clicked);
+        _spools[Converted].Writer.Write(converted);
+        Count++;
+    }
+
+    public void Categorical(int column, int code) => _spools[FirstColumn + column].Writer.Write(code);
+
+    public void Numeric(int column, double value) => _spools[FirstColumn + _categorical.Count + column].Writer.Write(value);
+
+    /// <summary>Writes the shard to <paramref name="path"/> (a temporary file renamed over it) from the spools.</summary>
+    /// <param name="vocabularies">per categorical column, its values in code order</param>
+    public void Complete(string path, string key, string fingerprint, IReadOnlyList<IReadOnlyList<string>> vocabularies)
+    {
+        ArgumentNullException.ThrowIfNull(vocabularies);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var writer = new BinaryWriter(stream, Encoding.UTF8))
+            {
+                DayShardFile.WriteHeader(writer, key, fingerprint, _day, Count);
+                Copy(Ids, writer);
+                Copy(Clicked, writer);
+                Copy(Converted, writer);
+                writer.Write(_categorical.Count);
+                for (var c = 0; c < _categorical.Count; c++)
+                {
+                    writer.Write(_categorical[c]);
+                    writer.Write(vocabularies[c].Count);
+                    foreach (var value in vocabularies[c]) writer.Write(value);
+                    Copy(FirstColumn + c, writer);
+                }
+                writer.Write(_numeric.Count);
+                for (var n = 0; n < _numeric.Count; n++)
+                {
+                    writer.Write(_numeric[n]);
+                    Copy(FirstColumn + _categorical.Count + n, writer);
+                }
+                DayShardFile.WriteEnd(writer);
+                // No fsync: a shard is a cache. One cut short by a crash lacks its end mark and is extracted again.
+                writer.Flush();
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    private void Copy(int spool, BinaryWriter into)
+    {
+        var (file, writer) = _spools[spool];
+        writer.Flush();
+        file.Position = 0;
+        into.Flush();
+        file.CopyTo(into.BaseStream);
+    }
+
+    public void Dispose()
+    {
+        foreach (var (file, writer) in _spools)
+        {
+            writer.Dispose();
+            file.Dispose();
+        }
+        if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
+    }
+}
