@@ -75,10 +75,13 @@ public static class NightlyBenchmark
         var database = $"batch_nightly_{perDay}";
         var container = $"nightly-bench-{perDay}";
         var scratch = new NpgsqlConnectionStringBuilder(settings.Postgres) { Database = database }.ConnectionString;
+        // A shard folder of the attempt's own, cold (as on a first night) and deleted with the scratch database.
+        var shards = Path.Combine(Path.GetTempPath(), $"batch-nightly-shards-{perDay}-{Guid.NewGuid():N}");
         var environment = new Dictionary<string, string>
         {
             ["Batch__ConnectionStrings__Postgres"] = scratch,
             ["Batch__BlobContainer"] = container,
+            ["Batch__ShardDirectory"] = shards,
         };
         await RecreateDatabaseAsync(settings.Postgres, database, create: true, ct).ConfigureAwait(false);
         try
@@ -102,6 +105,7 @@ public static class NightlyBenchmark
         finally
         {
             await RecreateDatabaseAsync(settings.Postgres, database, create: false, CancellationToken.None).ConfigureAwait(false);
+            if (Directory.Exists(shards)) Directory.Delete(shards, recursive: true);
             await new BlobContainerClient(settings.Blobs, container).DeleteIfExistsAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
     }

@@ -58,6 +58,8 @@ public sealed class StackFixture : IAsyncLifetime
         await using var drop = new NpgsqlCommand($"drop database if exists {_database} with (force)", admin);
         await drop.ExecuteNonQueryAsync();
         if (_container is not null) await _container.DeleteIfExistsAsync();
+        var shards = TinyProfiles.ShardDirectory(Postgres);
+        if (Directory.Exists(shards)) Directory.Delete(shards, recursive: true);
     }
 
     public async Task<T> ScalarAsync<T>(string sql)

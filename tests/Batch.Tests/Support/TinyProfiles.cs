@@ -18,11 +18,16 @@ public static class TinyProfiles
             ["Batch:BlobContainer"] = container,
             ["Batch:Device"] = "cpu",
             ["Batch:JobsDirectory"] = Path.Combine(AppContext.BaseDirectory, "jobs"),
+            ["Batch:ShardDirectory"] = ShardDirectory(postgres),
         };
         foreach (var model in models)
             foreach (var (key, value) in Profile(epochs)) s[$"Batch:Models:{model}:{key}"] = value;
         return s;
     }
+
+    /// <summary>The shard folder of the tests against one database: a temporary folder, deleted with the database (<see cref="StackFixture"/>).</summary>
+    public static string ShardDirectory(string postgres) =>
+        Path.Combine(Path.GetTempPath(), "batch-test-shards", new Npgsql.NpgsqlConnectionStringBuilder(postgres).Database ?? "default");
 
     /// <summary>The keys of one profile, relative to <c>Batch:Models:{name}</c>.</summary>
     public static IEnumerable<(string Key, string Value)> Profile(int epochs = 2) =>

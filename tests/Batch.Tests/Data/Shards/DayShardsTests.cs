@@ -125,6 +125,31 @@ public sealed class DayShardsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARowWrittenWhileADayIsRead_IsNotInItsShard_AndSendsTheDayToTheDatabaseNextTime()
+    {
+        var shards = Shards();
+        var (start, _) = DataDays.Bounds(First, Zone);
+        var inserted = false;
+        // Inserted (and committed) by another connection while the day's COPY is under way.
+        void Insert(long rows)
+        {
+            if (inserted) return;
+            inserted = true;
+            _stack.ExecuteAsync($"insert into impressions (id, event_time, user_segment, item_category, device, hour_of_day, slot_position, price, user_activity, clicked) values (910000009, '{start.AddHours(2).UtcDateTime:O}', 'new', 'books', 'mobile', 2, 1, 10, 1, false)").GetAwaiter().GetResult();
+        }
+        var (frame, use) = await shards.DayAsync(Features, First, Zone, Window, CancellationToken.None, Insert);
+        Assert.True(inserted);
+        Assert.False(use.Reused);
+        Assert.DoesNotContain(910000009L, frame.Ids);
+
+        // The shard's fingerprint is that of the rows it holds, so the new row sends the day to the database again.
+        var (again, second) = await shards.DayAsync(Features, First, Zone, Window, CancellationToken.None);
+        Assert.Equal((false, "source day changed"), (second.Reused, second.Reason));
+        Assert.Contains(910000009L, again.Ids);
+        Assert.Equal(frame.Count + 1, again.Count);
+    }
+
+    [Fact]
     public async Task UnreadableShard_IsExtractedAgain_AndReplaced()
     {
         var shards = Shards();
