@@ -28,25 +28,6 @@ public sealed record PreparedWindow(
 /// </summary>
 public sealed record EncodedWindow(FeatureEncoders Encoders, EncodedFrame Fit, EncodedFrame? Validation);
 
-/// <summary>
-/// The training window encoded onto local disk, day by day, as the nightly run trains on it: encoders fitted on the
-/// days trained on, those days' rows in <see cref="Fit"/>, the validation days' in <see cref="Validation"/>.
-/// Disposing deletes the files.
-/// </summary>
-public sealed class DiskWindow(string folder, FeatureEncoders encoders, EncodedShards fit, EncodedShards? validation) : IDisposable
-{
-    public FeatureEncoders Encoders { get; } = encoders;
-    public EncodedShards Fit { get; } = fit;
-    public EncodedShards? Validation { get; } = validation;
-
-    public void Dispose()
-    {
-        Fit.Dispose();
-        Validation?.Dispose();
-        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-    }
-}
-
 /// <summary>The training window and held-out day of (model, day), read and checked the same way everywhere.</summary>
 public static class TrainingData
 {
@@ -99,40 +80,6 @@ public static class TrainingData
         var fit = days == 0 ? train : train.Days(train.FirstDay, lastFit);
         var encoders = FeatureEncoders.Fit(fit, features);
         return new EncodedWindow(encoders, encoders.Encode(fit), days == 0 ? null : encoders.Encode(train.Days(lastFit.AddDays(1), train.LastDay)));
-    }
-
-    /// <summary>
-    /// The same split and fit as <see cref="Encode(DayFrame, ModelProfile)"/>, one day at a time: the encoders are
-    /// fitted on the days trained on, and each day is encoded to its own shard under <paramref name="folder"/>.
-    /// Only one day's encoded rows are in memory at once.
-    /// </summary>
-    public static DiskWindow EncodeToDisk(ShardedWindow train, ModelProfile profile, string folder)
-    {
-        ArgumentNullException.ThrowIfNull(train);
-        ArgumentNullException.ThrowIfNull(profile);
-        var lastFit = train.LastDay.AddDays(-profile.Training.ValidationDays);
-        IEnumerable<DayFrame> Days(DateOnly first, DateOnly last) => train.Days(first, last);
-        var encoders = FeatureEncoders.Fit(Days(train.FirstDay, lastFit), profile.Features);
-        var (fields, numbers) = (encoders.Cardinalities.Count, encoders.Numeric.Count);
-        var fit = new EncodedShards(Path.Combine(folder, "fit"), fields, numbers);
-        EncodedShards? validation = null;
-        try
-        {
-            foreach (var day in Days(train.FirstDay, lastFit)) fit.Append(encoders.Encode(day));
-            if (profile.Training.ValidationDays > 0)
-            {
-                validation = new EncodedShards(Path.Combine(folder, "validation"), fields, numbers);
-                foreach (var day in Days(lastFit.AddDays(1), train.LastDay)) validation.Append(encoders.Encode(day));
-            }
-            return new DiskWindow(folder, encoders, fit, validation);
-        }
-        catch
-        {
-            fit.Dispose();
-            validation?.Dispose();
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-            throw;
-        }
     }
 
     /// <summary>
