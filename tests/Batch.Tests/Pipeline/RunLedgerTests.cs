@@ -130,9 +130,13 @@ public sealed class RunLedgerTests(StackFixture stack) : IClassFixture<StackFixt
         await using var hold = RunHold.Begin(new RunLedger(unreachable), run, NullLogger.Instance);
 
         using var held = hold.WhileHeld(CancellationToken.None);
+        // The moment of cancellation, taken by the token's own callback: not when a busy test host gets round to
+        // running the awaiting code.
+        var cancelled = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = held.Token.Register(() => cancelled.TrySetResult(DateTimeOffset.UtcNow));
         var blobWrite = Task.Delay(Timeout.InfiniteTimeSpan, held.Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blobWrite.WaitAsync(TimeSpan.FromSeconds(30)));
-        var cancelledAt = DateTimeOffset.UtcNow;
+        var cancelledAt = await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(30));
         // A tenth of the lease before it ends: by then no other attempt can have taken the day over.
         var heartbeat = await stack.ScalarAsync<DateTime>($"select heartbeat_at from batch.runs where id = {run.Id}");
         var lapses = new DateTimeOffset(DateTime.SpecifyKind(heartbeat, DateTimeKind.Utc)) + lease;
