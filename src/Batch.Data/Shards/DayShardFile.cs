@@ -51,80 +51,46 @@ public static class DayShardFile
     internal static void WriteEnd(BinaryWriter writer) => writer.Write(Magic);
 
     /// <summary>The key and fingerprint a shard was written under, its day and its row count, without reading its rows.</summary>
-    /// <exception cref="InvalidDataException">The file is not a shard of this version.</exception>
+    /// <exception cref="InvalidDataException">The file is not a whole shard of this version.</exception>
     public static (string Key, string Fingerprint, DateOnly Day, int Rows) Header(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
-        using var reader = new BinaryReader(stream, Encoding.UTF8);
-        var (key, fingerprint) = ReadHeader(reader, path);
-        try
+        return Header(stream);
+    }
+
+    /// <inheritdoc cref="Header(string)"/>
+    public static (string Key, string Fingerprint, DateOnly Day, int Rows) Header(FileStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return Guarded(stream, () =>
         {
-            var header = (key, fingerprint, DateOnly.FromDayNumber(reader.ReadInt32()), reader.ReadInt32());
+            var start = Start(stream);
             // A shard cut short (a full disk, a copy stopped half way) lacks its end mark.
-            var end = EndMark.Length;
-            if (stream.Length < end) throw new EndOfStreamException();
-            stream.Position = stream.Length - end;
-            Span<byte> tail = stackalloc byte[end];
+            stream.Position = Math.Max(0, stream.Length - EndMark.Length);
+            Span<byte> tail = stackalloc byte[EndMark.Length];
             stream.ReadExactly(tail);
-            if (!tail.SequenceEqual(EndMark)) throw new InvalidDataException($"Shard {path} does not end with its end mark (cut short?).");
-            return header;
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidDataException($"Shard {path} is cut short.", e);
-        }
+            if (!tail.SequenceEqual(EndMark)) throw new InvalidDataException($"Shard {stream.Name} does not end with its end mark (cut short?).");
+            return (start.Key, start.Fingerprint, start.Day, start.Count);
+        });
     }
 
     /// <summary>The day a shard holds, exactly as it was written.</summary>
     /// <exception cref="InvalidDataException">The file is not a whole shard of this version.</exception>
     public static DayFrame Read(string path)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        return Read(stream, path);
+        using var stream = Open(path);
+        return Read(stream);
     }
 
-    /// <summary>The day a shard holds, read from the start of <paramref name="stream"/>, which stays open.</summary>
-    public static DayFrame Read(Stream stream, string path)
+    /// <inheritdoc cref="Read(string)"/>
+    public static DayFrame Read(FileStream stream)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        stream.Position = 0;
-        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-        try
-        {
-            ReadHeader(reader, path);
-            var day = DateOnly.FromDayNumber(reader.ReadInt32());
-            var count = reader.ReadInt32();
-            var ids = Array<long>(reader, count);
-            var clicked = Array<bool>(reader, count);
-            var converted = Array<bool>(reader, count);
-            var categorical = new List<CategoricalColumn>();
-            for (var c = reader.ReadInt32(); c > 0; c--)
-            {
-                var name = reader.ReadString();
-                var vocabulary = new string[reader.ReadInt32()];
-                for (var v = 0; v < vocabulary.Length; v++) vocabulary[v] = reader.ReadString();
-                categorical.Add(new CategoricalColumn(name, vocabulary, Array<int>(reader, count)));
-            }
-            var numeric = new List<NumericColumn>();
-            for (var n = reader.ReadInt32(); n > 0; n--) numeric.Add(new NumericColumn(reader.ReadString(), Array<double>(reader, count)));
-            if (reader.ReadString() != Magic) throw new InvalidDataException($"Shard {path} does not end with its end mark.");
-            return new DayFrame
-            {
-                FirstDay = day,
-                LastDay = day,
-                Ids = ids,
-                DayOffsets = new short[count],
-                Clicked = clicked,
-                Converted = converted,
-                Categorical = categorical,
-                Numeric = numeric,
-            };
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidDataException($"Shard {path} is cut short.", e);
-        }
+        var layout = Layout(stream);
+        return Part(stream, layout, 0, layout.Count);
     }
+
+    /// <summary>A shard opened for reading; it stays readable, as it is now, if it is replaced or deleted meanwhile.</summary>
+    public static FileStream Open(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16);
 
     /// <summary>
     /// The day a shard holds in parts of at most <paramref name="chunkRows"/> rows, in row order, each read when
@@ -137,57 +103,81 @@ public static class DayShardFile
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         var layout = Layout(stream);
         for (var start = 0; start < layout.Count; start += chunkRows)
-        {
-            var n = Math.Min(chunkRows, layout.Count - start);
-            yield return new DayFrame
-            {
-                FirstDay = layout.Day,
-                LastDay = layout.Day,
-                Ids = ReadAt<long>(stream, layout.Ids, start, n),
-                DayOffsets = new short[n],
-                Clicked = ReadAt<bool>(stream, layout.Clicked, start, n),
-                Converted = ReadAt<bool>(stream, layout.Converted, start, n),
-                Categorical = layout.Categorical.Select(c => new CategoricalColumn(c.Name, c.Vocabulary, ReadAt<int>(stream, c.Offset, start, n))).ToList(),
-                Numeric = layout.Numeric.Select(c => new NumericColumn(c.Name, ReadAt<double>(stream, c.Offset, start, n))).ToList(),
-            };
-        }
+            yield return Part(stream, layout, start, Math.Min(chunkRows, layout.Count - start));
     }
+
+    /// <summary>Only the impression ids of a shard (they come first).</summary>
+    public static long[] ReadIds(FileStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var start = Guarded(stream, () => Start(stream));
+        return ReadAt<long>(stream, start.Ids, 0, start.Count);
+    }
+
+    private static DayFrame Part(FileStream stream, ShardLayout layout, int start, int n) => new()
+    {
+        FirstDay = layout.Day,
+        LastDay = layout.Day,
+        Ids = ReadAt<long>(stream, layout.Ids, start, n),
+        DayOffsets = new short[n],
+        Clicked = ReadAt<bool>(stream, layout.Clicked, start, n),
+        Converted = ReadAt<bool>(stream, layout.Converted, start, n),
+        Categorical = layout.Categorical.Select(c => new CategoricalColumn(c.Name, c.Vocabulary, ReadAt<int>(stream, c.Offset, start, n))).ToList(),
+        Numeric = layout.Numeric.Select(c => new NumericColumn(c.Name, ReadAt<double>(stream, c.Offset, start, n))).ToList(),
+    };
+
+    /// <summary>What a shard starts with, and where its ids begin.</summary>
+    private sealed record ShardStart(string Key, string Fingerprint, DateOnly Day, int Count, long Ids);
 
     /// <summary>Where each array of a shard starts, with the day, the row count and the vocabularies.</summary>
     private sealed record ShardLayout(
         DateOnly Day, int Count, long Ids, long Clicked, long Converted,
         IReadOnlyList<(string Name, IReadOnlyList<string> Vocabulary, long Offset)> Categorical, IReadOnlyList<(string Name, long Offset)> Numeric);
 
-    private static ShardLayout Layout(FileStream stream)
+    private static ShardStart Start(FileStream stream)
     {
         stream.Position = 0;
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        if (reader.ReadString() != Magic) throw new InvalidDataException($"{stream.Name} is not a day shard.");
+        var version = reader.ReadInt32();
+        if (version != Version) throw new InvalidDataException($"Shard {stream.Name} has version {version}, not {Version}.");
+        return new ShardStart(reader.ReadString(), reader.ReadString(), DateOnly.FromDayNumber(reader.ReadInt32()), reader.ReadInt32(), stream.Position);
+    }
+
+    /// <summary>The arrays' offsets, found by reading the vocabularies and names between them, and the end mark checked.</summary>
+    private static ShardLayout Layout(FileStream stream) => Guarded(stream, () =>
+    {
+        var start = Start(stream);
+        var count = start.Count;
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        var clicked = start.Ids + (long)count * sizeof(long);
+        var converted = clicked + count;
+        stream.Position = converted + count;
+        var categorical = new List<(string, IReadOnlyList<string>, long)>();
+        for (var c = reader.ReadInt32(); c > 0; c--)
+        {
+            var name = reader.ReadString();
+            var vocabulary = new string[reader.ReadInt32()];
+            for (var v = 0; v < vocabulary.Length; v++) vocabulary[v] = reader.ReadString();
+            categorical.Add((name, vocabulary, stream.Position));
+            stream.Position += (long)count * sizeof(int);
+        }
+        var numeric = new List<(string, long)>();
+        for (var n = reader.ReadInt32(); n > 0; n--)
+        {
+            numeric.Add((reader.ReadString(), stream.Position));
+            stream.Position += (long)count * sizeof(double);
+        }
+        if (reader.ReadString() != Magic) throw new InvalidDataException($"Shard {stream.Name} does not end with its end mark.");
+        return new ShardLayout(start.Day, count, start.Ids, clicked, converted, categorical, numeric);
+    });
+
+    /// <summary>A read past the end of the file is a shard cut short.</summary>
+    private static T Guarded<T>(FileStream stream, Func<T> read)
+    {
         try
         {
-            ReadHeader(reader, stream.Name);
-            var day = DateOnly.FromDayNumber(reader.ReadInt32());
-            var count = reader.ReadInt32();
-            var ids = stream.Position;
-            var clicked = ids + (long)count * sizeof(long);
-            var converted = clicked + count;
-            stream.Position = converted + count;
-            var categorical = new List<(string, IReadOnlyList<string>, long)>();
-            for (var c = reader.ReadInt32(); c > 0; c--)
-            {
-                var name = reader.ReadString();
-                var vocabulary = new string[reader.ReadInt32()];
-                for (var v = 0; v < vocabulary.Length; v++) vocabulary[v] = reader.ReadString();
-                categorical.Add((name, vocabulary, stream.Position));
-                stream.Position += (long)count * sizeof(int);
-            }
-            var numeric = new List<(string, long)>();
-            for (var n = reader.ReadInt32(); n > 0; n--)
-            {
-                numeric.Add((reader.ReadString(), stream.Position));
-                stream.Position += (long)count * sizeof(double);
-            }
-            if (reader.ReadString() != Magic) throw new InvalidDataException($"Shard {stream.Name} does not end with its end mark.");
-            return new ShardLayout(day, count, ids, clicked, converted, categorical, numeric);
+            return read();
         }
         catch (EndOfStreamException e)
         {
@@ -201,48 +191,6 @@ public static class DayShardFile
         var bytes = MemoryMarshal.AsBytes(values.AsSpan());
         if (RandomAccess.Read(stream.SafeFileHandle, bytes, offset + (long)start * Unsafe.SizeOf<T>()) != bytes.Length)
             throw new InvalidDataException($"Shard {stream.Name} is cut short.");
-        return values;
-    }
-
-    /// <summary>Only the impression ids of a shard (they come first), read from the start of <paramref name="stream"/>.</summary>
-    public static long[] ReadIds(Stream stream, string path)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        stream.Position = 0;
-        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-        try
-        {
-            ReadHeader(reader, path);
-            reader.ReadInt32(); // the day
-            return Array<long>(reader, reader.ReadInt32());
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidDataException($"Shard {path} is cut short.", e);
-        }
-    }
-
-    private static (string Key, string Fingerprint) ReadHeader(BinaryReader reader, string path)
-    {
-        try
-        {
-            if (reader.ReadString() != Magic) throw new InvalidDataException($"{path} is not a day shard.");
-            var version = reader.ReadInt32();
-            if (version != Version) throw new InvalidDataException($"Shard {path} has version {version}, not {Version}.");
-            return (reader.ReadString(), reader.ReadString());
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidDataException($"Shard {path} is cut short.", e);
-        }
-    }
-
-    private static T[] Array<T>(BinaryReader reader, int count) where T : unmanaged
-    {
-        var values = new T[count];
-        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
-        if (reader.BaseStream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false) != bytes.Length)
-            throw new EndOfStreamException();
         return values;
     }
 }

@@ -32,16 +32,18 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
     public async Task<(DayFrame Frame, ShardUse Use)> DayAsync(
         FeatureOptions features, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct, Action<long>? onRows = null)
     {
-        var (path, _, use) = await ShardAsync(features, day, zone, conversionWindowDays, ct, onRows).ConfigureAwait(false);
-        return (DayShardFile.Read(path), use);
+        var (shard, _, use) = await ShardAsync(features, day, zone, conversionWindowDays, ct, onRows).ConfigureAwait(false);
+        await using (shard.ConfigureAwait(false)) return (DayShardFile.Read(shard), use);
     }
 
     /// <summary>
-    /// The shard of the day: the one on disk when it was written under the same key and the source day's fingerprint
-    /// is unchanged (it is not read then, only its header); else the day is extracted and its shard (re)written.
+    /// The shard of the day, opened (the caller disposes it): the one on disk when it was written under the same key
+    /// and the source day's fingerprint is unchanged (only its header is read then); else the day is extracted and its
+    /// shard (re)written. The file checked is the file returned: a shard replaced by another process meanwhile does
+    /// not change what the caller reads.
     /// </summary>
     /// <param name="onRows">rows read from the database so far, as <see cref="DayExtractor.ExtractAsync"/> reports them</param>
-    public async Task<(string Path, int Rows, ShardUse Use)> ShardAsync(
+    public async Task<(FileStream Shard, int Rows, ShardUse Use)> ShardAsync(
         FeatureOptions features, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct, Action<long>? onRows = null)
     {
         ArgumentNullException.ThrowIfNull(features);
@@ -60,21 +62,28 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
         if (!File.Exists(path)) reason = "no shard";
         else
         {
+            var shard = DayShardFile.Open(path);
             try
             {
-                var (storedKey, storedFingerprint, storedDay, rows) = DayShardFile.Header(path);
+                var (storedKey, storedFingerprint, storedDay, rows) = DayShardFile.Header(shard);
                 if (storedKey != key || storedDay != day) reason = "shard of another query";
                 else if (storedFingerprint != fingerprint) reason = "source day changed";
                 else
                 {
                     File.SetLastWriteTimeUtc(path, DateTime.UtcNow); // in use: kept by the retention sweep
-                    return (path, rows, new ShardUse(day, true, "source day unchanged"));
+                    return (shard, rows, new ShardUse(day, true, "source day unchanged"));
                 }
             }
             catch (InvalidDataException e)
             {
                 reason = "unreadable shard: " + e.Message;
             }
+            catch
+            {
+                await shard.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            await shard.DisposeAsync().ConfigureAwait(false);
         }
         // The rows go straight to spool files on disk as they are read, not into memory.
         System.IO.Directory.CreateDirectory(directory);
@@ -82,7 +91,7 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
         var vocabularies = await extractor.ReadAsync(connection, features, day, day, zone, conversionWindowDays, spool, ct, onRows).ConfigureAwait(false);
         await snapshot.CommitAsync(ct).ConfigureAwait(false);
         spool.Complete(path, key, fingerprint, vocabularies);
-        return (path, spool.Count, new ShardUse(day, false, reason));
+        return (DayShardFile.Open(path), spool.Count, new ShardUse(day, false, reason));
     }
 
     /// <summary>
@@ -110,31 +119,23 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
     /// <summary>Deletes the shards (and attempts' encoded windows) not used for longer than the retention; returns how many.</summary>
     public int Sweep()
     {
-        if (!System.IO.Directory.Exists(directory)) return 0;
-        var cutoff = DateTime.UtcNow - retention;
-        var deleted = 0;
-        // Shards, and the temporary files and spools of writers that died before renaming theirs.
-        foreach (var file in new DirectoryInfo(directory).EnumerateFiles().Where(f => f.Name.EndsWith(".shard", StringComparison.Ordinal) || f.Name.EndsWith(".tmp", StringComparison.Ordinal)))
-        {
-            if (file.LastWriteTimeUtc >= cutoff) continue;
-            file.Delete();
-            deleted++;
-        }
-        foreach (var spool in new DirectoryInfo(directory).EnumerateDirectories(".spool.*.tmp"))
-        {
-            if (spool.LastWriteTimeUtc >= cutoff) continue;
-            spool.Delete(recursive: true);
-            deleted++;
-        }
-        // The encoded windows of attempts that died before deleting theirs.
+        var folder = new DirectoryInfo(directory);
+        if (!folder.Exists) return 0;
         var runs = new DirectoryInfo(Path.Combine(directory, RunsFolder));
-        foreach (var run in runs.Exists ? runs.EnumerateDirectories() : [])
+        var cutoff = DateTime.UtcNow - retention;
+        // Shards; the temporary files and spool folders (both *.tmp) of writers that died before renaming theirs; and
+        // the encoded windows of attempts that died before deleting theirs.
+        var stale = folder.EnumerateFileSystemInfos()
+            .Where(e => e.Name.EndsWith(".shard", StringComparison.Ordinal) || e.Name.EndsWith(".tmp", StringComparison.Ordinal))
+            .Concat(runs.Exists ? runs.EnumerateDirectories() : [])
+            .Where(e => e.LastWriteTimeUtc < cutoff)
+            .ToList();
+        foreach (var entry in stale)
         {
-            if (run.LastWriteTimeUtc >= cutoff) continue;
-            run.Delete(recursive: true);
-            deleted++;
+            if (entry is DirectoryInfo folderEntry) folderEntry.Delete(recursive: true);
+            else entry.Delete();
         }
-        return deleted;
+        return stale.Count;
     }
 
     private static string Key(string text) =>

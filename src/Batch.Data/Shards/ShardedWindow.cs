@@ -3,7 +3,7 @@ using Batch.Core.Frames;
 namespace Batch.Data.Shards;
 
 /// <summary>
-/// A window of days held as their shards on local disk, each opened when the day was read: a later run that
+/// A window of days held as their shards on local disk, each open since the day was read: a later run that
 /// replaces a shard (its source day changed) does not change this window, whose files stay readable until it is
 /// disposed. Days are loaded one at a time, so reading the window holds one day's rows at most.
 /// </summary>
@@ -21,12 +21,13 @@ public sealed class ShardedWindow : IDisposable
     public DateOnly LastDay { get; }
     public int Count { get; private set; }
 
-    /// <summary>Adds the next day of the window from the shard at <paramref name="path"/>, opened now.</summary>
-    public void Add(DateOnly day, string path, int rows)
+    /// <summary>Adds the next day of the window: its shard, opened (the window disposes it from now on).</summary>
+    public void Add(DateOnly day, FileStream shard, int rows)
     {
+        ArgumentNullException.ThrowIfNull(shard);
         if (day < FirstDay || day > LastDay || (_days.Count > 0 && day <= _days[^1].Day))
             throw new ArgumentException($"Day {day} is not the next day of {FirstDay}..{LastDay}.", nameof(day));
-        _days.Add((day, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16), rows));
+        _days.Add((day, shard, rows));
         Count = checked(Count + rows);
     }
 
@@ -57,7 +58,7 @@ public sealed class ShardedWindow : IDisposable
     /// <summary>The impression ids of each day, loaded as enumerated.</summary>
     public IEnumerable<long[]> Ids()
     {
-        foreach (var (_, file, _) in _days) yield return DayShardFile.ReadIds(file, file.Name);
+        foreach (var (_, file, _) in _days) yield return DayShardFile.ReadIds(file);
     }
 
     public void Dispose()

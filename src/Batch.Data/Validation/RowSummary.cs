@@ -9,7 +9,7 @@ namespace Batch.Data.Validation;
 public sealed class RowSummary(DateOnly first, DateOnly last)
 {
     /// <summary>Offending ids kept per check: one more than a finding shows, so it can say there are more.</summary>
-    private const int Kept = 6;
+    private const int Kept = ValidationFinding.Shown + 1;
 
     private readonly List<(string Column, int Count, List<long> First)> _nonFinite = [];
     private readonly List<long> _orphans = [];

@@ -9,8 +9,11 @@ public sealed record ValidationFinding(string Check, string Subject, string Obse
     public override string ToString() =>
         $"[{Check}] {Subject}: {Observed} (threshold: {Threshold})" + (Offending.Length == 0 ? "" : $"; first offending: {Offending}");
 
+    /// <summary>How many offenders a finding names.</summary>
+    public const int Shown = 5;
+
     /// <summary>At most <paramref name="count"/> of <paramref name="items"/>, comma-separated, with an ellipsis when there are more.</summary>
-    public static string First<T>(IEnumerable<T> items, int count = 5)
+    public static string First<T>(IEnumerable<T> items, int count = Shown)
     {
         ArgumentNullException.ThrowIfNull(items);
         var list = items.Take(count + 1).ToList();

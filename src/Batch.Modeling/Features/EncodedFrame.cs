@@ -4,10 +4,9 @@ namespace Batch.Modeling.Features;
 public sealed record EncodedFrame(
     int Rows, int[] Indices, int CategoricalCount, float[] Values, int NumericCount, float[] Clicked, float[] Converted) : IEncodedRows
 {
-    public void Read(ReadOnlySpan<int> rows, EncodedBatch into)
+    public EncodedBatch Read(ReadOnlySpan<int> rows)
     {
-        ArgumentNullException.ThrowIfNull(into);
-        into.Reset(rows.Length);
+        var into = new EncodedBatch(rows.Length, CategoricalCount, NumericCount);
         var (c, k) = (CategoricalCount, NumericCount);
         for (var b = 0; b < rows.Length; b++)
         {
@@ -17,5 +16,6 @@ public sealed record EncodedFrame(
             into.Clicked[b] = Clicked[r];
             into.Converted[b] = Converted[r];
         }
+        return into;
     }
 }

@@ -63,11 +63,10 @@ public sealed class EncodedShards : IEncodedRows, IDisposable
         Rows = checked(Rows + frame.Rows);
     }
 
-    public void Read(ReadOnlySpan<int> rows, EncodedBatch into)
+    public EncodedBatch Read(ReadOnlySpan<int> rows)
     {
-        ArgumentNullException.ThrowIfNull(into);
         _writing = false;
-        into.Reset(rows.Length);
+        var into = new EncodedBatch(rows.Length, CategoricalCount, NumericCount);
         var (c, k) = (CategoricalCount, NumericCount);
         var buffer = new byte[_width * 64];
         for (var b = 0; b < rows.Length;)
@@ -91,6 +90,7 @@ public sealed class EncodedShards : IEncodedRows, IDisposable
             }
             b += run;
         }
+        return into;
     }
 
     private int ShardOf(int row)

@@ -141,56 +141,10 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
         Numeric = [.. Numeric.Select(e => e.Column), .. Buckets.Select(e => e.Column)],
     };
 
-    /// <summary>Encodes a frame into row-major field indices and numeric values.</summary>
-    public EncodedFrame Encode(DayFrame frame)
-    {
-        ArgumentNullException.ThrowIfNull(frame);
-        var n = frame.Count;
-        var c = Categorical.Count + Buckets.Count + Crosses.Count;
-        // Table rows fit in an int: half the memory of longs for the largest array a run holds.
-        var indices = new int[n * c];
-        var field = 0;
-        foreach (var encoder in Categorical)
-        {
-            var column = Column(frame, encoder.Column);
-            var index = encoder.Indexer();
-            // One lookup per distinct value, not per row.
-            var map = column.Vocabulary.Select(v => checked((int)index(v))).ToArray();
-            for (var i = 0; i < n; i++) indices[i * c + field] = column.Codes[i] < 0 ? 0 : map[column.Codes[i]];
-            field++;
-        }
-        foreach (var encoder in Buckets)
-        {
-            var values = NumericColumn(frame, encoder.Column).Values;
-            for (var i = 0; i < n; i++) indices[i * c + field] = checked((int)encoder.Index(values[i]));
-            field++;
-        }
-        foreach (var encoder in Crosses)
-        {
-            var index = encoder.Indexer();
-            var keys = CrossKeys(frame, encoder.Columns);
-            var cache = new Dictionary<string, long>(StringComparer.Ordinal);
-            for (var i = 0; i < n; i++)
-            {
-                var key = keys[i];
-                if (key is null) continue; // slot 0
-                if (!cache.TryGetValue(key, out var slot)) cache[key] = slot = index(key);
-                indices[i * c + field] = checked((int)slot);
-            }
-            field++;
-        }
-        var k = Numeric.Count;
-        var numbers = new float[n * k];
-        for (var j = 0; j < k; j++)
-        {
-            var values = NumericColumn(frame, Numeric[j].Column).Values;
-            for (var i = 0; i < n; i++) numbers[i * k + j] = Numeric[j].Encode(values[i]);
-        }
-        return new EncodedFrame(n, indices, c, numbers, k,
-            frame.Clicked.Select(b => b ? 1f : 0f).ToArray(), frame.Converted.Select(b => b ? 1f : 0f).ToArray());
-    }
+    /// <summary>Encodes a frame into row-major field indices and numeric values (see <see cref="FrameEncoder"/> for many frames).</summary>
+    public EncodedFrame Encode(DayFrame frame) => new FrameEncoder(this).Encode(frame);
 
-    private static string?[] CrossKeys(DayFrame frame, IReadOnlyList<string> columns)
+    internal static string?[] CrossKeys(DayFrame frame, IReadOnlyList<string> columns)
     {
         var parts = columns.Select(name => Column(frame, name)).ToArray();
         var keys = new string?[frame.Count];
@@ -199,9 +153,9 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
         return keys;
     }
 
-    private static CategoricalColumn Column(DayFrame frame, string name) =>
+    internal static CategoricalColumn Column(DayFrame frame, string name) =>
         frame.Categorical.SingleOrDefault(col => col.Name == name) ?? throw new InvalidOperationException($"Frame lacks categorical feature {name}.");
 
-    private static NumericColumn NumericColumn(DayFrame frame, string name) =>
+    internal static NumericColumn NumericColumn(DayFrame frame, string name) =>
         frame.Numeric.SingleOrDefault(col => col.Name == name) ?? throw new InvalidOperationException($"Frame lacks numeric feature {name}.");
 }

@@ -11,31 +11,31 @@ public interface IEncodedRows
     int CategoricalCount { get; }
     int NumericCount { get; }
 
-    /// <summary>Copies the given rows, in that order, into <paramref name="into"/> (sized to them).</summary>
-    void Read(ReadOnlySpan<int> rows, EncodedBatch into);
+    /// <summary>The given rows, in that order.</summary>
+    EncodedBatch Read(ReadOnlySpan<int> rows);
+}
+
+/// <summary>Reading encoded rows in order.</summary>
+public static class EncodedRows
+{
+    /// <summary>Rows [start, start + size) for start = 0, size, 2 × size, …: each batch with the row it starts at.</summary>
+    public static IEnumerable<(int Start, EncodedBatch Batch)> InOrder(this IEncodedRows rows, int size)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        for (var start = 0; start < rows.Rows; start += size)
+            yield return (start, rows.Read(Enumerable.Range(start, Math.Min(size, rows.Rows - start)).ToArray()));
+    }
 }
 
 /// <summary>One batch of encoded rows, laid out as <see cref="EncodedFrame"/> lays out a frame.</summary>
-public sealed class EncodedBatch(int categoricalCount, int numericCount)
+public sealed class EncodedBatch(int count, int categoricalCount, int numericCount)
 {
     public int CategoricalCount { get; } = categoricalCount;
     public int NumericCount { get; } = numericCount;
-    public int Count { get; private set; }
-    public int[] Indices { get; private set; } = [];
-    public float[] Values { get; private set; } = [];
-    public float[] Clicked { get; private set; } = [];
-    public float[] Converted { get; private set; } = [];
-
-    /// <summary>Sizes the arrays for <paramref name="count"/> rows (exactly: a tensor is made from each whole array).</summary>
-    public void Reset(int count)
-    {
-        if (count != Count || Clicked.Length != count)
-        {
-            Indices = new int[count * CategoricalCount];
-            Values = new float[count * NumericCount];
-            Clicked = new float[count];
-            Converted = new float[count];
-        }
-        Count = count;
-    }
+    public int Count => Clicked.Length;
+    public int[] Indices { get; } = new int[count * categoricalCount];
+    public float[] Values { get; } = new float[count * numericCount];
+    public float[] Clicked { get; } = new float[count];
+    public float[] Converted { get; } = new float[count];
 }

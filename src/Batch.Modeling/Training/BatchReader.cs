@@ -33,9 +33,7 @@ internal sealed class BatchReader : IDisposable
         {
             for (var start = 0; start < order.Length; start += size)
             {
-                var batch = new EncodedBatch(rows.CategoricalCount, rows.NumericCount);
-                rows.Read(order.AsSpan(start, Math.Min(size, order.Length - start)), batch);
-                _ready.Add(batch, _stop.Token);
+                _ready.Add(rows.Read(order.AsSpan(start, Math.Min(size, order.Length - start))), _stop.Token);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)

@@ -6,11 +6,6 @@ namespace Batch.Modeling.Training;
 /// <summary>Encoded rows as the network's inputs: indices widened from the frame's int32 to the int64 the embeddings read.</summary>
 internal static class ModelInputs
 {
-    /// <summary>Rows [<paramref name="start"/>, <paramref name="start"/> + <paramref name="n"/>) of the frame, on the device.</summary>
-    public static (Tensor Indices, Tensor Values) Slice(EncodedFrame frame, int start, int n, Device device) =>
-        (Indices(tensor(frame.Indices.AsSpan(start * frame.CategoricalCount, n * frame.CategoricalCount).ToArray(), [n, frame.CategoricalCount], dtype: int32, device: device)),
-         tensor(frame.Values.AsSpan(start * frame.NumericCount, n * frame.NumericCount).ToArray(), [n, frame.NumericCount], dtype: float32, device: device));
-
     /// <summary>A batch's rows, on the device.</summary>
     public static (Tensor Indices, Tensor Values) Of(EncodedBatch batch, Device device) =>
         (Indices(tensor(batch.Indices, [batch.Count, batch.CategoricalCount], dtype: int32, device: device)),

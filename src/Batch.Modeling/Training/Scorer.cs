@@ -11,7 +11,7 @@ public static class Scorer
     private const int BatchSize = 8192;
 
     /// <param name="gates">when given, receives every gate's weights over the frame</param>
-    public static Predictions Predict(MultiTaskModel model, EncodedFrame data, GateUsage? gates = null)
+    public static Predictions Predict(MultiTaskModel model, IEncodedRows data, GateUsage? gates = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -20,18 +20,17 @@ public static class Scorer
         finally { model.Network.GateObserver = null; }
     }
 
-    private static Predictions PredictBatches(MultiTaskModel model, EncodedFrame data)
+    private static Predictions PredictBatches(MultiTaskModel model, IEncodedRows data)
     {
         var ctr = new float[data.Rows];
         var cvr = new float[data.Rows];
         var ctcvr = new float[data.Rows];
         model.Network.eval();
         using var _ = no_grad();
-        for (var start = 0; start < data.Rows; start += BatchSize)
+        foreach (var (start, batch) in data.InOrder(BatchSize))
         {
             using var scope = NewDisposeScope();
-            var n = Math.Min(BatchSize, data.Rows - start);
-            var (indices, values) = ModelInputs.Slice(data, start, n, model.Device);
+            var (indices, values) = ModelInputs.Of(batch, model.Device);
             var (pCtr, pCvr, pCtcvr) = Esmm.Probabilities(model.Network.forward(indices, values));
             pCtr.cpu().data<float>().CopyTo(ctr, start);
             pCvr.cpu().data<float>().CopyTo(cvr, start);

@@ -163,13 +163,10 @@ public static class Trainer
         network.eval();
         using var _ = no_grad();
         double ctr = 0, ctcvr = 0;
-        const int Batch = 8192;
-        var batch = new EncodedBatch(frame.CategoricalCount, frame.NumericCount);
-        for (var start = 0; start < frame.Rows; start += Batch)
+        foreach (var (_, batch) in frame.InOrder(8192))
         {
             using var scope = NewDisposeScope();
-            var n = Math.Min(Batch, frame.Rows - start);
-            frame.Read(Enumerable.Range(start, n).ToArray(), batch);
+            var n = batch.Count;
             var (indices, values) = ModelInputs.Of(batch, model.Device);
             var (c, cc) = Esmm.Losses(network.forward(indices, values), tensor(batch.Clicked, device: model.Device), tensor(batch.Converted, device: model.Device));
             ctr += c.item<float>() * n;

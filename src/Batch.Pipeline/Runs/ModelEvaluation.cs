@@ -26,7 +26,8 @@ public static class ModelEvaluation
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(parts);
         var scores = new Scores(model);
-        foreach (var part in parts) scores.Add(part, model.Encoders.Encode(part));
+        var encoder = new FrameEncoder(model.Encoders);
+        foreach (var part in parts) scores.Add(part, encoder.Encode(part));
         return scores.Result();
     }
 

@@ -103,17 +103,17 @@ public static class TrainingData
             for (var d = train.FirstDay; d <= day; d = d.AddDays(1))
             {
                 var before = train.Count;
-                var (path, rows, use) = await transient.ExecuteAsync(async t =>
+                var (shard, rows, use) = await transient.ExecuteAsync(async t =>
                     await shards.ShardAsync(profile.Features, d, zone, settings.ConversionWindowDays, t, onRows is null ? null : r => onRows(before + r)).ConfigureAwait(false), ct).ConfigureAwait(false);
                 uses.Add(use);
                 if (d == day)
                 {
                     var heldOut = new ShardedWindow(day, day);
-                    heldOut.Add(day, path, rows);
+                    heldOut.Add(day, shard, rows);
                     shards.Sweep();
                     return (train, heldOut, uses);
                 }
-                train.Add(d, path, rows);
+                train.Add(d, shard, rows);
                 onRows?.Invoke(train.Count);
             }
             throw new InvalidOperationException("Unreachable: the loop returns on the held-out day.");

@@ -76,7 +76,8 @@ public static class ExtractionBenchmark
         var reused = 0;
         for (var day = first; day <= last; day = day.AddDays(1))
         {
-            var (_, n, use) = await shards.ShardAsync(features, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
+            var (shard, n, use) = await shards.ShardAsync(features, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
+            await shard.DisposeAsync().ConfigureAwait(false);
             rows += n;
             if (use.Reused) reused++;
         }

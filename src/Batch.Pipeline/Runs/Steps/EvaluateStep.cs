@@ -51,10 +51,10 @@ internal sealed class EvaluateStep(ProductionReconciler reconciler, ModelStore s
 
         var settings = attempt.Settings;
         var day = heldOut.FirstDay;
-        var (path, rows, _) = await transient.ExecuteAsync(async t =>
+        var (shard, rows, _) = await transient.ExecuteAsync(async t =>
             await shards.ShardAsync(needed, day, settings.TimeZone(), settings.ConversionWindowDays, t).ConfigureAwait(false), ct).ConfigureAwait(false);
         using var own = new ShardedWindow(day, day);
-        own.Add(day, path, rows);
+        own.Add(day, shard, rows);
         if (!own.Ids().SelectMany(ids => ids).SequenceEqual(heldOut.Ids().SelectMany(ids => ids)))
             throw new InvalidOperationException($"The held-out day read with production's features ({own.Count} rows) is not the candidate's ({heldOut.Count} rows); the source changed during the run. Re-run the day.");
         return ModelEvaluation.Score(production, own.Days()).Scores;

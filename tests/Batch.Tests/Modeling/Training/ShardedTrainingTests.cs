@@ -37,16 +37,14 @@ public sealed class ShardedTrainingTests : IDisposable
         using var shards = Shards(data, 7, 8, 30);
         Assert.Equal((50, 4), (shards.Rows, shards.ShardCount));
         int[] rows = [49, 0, 7, 8, 9, 10, 29, 30, 31, 6, 6];
-        var expected = new EncodedBatch(data.CategoricalCount, data.NumericCount);
-        var got = new EncodedBatch(data.CategoricalCount, data.NumericCount);
-        data.Read(rows, expected);
-        shards.Read(rows, got);
+        var expected = data.Read(rows);
+        var got = shards.Read(rows);
         Assert.Equal(expected.Indices, got.Indices);
         Assert.Equal(expected.Values, got.Values);
         Assert.Equal(expected.Clicked, got.Clicked);
         Assert.Equal(expected.Converted, got.Converted);
         Assert.Equal(data.Clicked[49], got.Clicked[0]);
-        Assert.Throws<ArgumentOutOfRangeException>(() => shards.Read([50], got));
+        Assert.Throws<ArgumentOutOfRangeException>(() => shards.Read([50]));
     }
 
     [Fact]
