@@ -28,14 +28,6 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
     /// <summary>The sub-folder where attempts keep their encoded windows while they train (swept like shards).</summary>
     public const string RunsFolder = "runs";
 
-    /// <summary>The day's rows, from its shard when the source day is unchanged, else from the database (see <see cref="ShardAsync"/>).</summary>
-    public async Task<(DayFrame Frame, ShardUse Use)> DayAsync(
-        FeatureOptions features, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct, Action<long>? onRows = null)
-    {
-        var (shard, _, use) = await ShardAsync(features, day, zone, conversionWindowDays, ct, onRows).ConfigureAwait(false);
-        await using (shard.ConfigureAwait(false)) return (DayShardFile.Read(shard), use);
-    }
-
     /// <summary>
     /// The shard of the day, opened (the caller disposes it): the one on disk when it was written under the same key
     /// and the source day's fingerprint is unchanged (only its header is read then); else the day is extracted and its

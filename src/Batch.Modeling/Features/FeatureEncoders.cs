@@ -34,26 +34,31 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
     /// <summary>What fitting keeps between the parts of a window.</summary>
     private sealed class Fitting(FeatureOptions options)
     {
-        private readonly Dictionary<string, Dictionary<string, int>> _counts = new(StringComparer.Ordinal);
+        private Dictionary<string, int>[] _counts = [];
         private readonly Dictionary<string, (long N, double Mean, double M2)> _moments = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<double>> _quantileValues = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, Dictionary<string, int>> _crossCounts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int>[] _crossCounts = options.Crosses.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
         private IReadOnlyList<string>? _categorical;
         private IReadOnlyList<string>? _numeric;
 
         public void Add(DayFrame frame)
         {
             ArgumentNullException.ThrowIfNull(frame);
-            _categorical ??= frame.Categorical.Select(c => c.Name).ToList();
+            if (_categorical is null)
+            {
+                _categorical = frame.Categorical.Select(c => c.Name).ToList();
+                _counts = _categorical.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
+            }
             _numeric ??= frame.Numeric.Select(c => c.Name).ToList();
             if (!frame.Categorical.Select(c => c.Name).SequenceEqual(_categorical) || !frame.Numeric.Select(c => c.Name).SequenceEqual(_numeric))
                 throw new ArgumentException("The parts of a window have the same columns.", nameof(frame));
-            foreach (var column in frame.Categorical)
+            for (var c = 0; c < frame.Categorical.Count; c++)
             {
+                var column = frame.Categorical[c];
                 if (options.For(column.Name).HashBuckets > 0) continue;
                 var perCode = new int[column.Vocabulary.Count];
                 foreach (var code in column.Codes) if (code >= 0) perCode[code]++;
-                var counts = Counts(_counts, column.Name);
+                var counts = _counts[c];
                 for (var v = 0; v < perCode.Length; v++)
                     if (perCode[v] > 0) counts[column.Vocabulary[v]] = counts.GetValueOrDefault(column.Vocabulary[v]) + perCode[v];
             }
@@ -77,10 +82,11 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
                 var delta = mean - m;
                 _moments[column.Name] = (total, m + delta * finite.Length / total, s + m2 + delta * delta * n * finite.Length / total);
             }
-            foreach (var cross in options.Crosses)
+            for (var x = 0; x < options.Crosses.Count; x++)
             {
+                var cross = options.Crosses[x];
                 if (cross.HashBuckets > 0) continue;
-                var counts = Counts(_crossCounts, string.Join(CrossEncoder.Separator, cross.Columns));
+                var counts = _crossCounts[x];
                 foreach (var key in CrossKeys(frame, cross.Columns))
                     if (key is not null) counts[key] = counts.GetValueOrDefault(key) + 1;
             }
@@ -89,12 +95,12 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
         public FeatureEncoders Result()
         {
             if (_categorical is null || _numeric is null) throw new InvalidOperationException("Nothing to fit the encoders on: the window has no parts.");
-            var categorical = _categorical.Select(name =>
+            var categorical = _categorical.Select((name, c) =>
             {
                 var o = options.For(name);
                 return o.HashBuckets > 0
                     ? new CategoricalEncoder(name, [], o.HashBuckets, o.EmbeddingDim)
-                    : new CategoricalEncoder(name, CategoricalEncoder.Vocabulary(Counts(_counts, name).Select(kv => (kv.Key, kv.Value)), options.MinCount), 0, o.EmbeddingDim);
+                    : new CategoricalEncoder(name, CategoricalEncoder.Vocabulary(_counts[c].Select(kv => (kv.Key, kv.Value)), options.MinCount), 0, o.EmbeddingDim);
             }).ToList();
             var numeric = new List<NumericEncoder>();
             var buckets = new List<BucketEncoder>();
@@ -110,16 +116,10 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
                 var std = Math.Sqrt(moments.M2 / moments.N);
                 numeric.Add(new NumericEncoder(name, moments.Mean, std > 1e-12 ? std : 1.0, o.Transform, o.ClipMin, o.ClipMax));
             }
-            var crosses = options.Crosses.Select(cross => cross.HashBuckets > 0
+            var crosses = options.Crosses.Select((cross, x) => cross.HashBuckets > 0
                 ? new CrossEncoder(cross.Columns, [], cross.HashBuckets, cross.EmbeddingDim)
-                : new CrossEncoder(cross.Columns, CategoricalEncoder.Vocabulary(Counts(_crossCounts, string.Join(CrossEncoder.Separator, cross.Columns)).Select(c => (c.Key, c.Value)), options.MinCount), 0, cross.EmbeddingDim)).ToList();
+                : new CrossEncoder(cross.Columns, CategoricalEncoder.Vocabulary(_crossCounts[x].Select(c => (c.Key, c.Value)), options.MinCount), 0, cross.EmbeddingDim)).ToList();
             return new FeatureEncoders(categorical, numeric) { Buckets = buckets, Crosses = crosses };
-        }
-
-        private static Dictionary<string, int> Counts(Dictionary<string, Dictionary<string, int>> all, string name)
-        {
-            if (!all.TryGetValue(name, out var counts)) all[name] = counts = new(StringComparer.Ordinal);
-            return counts;
         }
     }
 

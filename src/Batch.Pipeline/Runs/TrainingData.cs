@@ -43,13 +43,11 @@ public static class TrainingData
         ArgumentNullException.ThrowIfNull(settings);
         var profile = settings.Profile(model);
         profile.Validate(model);
-        var zone = settings.TimeZone();
-        var features = profile.Features;
-        var window = new WindowBuilder(day.AddDays(-profile.TrainingDays), day.AddDays(-1), features.Categorical, features.Numeric);
-        for (var d = day.AddDays(-profile.TrainingDays); d < day; d = d.AddDays(1))
-            window.Add(await DayAsync(shards, transient, features, d, zone, settings.ConversionWindowDays, ct).ConfigureAwait(false));
-        var train = window.Build();
-        var heldOut = await DayAsync(shards, transient, features, day, zone, settings.ConversionWindowDays, ct).ConfigureAwait(false);
+        var (trainShards, heldOutShards, _) = await ReadAsync(shards, transient, profile, settings, day, ct).ConfigureAwait(false);
+        DayFrame train, heldOut;
+        using (trainShards)
+        using (heldOutShards)
+            (train, heldOut) = (InMemory(trainShards, profile.Features), InMemory(heldOutShards, profile.Features));
         Validate(model, day, train, heldOut, profile);
         var encoded = Encode(train, profile);
         return new PreparedWindow(profile, train, heldOut, encoded.Encoders, encoded.Fit, encoded.Encoders.Encode(heldOut), TorchDevices.Resolve(settings.Device))
@@ -58,9 +56,13 @@ public static class TrainingData
         };
     }
 
-    private static async Task<DayFrame> DayAsync(
-        DayShards shards, ResiliencePipeline transient, FeatureOptions features, DateOnly day, TimeZoneInfo zone, int window, CancellationToken ct) =>
-        (await transient.ExecuteAsync(async t => await shards.DayAsync(features, day, zone, window, t).ConfigureAwait(false), ct).ConfigureAwait(false)).Frame;
+    /// <summary>A window's shards read into one frame in memory.</summary>
+    private static DayFrame InMemory(ShardedWindow window, FeatureOptions features)
+    {
+        var builder = new WindowBuilder(window.FirstDay, window.LastDay, features.Categorical, features.Numeric);
+        foreach (var part in window.Days()) builder.Add(part);
+        return builder.Build();
+    }
 
     /// <summary>
     /// Holds the last <c>Training:ValidationDays</c> days of the window apart, fits the encoders on the rest and

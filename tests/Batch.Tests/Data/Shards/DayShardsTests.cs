@@ -57,13 +57,21 @@ public sealed class DayShardsTests : IAsyncLifetime
     private DayShards Shards(TimeSpan? retention = null) =>
         new(new DayExtractor(_stack.DataSource), _stack.DataSource, _directory, retention ?? TimeSpan.FromDays(14));
 
+    /// <summary>A day through the cache, read whole.</summary>
+    private static async Task<(DayFrame Frame, ShardUse Use)> DayAsync(
+        DayShards shards, FeatureOptions features, DateOnly day, TimeZoneInfo zone, int window, CancellationToken ct, Action<long>? onRows = null)
+    {
+        var (shard, _, use) = await shards.ShardAsync(features, day, zone, window, ct, onRows);
+        await using (shard) return (DayShardFile.Read(shard), use);
+    }
+
     private static async Task<(DayFrame Window, List<ShardUse> Uses)> ReadAsync(DayShards shards, FeatureOptions? features = null)
     {
         var window = new WindowBuilder(First, Last, (features ?? Features).Categorical, (features ?? Features).Numeric);
         var uses = new List<ShardUse>();
         for (var day = First; day <= Last; day = day.AddDays(1))
         {
-            var (frame, use) = await shards.DayAsync(features ?? Features, day, Zone, Window, CancellationToken.None);
+            var (frame, use) = await DayAsync(shards, features ?? Features, day, Zone, Window, CancellationToken.None);
             window.Add(frame);
             uses.Add(use);
         }
@@ -137,13 +145,13 @@ public sealed class DayShardsTests : IAsyncLifetime
             inserted = true;
             _stack.ExecuteAsync($"insert into impressions (id, event_time, user_segment, item_category, device, hour_of_day, slot_position, price, user_activity, clicked) values (910000009, '{start.AddHours(2).UtcDateTime:O}', 'new', 'books', 'mobile', 2, 1, 10, 1, false)").GetAwaiter().GetResult();
         }
-        var (frame, use) = await shards.DayAsync(Features, First, Zone, Window, CancellationToken.None, Insert);
+        var (frame, use) = await DayAsync(shards, Features, First, Zone, Window, CancellationToken.None, Insert);
         Assert.True(inserted);
         Assert.False(use.Reused);
         Assert.DoesNotContain(910000009L, frame.Ids);
 
         // The shard's fingerprint is that of the rows it holds, so the new row sends the day to the database again.
-        var (again, second) = await shards.DayAsync(Features, First, Zone, Window, CancellationToken.None);
+        var (again, second) = await DayAsync(shards, Features, First, Zone, Window, CancellationToken.None);
         Assert.Equal((false, "source day changed"), (second.Reused, second.Reason));
         Assert.Contains(910000009L, again.Ids);
         Assert.Equal(frame.Count + 1, again.Count);
@@ -191,5 +199,27 @@ public sealed class DayShardsTests : IAsyncLifetime
         File.SetLastWriteTimeUtc(files[1], DateTime.UtcNow.AddDays(-2));
         await ReadAsync(shards);
         Assert.Equal(0, shards.Sweep());
+    }
+
+    [Fact]
+    public void Sweep_DeletesWhatDeadWritersLeft_OnceStale()
+    {
+        // What a process killed while writing leaves: a temporary shard, a spool folder, an attempt's encoded window.
+        Directory.CreateDirectory(_directory);
+        var temporary = Path.Combine(_directory, ".2026-05-10.abc.shard.123.tmp");
+        File.WriteAllText(temporary, "half a shard");
+        var spool = Directory.CreateDirectory(Path.Combine(_directory, ".spool.2026-05-10.123.abc.tmp"));
+        File.WriteAllText(Path.Combine(spool.FullName, "0.col"), "ids");
+        var run = Directory.CreateDirectory(Path.Combine(_directory, DayShards.RunsFolder, "ranker.2026-05-12.run7.abc"));
+        var shards = Shards(TimeSpan.FromDays(1));
+
+        Assert.Equal(0, shards.Sweep()); // fresh: a writer may still be at work
+        File.SetLastWriteTimeUtc(temporary, DateTime.UtcNow.AddDays(-2));
+        Directory.SetLastWriteTimeUtc(spool.FullName, DateTime.UtcNow.AddDays(-2));
+        Directory.SetLastWriteTimeUtc(run.FullName, DateTime.UtcNow.AddDays(-2));
+        Assert.Equal(3, shards.Sweep());
+        Assert.False(File.Exists(temporary));
+        Assert.False(spool.Exists && Directory.Exists(spool.FullName));
+        Assert.False(Directory.Exists(run.FullName));
     }
 }

@@ -1,7 +1,8 @@
 using Batch.Core.Frames;
+using Batch.Data.Shards;
 using Xunit;
 
-namespace Batch.Tests.Core.Frames;
+namespace Batch.Tests.Data.Shards;
 
 public sealed class WindowBuilderTests
 {
