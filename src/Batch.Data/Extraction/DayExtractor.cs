@@ -39,15 +39,16 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The same on <paramref name="connection"/>, inside whatever transaction it has open (a snapshot the caller also reads in).</summary>
+    /// <param name="versions">when given, also reads each row's version (xmin) and adds the rows up in it</param>
     public async Task<IReadOnlyList<IReadOnlyList<string>>> ReadAsync(
         NpgsqlConnection connection, FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, IExtractedRows into,
-        CancellationToken ct, Action<long>? onRows = null)
+        CancellationToken ct, Action<long>? onRows = null, RowVersions? versions = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(into);
         if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
-        var (sql, integral) = await CopyQueryAsync(features, firstDay, lastDay, zone, conversionWindowDays, ct).ConfigureAwait(false);
+        var (sql, integral) = await CopyQueryAsync(features, firstDay, lastDay, zone, conversionWindowDays, ct, rowVersions: versions is not null).ConfigureAwait(false);
 
         var categorical = features.Categorical.Count;
         var numeric = features.Numeric.Count;
@@ -97,6 +98,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
                     if (reader.IsNull) { reader.Skip(); into.Numeric(n, double.NaN); continue; }
                     into.Numeric(n, reader.Read<double>(NpgsqlDbType.Double));
                 }
+                versions?.Add(id, reader.Read<uint>(NpgsqlDbType.Xid));
             }
         }
         return vocabularies;
@@ -104,10 +106,12 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// The COPY that <see cref="ExtractAsync"/> reads — id, day offset, clicked, converted, then the categorical and
-    /// numeric columns — and which categorical columns it reads as integers.
+    /// numeric columns, and with <paramref name="rowVersions"/> the row's xmin last — and which categorical columns it
+    /// reads as integers.
     /// </summary>
     public async Task<(string Sql, bool[] Integral)> CopyQueryAsync(
-        FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
+        FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct,
+        bool rowVersions = false)
     {
         ArgumentNullException.ThrowIfNull(features);
         if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
@@ -119,7 +123,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         var (start, _) = DataDays.Bounds(firstDay, zone);
         var (_, end) = DataDays.Bounds(lastDay, zone);
         var columns = string.Concat(
-            features.Categorical.Select((c, k) => integral[k] ? $", i.\"{c}\"::int8" : $", i.\"{c}\"::text").Concat(features.Numeric.Select(n => $", i.\"{n}\"::float8")));
+            features.Categorical.Select((c, k) => integral[k] ? $", i.\"{c}\"::int8" : $", i.\"{c}\"::text").Concat(features.Numeric.Select(n => $", i.\"{n}\"::float8")).Append(rowVersions ? ", i.xmin" : ""));
         // The window's conversions are read once and reduced to each impression's first one (a hash aggregate and a
         // hash join), instead of a lookup per impression: an impression converted when a conversion of it arrived
         // in [window start, window end + W) and no later than W after it — exactly when its first such one did.

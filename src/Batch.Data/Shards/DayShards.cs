@@ -45,15 +45,16 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
         // is exactly that of the rows it holds, whatever is written to the tables meanwhile.
         await using var connection = await source.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
-        var fingerprint = await FingerprintAsync(connection, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
-        // The key: the day's query and the database it reads (the fingerprint's first part), so databases sharing a
-        // folder keep apart.
-        var key = Key(sql + "\n" + fingerprint[..fingerprint.IndexOf('/', StringComparison.Ordinal)]);
+        var database = await DatabaseAsync(connection, ct).ConfigureAwait(false);
+        // The key: the day's query and the database it reads, so databases sharing a folder keep apart.
+        var key = Key(sql + "\n" + database);
         var path = Path.Combine(directory, $"{day:yyyy-MM-dd}.{key[..16]}.shard");
+        var conversions = await ConversionsAsync(connection, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
         string reason;
         if (!File.Exists(path)) reason = "no shard";
         else
         {
+            var fingerprint = Fingerprint(database, await ImpressionsAsync(connection, day, zone, ct).ConfigureAwait(false), conversions);
             var shard = DayShardFile.Open(path);
             try
             {
@@ -77,12 +78,14 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
             }
             await shard.DisposeAsync().ConfigureAwait(false);
         }
-        // The rows go straight to spool files on disk as they are read, not into memory.
+        // The rows go straight to spool files on disk as they are read, not into memory. The impressions' part of the
+        // fingerprint is added up from the rows themselves, in the same snapshot, instead of by a scan of its own.
         System.IO.Directory.CreateDirectory(directory);
         using var spool = new ShardSpool(directory, day, features.Categorical, features.Numeric);
-        var vocabularies = await extractor.ReadAsync(connection, features, day, day, zone, conversionWindowDays, spool, ct, onRows).ConfigureAwait(false);
+        var impressions = new RowVersions();
+        var vocabularies = await extractor.ReadAsync(connection, features, day, day, zone, conversionWindowDays, spool, ct, onRows, impressions).ConfigureAwait(false);
         await snapshot.CommitAsync(ct).ConfigureAwait(false);
-        spool.Complete(path, key, fingerprint, vocabularies);
+        spool.Complete(path, key, Fingerprint(database, impressions.ToString(), conversions), vocabularies);
         return (DayShardFile.Open(path), spool.Count, new ShardUse(day, false, reason));
     }
 
@@ -91,20 +94,31 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
     /// of row versions (xmin) of the day's impressions, and the same of the conversions that can label them (those of
     /// the day and of its conversion window). Any insert, update or delete of those rows changes it.
     /// </summary>
-    private static async Task<string> FingerprintAsync(NpgsqlConnection connection, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
+    private static string Fingerprint(string database, string impressions, string conversions) => $"{database}/{impressions}/{conversions}";
+
+    private static async Task<string> DatabaseAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("select current_database() || ':' || 'impressions'::regclass::oid", connection);
+        return (string)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The impressions' part of the fingerprint, as <see cref="RowVersions"/> writes it from the rows.</summary>
+    private static Task<string> ImpressionsAsync(NpgsqlConnection connection, DateOnly day, TimeZoneInfo zone, CancellationToken ct) =>
+        PartAsync(connection, "select count(*) || ':' || coalesce(sum(id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0) from impressions where event_time >= @start and event_time < @end",
+            day, zone, 0, ct);
+
+    private static Task<string> ConversionsAsync(NpgsqlConnection connection, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct) =>
+        PartAsync(connection,
+            "select count(*) || ':' || coalesce(sum(impression_id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0) from conversions where event_time >= @start and event_time < @end + make_interval(days => @window)",
+            day, zone, conversionWindowDays, ct);
+
+    private static async Task<string> PartAsync(NpgsqlConnection connection, string sql, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
     {
         var (start, end) = DataDays.Bounds(day, zone);
-        await using var command = new NpgsqlCommand(
-            """
-            select current_database() || ':' || 'impressions'::regclass::oid || '/' ||
-                   (select count(*) || ':' || coalesce(sum(id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0)
-                    from impressions where event_time >= @start and event_time < @end) || '/' ||
-                   (select count(*) || ':' || coalesce(sum(impression_id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0)
-                    from conversions where event_time >= @start and event_time < @end + make_interval(days => @window))
-            """, connection);
+        await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue("start", start);
         command.Parameters.AddWithValue("end", end);
-        command.Parameters.AddWithValue("window", conversionWindowDays);
+        if (sql.Contains("@window", StringComparison.Ordinal)) command.Parameters.AddWithValue("window", conversionWindowDays);
         return (string)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 

@@ -158,6 +158,32 @@ public sealed class DayShardsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ANewDaysFingerprint_AddedUpFromItsRows_IsTheOneTheDatabaseGives_PastTheRangeOfInt64()
+    {
+        // Two ids whose sum does not fit in 64 bits, on the first day.
+        var (start, end) = DataDays.Bounds(First, Zone);
+        await _stack.ExecuteAsync($"""
+            insert into impressions (id, event_time, user_segment, item_category, device, hour_of_day, slot_position, price, user_activity, clicked) values
+              (5000000000000000001, '{start.AddHours(3).UtcDateTime:O}', 'new', 'books', 'mobile', 3, 1, 10, 1, false),
+              (5000000000000000002, '{start.AddHours(4).UtcDateTime:O}', 'new', 'books', 'mobile', 4, 1, 10, 1, false)
+            """);
+        var shards = Shards();
+        var (frame, use) = await DayAsync(shards, Features, First, Zone, Window, CancellationToken.None);
+        Assert.Equal("no shard", use.Reason);
+        Assert.Contains(5000000000000000002L, frame.Ids);
+
+        await using (var shard = DayShardFile.Open(Directory.GetFiles(_directory, $"{First:yyyy-MM-dd}.*.shard").Single()))
+        {
+            var stored = DayShardFile.Header(shard).Fingerprint.Split('/')[1];
+            var database = await _stack.ScalarAsync<string>(
+                $"select count(*) || ':' || sum(id) || ':' || sum(xmin::text::bigint) from impressions where event_time >= '{start:O}' and event_time < '{end:O}'");
+            Assert.Equal(database, stored);
+        }
+        var (_, again) = await DayAsync(shards, Features, First, Zone, Window, CancellationToken.None);
+        Assert.True(again.Reused, again.Reason);
+    }
+
+    [Fact]
     public async Task UnreadableShard_IsExtractedAgain_AndReplaced()
     {
         var shards = Shards();
