@@ -41,6 +41,12 @@ public sealed class ArchitectureOptions
     public string Name { get; set; } = "";
     public int EmbeddingDim { get; set; } = 8;
 
+    /// <summary>
+    /// The standard deviation of the normal distribution the embedding tables start from: 1 is PyTorch's default;
+    /// small values (0.01–0.1, as recommender models use) start every field's inner products near zero.
+    /// </summary>
+    public double EmbeddingInitStd { get; set; } = 1.0;
+
     // Lists start empty: the configuration binder appends to a list that already has items.
 
     /// <summary>Hidden sizes of every expert, bottom network and SNR sub-network.</summary>
@@ -95,6 +101,7 @@ public sealed class ArchitectureOptions
     public IEnumerable<string> Problems()
     {
         if (EmbeddingDim < 1) yield return "EmbeddingDim must be at least 1";
+        if (!(EmbeddingInitStd > 0) || !double.IsFinite(EmbeddingInitStd)) yield return "EmbeddingInitStd must be a positive number";
         if (Dropout is < 0 or >= 1) yield return "Dropout must be within [0, 1)";
     }
 }

@@ -23,6 +23,12 @@ public sealed class FeatureInput : nn.Module<Tensor, Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(embeddingDims);
         ArgumentNullException.ThrowIfNull(options);
         embeddings = new ModuleList<Embedding>(cardinalities.Select((c, j) => nn.Embedding(c, embeddingDims[j])).ToArray());
+        // N(0, 1) is how the tables start already; redrawn only for another spread.
+        if (options.EmbeddingInitStd != 1.0)
+        {
+            using var _ = no_grad();
+            foreach (var table in embeddings) table.weight!.normal_(0, options.EmbeddingInitStd);
+        }
         var plain = embeddingDims.Sum() + numericCount;
         var plugin = Registries.Interactions.Get(options.Interaction);
         _interaction = plugin.Create(embeddingDims, plain, options);
