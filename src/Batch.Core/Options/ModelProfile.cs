@@ -173,19 +173,26 @@ public sealed class TrainingOptions
 
     /// <summary>
     /// The last this many days of the training window are held out for validation: the model trains on the others,
-    /// is measured on them after each epoch, stops when the validation loss has not improved for <see cref="Patience"/>
-    /// epochs, and keeps its best epoch. 0 trains on the whole window for <see cref="Epochs"/> epochs.
+    /// is measured on them after each epoch (or <see cref="ValidationsPerEpoch"/> times in it), stops when the validation
+    /// loss has not improved for <see cref="Patience"/> validations, and keeps the best weights. 0 trains on the whole window for <see cref="Epochs"/> epochs.
     /// </summary>
     public int ValidationDays { get; set; }
 
-    /// <summary>Epochs without a better validation loss before training stops.</summary>
+    /// <summary>Validations without a better validation loss before training stops.</summary>
     public int Patience { get; set; } = 2;
+
+    /// <summary>
+    /// With validation days: how many times an epoch is validated, evenly spread over its batches (its end always), so
+    /// that the best weights can be found within an epoch where one epoch already overfits.
+    /// </summary>
+    public int ValidationsPerEpoch { get; set; } = 1;
 
     public IEnumerable<string> Problems()
     {
         if (WeightDecay < 0 || EmbeddingWeightDecay < 0) yield return "Training: weight decays must not be negative";
         if (ValidationDays < 0) yield return "Training:ValidationDays must not be negative";
         if (Patience < 1) yield return "Training:Patience must be at least 1";
+        if (ValidationsPerEpoch < 1) yield return "Training:ValidationsPerEpoch must be at least 1";
         if (WideFirstEpochs < 0) yield return "Training:WideFirstEpochs must not be negative";
         if (SecondStageLearningRate is { } second && !(second > 0)) yield return "Training:SecondStageLearningRate must be positive";
         if (Epochs < 1) yield return "Training:Epochs must be at least 1";

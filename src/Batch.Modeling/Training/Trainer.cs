@@ -18,6 +18,12 @@ public sealed record EpochLoss(int Epoch, double Ctr, double Ctcvr, IReadOnlyLis
 
     /// <summary>The epoch whose weights the model kept (the best validation loss).</summary>
     public bool Kept { get; init; }
+
+    /// <summary>
+    /// With several validations per epoch, on the kept epoch: after how many of its batches the kept weights were
+    /// taken (null: at its end). The validation losses above are those of the epoch's last validation.
+    /// </summary>
+    public int? KeptAfterBatches { get; init; }
 }
 
 /// <summary>Where training stands after a step: epoch and batch (both from 1) of how many, and samples seen in all.</summary>
@@ -69,10 +75,15 @@ public static class Trainer
             if (validation is not null && keepStartIfBest)
             {
                 var (startCtr, startCtcvr) = Validate(model, validation);
-                best.Offer(0, startCtr + startCtcvr);
+                best.Offer(0, null, startCtr + startCtcvr);
             }
-            for (var epoch = 1; epoch <= options.Epochs; epoch++)
+            // Validation after these batches of every epoch (its last batch always): evenly spread, as often as asked.
+            var checks = validation is null ? 1 : Math.Min(options.ValidationsPerEpoch, batchesPerEpoch);
+            var stale = 0; // validations since the best one
+            var stop = false;
+            for (var epoch = 1; epoch <= options.Epochs && !stop; epoch++)
             {
+                (double Ctr, double Ctcvr)? validated = null;
                 network.train();
                 shuffle.Shuffle(order);
                 double ctrSum = 0, ctcvrSum = 0;
@@ -111,20 +122,18 @@ public static class Trainer
                     seen += batch.Count;
                     onBatch?.Invoke(new TrainingProgress(epoch, options.Epochs, batches, batchesPerEpoch,
                         (long)(epoch - 1) * data.Rows + seen, (long)options.Epochs * data.Rows));
+                    if (validation is null || (long)batches * checks / batchesPerEpoch == (long)(batches - 1) * checks / batchesPerEpoch) continue;
+                    validated = Validate(model, validation);
+                    stale = best.Offer(epoch, batches == batchesPerEpoch ? null : batches, validated.Value.Ctr + validated.Value.Ctcvr) ? 0 : stale + 1;
+                    if (stale >= options.Patience) { stop = true; break; }
                 }
                 var mean = new EpochLoss(epoch, ctrSum / batches, ctcvrSum / batches, weightSums.Select(w => w / batches).ToArray(),
                     cosines.Count == 0 ? null : cosines.Average(), cosines.Count == 0 ? null : (double)cosines.Count(c => c < 0) / cosines.Count);
                 if (!double.IsFinite(mean.Ctr) || !double.IsFinite(mean.Ctcvr))
                     throw new InvalidOperationException($"Training diverged in epoch {epoch} (CTR loss {mean.Ctr}, CTCVR loss {mean.Ctcvr}); lower Training:LearningRate.");
                 balancer.EndEpoch([mean.Ctr, mean.Ctcvr]);
-                if (validation is not null)
-                {
-                    var (vCtr, vCtcvr) = Validate(model, validation);
-                    mean = mean with { ValidationCtr = vCtr, ValidationCtcvr = vCtcvr };
-                    best.Offer(epoch, vCtr + vCtcvr);
-                }
+                if (validated is { } v) mean = mean with { ValidationCtr = v.Ctr, ValidationCtcvr = v.Ctcvr };
                 history.Add(mean);
-                if (validation is not null && epoch - best.Epoch >= options.Patience) break;
             }
             if (validation is not null) best.Restore();
         }
@@ -133,7 +142,7 @@ public static class Trainer
             best.Dispose();
         }
         network.eval();
-        return validation is null ? history : history.Select(e => e with { Kept = e.Epoch == best.Epoch }).ToList();
+        return validation is null ? history : history.Select(e => e.Epoch == best.Epoch ? e with { Kept = true, KeptAfterBatches = best.Batches } : e).ToList();
     }
 
     /// <summary>
@@ -176,7 +185,7 @@ public static class Trainer
         return (ctr / frame.Rows, ctcvr / frame.Rows);
     }
 
-    /// <summary>A copy of the weights of the best epoch so far, put back at the end.</summary>
+    /// <summary>A copy of the weights of the best validation so far, put back at the end.</summary>
     private sealed class BestEpoch(Architectures.MultiTaskNetwork network) : IDisposable
     {
         private Dictionary<string, Tensor>? _weights;
@@ -184,13 +193,19 @@ public static class Trainer
 
         public int Epoch { get; private set; }
 
-        public void Offer(int epoch, double loss)
+        /// <summary>After how many batches of <see cref="Epoch"/> (null: at its end).</summary>
+        public int? Batches { get; private set; }
+
+        /// <returns>whether the loss is the best so far (and its weights are now kept)</returns>
+        public bool Offer(int epoch, int? batches, double loss)
         {
-            if (!(loss < _loss)) return;
-            (_loss, Epoch) = (loss, epoch);
+            if (!(loss < _loss)) return false;
+            (_loss, Epoch, Batches) = (loss, epoch, batches);
             Dispose();
             using var _ = no_grad();
-            _weights = network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+            // Kept beyond the batch's dispose scope it may be taken in.
+            _weights = network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+            return true;
         }
 
         public void Restore()

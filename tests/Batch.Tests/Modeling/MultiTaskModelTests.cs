@@ -94,6 +94,40 @@ public class MultiTaskModelTests
     }
 
     [Fact]
+    public void SeveralValidationsPerEpoch_KeepTheBestOfAll_AndPatienceCountsValidations()
+    {
+        // 96 rows in batches of 16: 6 batches an epoch, validated after batches 2, 4 and 6.
+        var (frame, encoders) = ModelingFixtures.Fitted(96);
+        var validation = encoders.Encode(ModelingFixtures.Frame(400, seed: 8));
+        using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture("mmoe"), CPU, seed: 5);
+        var options = new TrainingOptions { Epochs = 60, BatchSize = 16, LearningRate = 0.05, Seed = 5, Patience = 4, ValidationsPerEpoch = 3 };
+        // The validation loss at every point the trainer validates at (the same weights: no step comes between).
+        var seen = new List<(int Epoch, int Batch, double Loss)>();
+        void Watch(TrainingProgress p)
+        {
+            if (p.Batch % 2 != 0) return;
+            var (ctr, ctcvr) = Trainer.Validate(model, validation);
+            seen.Add((p.Epoch, p.Batch, ctr + ctcvr));
+        }
+
+        var history = Trainer.Train(model, encoders.Encode(frame), options, CancellationToken.None, Watch, validation);
+
+        Assert.True(history.Count < options.Epochs, "it stopped early");
+        var best = seen.MinBy(s => s.Loss);
+        // It stopped Patience validations after the best one, in the middle of an epoch or at its end.
+        Assert.Equal(seen.IndexOf(best) + options.Patience + 1, seen.Count);
+        Assert.Equal(history[^1].Epoch, seen[^1].Epoch);
+        var kept = Assert.Single(history, e => e.Kept);
+        Assert.Equal(best.Epoch, kept.Epoch);
+        Assert.Equal(best.Batch == 6 ? null : best.Batch, kept.KeptAfterBatches);
+        // Each epoch reports its last validation; the model holds the best one's weights.
+        Assert.All(history.Where(e => e.Epoch < history[^1].Epoch),
+            e => Assert.Equal(seen.Single(s => s.Epoch == e.Epoch && s.Batch == 6).Loss, e.ValidationCtr!.Value + e.ValidationCtcvr!.Value, 5));
+        var (c, cc) = Trainer.Validate(model, validation);
+        Assert.Equal(best.Loss, c + cc, 5);
+    }
+
+    [Fact]
     public void AModelWithEveryFeatureOption_RoundTrips_AndRescoresIdentically()
     {
         var frame = ModelingFixtures.Frame(200);
