@@ -41,6 +41,13 @@ public sealed class BatchOptions
     public string Device { get; set; } = "auto";
 
     /// <summary>
+    /// Threads each tensor operation on the CPU may use (libtorch's intra-op threads); 0 keeps libtorch's default, one
+    /// per core. Our models' operations are small, so a thread per core mostly waits on the others.
+    /// </summary>
+    [Range(0, 1024)]
+    public int CpuThreads { get; set; }
+
+    /// <summary>
     /// The lease a running attempt holds its (model, day) by, renewed by its heartbeat every quarter of it. An
     /// attempt silent for longer is taken to be dead and may be replaced; one that cannot renew in time stops
     /// itself. Fractions are allowed (0.5 = 30 s).

@@ -17,6 +17,8 @@ public static class HostFactory
         builder.Services.AddBatch(builder.Configuration);
         if (workerQueues is { Count: > 0 }) builder.Services.AddBatchWorker(workerQueues, workers);
         services?.Invoke(builder.Services);
+        // Read before the first tensor operation of the process; a value out of range fails the options' validation at start.
+        if (builder.Configuration.GetValue<int?>("Batch:CpuThreads") is > 0 and var threads) Batch.Modeling.Training.TorchDevices.UseCpuThreads(threads);
         return builder.Build();
     }
 

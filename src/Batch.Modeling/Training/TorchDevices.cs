@@ -15,4 +15,11 @@ public static class TorchDevices
         "auto" => cuda.is_available() ? CUDA : CPU,
         _ => throw new ArgumentException($"Batch:Device '{setting}' is not one of auto, cpu, cuda."),
     };
+
+    /// <summary>Sets how many threads a tensor operation on the CPU uses, for the whole process (<c>Batch:CpuThreads</c>); 0 leaves libtorch's default.</summary>
+    public static void UseCpuThreads(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        if (threads > 0 && get_num_threads() != threads) set_num_threads(threads);
+    }
 }
