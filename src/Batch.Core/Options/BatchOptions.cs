@@ -32,6 +32,13 @@ public sealed class BatchOptions
     [Required]
     public string ShardDirectory { get; set; } = ".local/shards";
 
+    /// <summary>
+    /// Days a run reads from the database at once, each on a connection of its own: the database's work on one day
+    /// overlaps the decoding of another.
+    /// </summary>
+    [Range(1, 32)]
+    public int ExtractionConnections { get; set; } = 2;
+
     /// <summary>Shards not used for this many days are deleted.</summary>
     [Range(0.01, 3650)]
     public double ShardRetentionDays { get; set; } = 14;

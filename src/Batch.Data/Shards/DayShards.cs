@@ -90,6 +90,51 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
     }
 
     /// <summary>
+    /// The days [<paramref name="first"/>, <paramref name="last"/>] through the cache, as <see cref="ShardAsync"/> gives
+    /// each, in day order; up to <paramref name="connections"/> days are read at once, each on a connection of its own
+    /// (the database's work on one day overlaps the decoding of another). Each day goes through
+    /// <paramref name="attempt"/> when given (a retry policy: a transient error reads that day again). If a day fails,
+    /// the others stop and the shards already opened are closed.
+    /// </summary>
+    /// <param name="onRows">rows read so far over all the days, from whichever thread read them, one call at a time</param>
+    public async Task<IReadOnlyList<(FileStream Shard, int Rows, ShardUse Use)>> ShardDaysAsync(
+        FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int conversionWindowDays, int connections, CancellationToken ct,
+        Action<long>? onRows = null, Func<Func<CancellationToken, Task<(FileStream, int, ShardUse)>>, CancellationToken, Task<(FileStream, int, ShardUse)>>? attempt = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(connections, 1);
+        if (last < first) throw new ArgumentException($"Window {first}..{last} is empty.");
+        var count = last.DayNumber - first.DayNumber + 1;
+        var results = new (FileStream Shard, int Rows, ShardUse Use)?[count];
+        var progress = new long[count];
+        void Report(int i, long rows)
+        {
+            if (onRows is null) return;
+            lock (progress)
+            {
+                progress[i] = rows;
+                onRows(progress.Sum());
+            }
+        }
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = connections, CancellationToken = ct }, async (i, t) =>
+            {
+                var day = first.AddDays(i);
+                Task<(FileStream, int, ShardUse)> Read(CancellationToken c) => ShardAsync(features, day, zone, conversionWindowDays, c, r => Report(i, r));
+                var result = attempt is null ? await Read(t).ConfigureAwait(false) : await attempt(Read, t).ConfigureAwait(false);
+                results[i] = result;
+                Report(i, result.Item2);
+            }).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var result in results) result?.Shard.Dispose();
+            throw;
+        }
+        return results.Select(r => r!.Value).ToList();
+    }
+
+    /// <summary>
     /// What identifies the source rows of a day: the database and its impressions table, then count, sum of ids and sum
     /// of row versions (xmin) of the day's impressions, and the same of the conversions that can label them (those of
     /// the day and of its conversion window). Any insert, update or delete of those rows changes it.

@@ -98,33 +98,19 @@ public static class TrainingData
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(settings);
         var zone = settings.TimeZone();
-        var uses = new List<ShardUse>();
+        var days = await shards.ShardDaysAsync(profile.Features, day.AddDays(-profile.TrainingDays), day, zone, settings.ConversionWindowDays, settings.ExtractionConnections, ct,
+            onRows, (read, t) => transient.ExecuteAsync(async c => await read(c).ConfigureAwait(false), t).AsTask()).ConfigureAwait(false);
+        // From here on the windows own the shards.
         var train = new ShardedWindow(day.AddDays(-profile.TrainingDays), day.AddDays(-1));
-        try
+        var heldOut = new ShardedWindow(day, day);
+        for (var i = 0; i < days.Count; i++)
         {
-            for (var d = train.FirstDay; d <= day; d = d.AddDays(1))
-            {
-                var before = train.Count;
-                var (shard, rows, use) = await transient.ExecuteAsync(async t =>
-                    await shards.ShardAsync(profile.Features, d, zone, settings.ConversionWindowDays, t, onRows is null ? null : r => onRows(before + r)).ConfigureAwait(false), ct).ConfigureAwait(false);
-                uses.Add(use);
-                if (d == day)
-                {
-                    var heldOut = new ShardedWindow(day, day);
-                    heldOut.Add(day, shard, rows);
-                    shards.Sweep();
-                    return (train, heldOut, uses);
-                }
-                train.Add(d, shard, rows);
-                onRows?.Invoke(train.Count);
-            }
-            throw new InvalidOperationException("Unreachable: the loop returns on the held-out day.");
+            var (shard, rows, _) = days[i];
+            if (i < days.Count - 1) train.Add(train.FirstDay.AddDays(i), shard, rows);
+            else heldOut.Add(day, shard, rows);
         }
-        catch
-        {
-            train.Dispose();
-            throw;
-        }
+        shards.Sweep();
+        return (train, heldOut, days.Select(d => d.Use).ToList());
     }
 
     /// <summary>The days [first, last], read again from the start when a transient error (a database restart) cuts the read.</summary>

@@ -7,7 +7,7 @@ using Npgsql;
 namespace Batch.Research.Benchmarks;
 
 /// <summary>
-/// Extraction as the nightly run does it — day by day through the shard cache — against the plain binary COPY of the
+/// Extraction as the nightly run does it — day by day through the shard cache, <c>Batch:ExtractionConnections</c> days at once — against the plain binary COPY of the
 /// whole window's query, read and discarded, in one process: cold (no shard: every day read from the database,
 /// fingerprinted and written to its shard) and warm (every shard reused: only the fingerprints are read).
 /// </summary>
@@ -28,7 +28,7 @@ public static class ExtractionBenchmark
     /// <param name="source">the database extraction reads</param>
     public static async Task<ExtractionSpeed> RunAsync(
         DayExtractor extractor, NpgsqlDataSource source, FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int conversionWindowDays, int rounds,
-        CancellationToken ct)
+        int connections, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(extractor);
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
@@ -43,10 +43,10 @@ public static class ExtractionBenchmark
             {
                 var shards = new DayShards(extractor, source, folder, TimeSpan.FromDays(1));
                 var clock = Stopwatch.StartNew();
-                var (extracted, fresh) = await WindowAsync(shards, features, first, last, zone, conversionWindowDays, ct).ConfigureAwait(false);
+                var (extracted, fresh) = await WindowAsync(shards, features, first, last, zone, conversionWindowDays, connections, ct).ConfigureAwait(false);
                 var extractSeconds = clock.Elapsed.TotalSeconds;
                 clock.Restart();
-                var (reused, again) = await WindowAsync(shards, features, first, last, zone, conversionWindowDays, ct).ConfigureAwait(false);
+                var (reused, again) = await WindowAsync(shards, features, first, last, zone, conversionWindowDays, connections, ct).ConfigureAwait(false);
                 var reuseSeconds = clock.Elapsed.TotalSeconds;
                 clock.Restart();
                 var copied = await extractor.CopyAndDiscardAsync(features, first, last, zone, conversionWindowDays, ct).ConfigureAwait(false);
@@ -68,20 +68,13 @@ public static class ExtractionBenchmark
         return new ExtractionSpeed(rows, Median(extract), Median(copy), Median(reuse));
     }
 
-    /// <summary>Every day of the window through the shards: rows, and how many days were reused.</summary>
+    /// <summary>Every day of the window through the shards, as the nightly reads them: rows, and how many days were reused.</summary>
     private static async Task<(long Rows, int Reused)> WindowAsync(
-        DayShards shards, FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
+        DayShards shards, FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int conversionWindowDays, int connections, CancellationToken ct)
     {
-        long rows = 0;
-        var reused = 0;
-        for (var day = first; day <= last; day = day.AddDays(1))
-        {
-            var (shard, n, use) = await shards.ShardAsync(features, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
-            await shard.DisposeAsync().ConfigureAwait(false);
-            rows += n;
-            if (use.Reused) reused++;
-        }
-        return (rows, reused);
+        var days = await shards.ShardDaysAsync(features, first, last, zone, conversionWindowDays, connections, ct).ConfigureAwait(false);
+        foreach (var (shard, _, _) in days) await shard.DisposeAsync().ConfigureAwait(false);
+        return (days.Sum(d => (long)d.Rows), days.Count(d => d.Use.Reused));
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);

@@ -104,6 +104,32 @@ public sealed class DayShardsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DaysReadSeveralAtOnce_AreTheDaysReadOneByOne_InDayOrder_WithTheirProgressAddedUp()
+    {
+        var (direct, _) = await ReadAsync(Shards());
+        var reported = new List<long>();
+        var days = await new DayShards(new DayExtractor(_stack.DataSource), _stack.DataSource, _directory + "-parallel", TimeSpan.FromDays(1))
+            .ShardDaysAsync(Features, First, Last, Zone, Window, connections: 3, CancellationToken.None, reported.Add);
+        try
+        {
+            var window = new WindowBuilder(First, Last, Features.Categorical, Features.Numeric);
+            foreach (var (shard, _, use) in days)
+            {
+                Assert.Equal("no shard", use.Reason);
+                window.Add(DayShardFile.Read(shard));
+            }
+            Assert.Equal([First, First.AddDays(1), Last], days.Select(d => d.Use.Day));
+            FrameAssert.Equal(direct, window.Build());
+            Assert.Equal(direct.Count, reported[^1]);
+        }
+        finally
+        {
+            foreach (var (shard, _, _) in days) await shard.DisposeAsync();
+            Directory.Delete(_directory + "-parallel", recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ChangedSourceDay_IsReadAgain_AndOnlyThatDay()
     {
         var shards = Shards();
