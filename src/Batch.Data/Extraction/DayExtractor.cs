@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Batch.Core.Days;
 using Batch.Core.Frames;
 using Batch.Core.Options;
@@ -50,6 +51,20 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
         var (sql, integral) = await CopyQueryAsync(features, firstDay, lastDay, zone, conversionWindowDays, ct, rowVersions: versions is not null).ConfigureAwait(false);
 
+        await using (var reader = await connection.BeginBinaryExportAsync(sql, ct).ConfigureAwait(false))
+        {
+            return Decode(reader, features, integral, into, versions, onRows, ct);
+        }
+    }
+
+    /// <summary>
+    /// The COPY's rows, value by value into <paramref name="into"/>; the vocabularies. Compiled optimised from its first
+    /// call: a run decodes its first days before tiered compilation would get to this loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static List<string>[] Decode(
+        NpgsqlBinaryExporter reader, FeatureOptions features, bool[] integral, IExtractedRows into, RowVersions? versions, Action<long>? onRows, CancellationToken ct)
+    {
         var categorical = features.Categorical.Count;
         var numeric = features.Numeric.Count;
         var vocabularies = features.Categorical.Select(_ => new List<string>()).ToArray();
@@ -57,49 +72,46 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         var intCodes = features.Categorical.Select(_ => new Dictionary<long, int>()).ToArray();
         long count = 0;
 
-        await using (var reader = await connection.BeginBinaryExportAsync(sql, ct).ConfigureAwait(false))
+        while (reader.StartRow() != -1)
         {
-            while (reader.StartRow() != -1)
+            var id = reader.Read<long>(NpgsqlDbType.Bigint);
+            var offset = reader.Read<short>(NpgsqlDbType.Smallint);
+            count++;
+            if (count % 10_000 == 0) ct.ThrowIfCancellationRequested();
+            if (onRows is not null && (count == 1 || count % 10_000 == 0)) onRows(count);
+            into.Row(id, offset, reader.Read<bool>(NpgsqlDbType.Boolean), reader.Read<bool>(NpgsqlDbType.Boolean));
+            for (var c = 0; c < categorical; c++)
             {
-                var id = reader.Read<long>(NpgsqlDbType.Bigint);
-                var offset = reader.Read<short>(NpgsqlDbType.Smallint);
-                count++;
-                if (count % 10_000 == 0) ct.ThrowIfCancellationRequested();
-                if (onRows is not null && (count == 1 || count % 10_000 == 0)) onRows(count);
-                into.Row(id, offset, reader.Read<bool>(NpgsqlDbType.Boolean), reader.Read<bool>(NpgsqlDbType.Boolean));
-                for (var c = 0; c < categorical; c++)
+                if (reader.IsNull) { reader.Skip(); into.Categorical(c, -1); continue; }
+                int code;
+                if (integral[c])
                 {
-                    if (reader.IsNull) { reader.Skip(); into.Categorical(c, -1); continue; }
-                    int code;
-                    if (integral[c])
+                    var number = reader.Read<long>(NpgsqlDbType.Bigint);
+                    if (!intCodes[c].TryGetValue(number, out code))
                     {
-                        var number = reader.Read<long>(NpgsqlDbType.Bigint);
-                        if (!intCodes[c].TryGetValue(number, out code))
-                        {
-                            code = vocabularies[c].Count;
-                            vocabularies[c].Add(number.ToString(CultureInfo.InvariantCulture));
-                            intCodes[c].Add(number, code);
-                        }
+                        code = vocabularies[c].Count;
+                        vocabularies[c].Add(number.ToString(CultureInfo.InvariantCulture));
+                        intCodes[c].Add(number, code);
                     }
-                    else
-                    {
-                        var value = reader.Read<string>(NpgsqlDbType.Text);
-                        if (!catVocab[c].TryGetValue(value, out code))
-                        {
-                            code = vocabularies[c].Count;
-                            vocabularies[c].Add(value);
-                            catVocab[c].Add(value, code);
-                        }
-                    }
-                    into.Categorical(c, code);
                 }
-                for (var n = 0; n < numeric; n++)
+                else
                 {
-                    if (reader.IsNull) { reader.Skip(); into.Numeric(n, double.NaN); continue; }
-                    into.Numeric(n, reader.Read<double>(NpgsqlDbType.Double));
+                    var value = reader.Read<string>(NpgsqlDbType.Text);
+                    if (!catVocab[c].TryGetValue(value, out code))
+                    {
+                        code = vocabularies[c].Count;
+                        vocabularies[c].Add(value);
+                        catVocab[c].Add(value, code);
+                    }
                 }
-                versions?.Add(id, reader.Read<uint>(NpgsqlDbType.Xid));
+                into.Categorical(c, code);
             }
+            for (var n = 0; n < numeric; n++)
+            {
+                if (reader.IsNull) { reader.Skip(); into.Numeric(n, double.NaN); continue; }
+                into.Numeric(n, reader.Read<double>(NpgsqlDbType.Double));
+            }
+            versions?.Add(id, reader.Read<uint>(NpgsqlDbType.Xid));
         }
         return vocabularies;
     }
