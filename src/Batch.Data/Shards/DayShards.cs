@@ -45,11 +45,10 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
         // is exactly that of the rows it holds, whatever is written to the tables meanwhile.
         await using var connection = await source.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
-        var database = await DatabaseAsync(connection, ct).ConfigureAwait(false);
+        var (database, conversions) = await DatabaseAndConversionsAsync(connection, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
         // The key: the day's query and the database it reads, so databases sharing a folder keep apart.
         var key = Key(sql + "\n" + database);
         var path = Path.Combine(directory, $"{day:yyyy-MM-dd}.{key[..16]}.shard");
-        var conversions = await ConversionsAsync(connection, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
         string reason;
         if (!File.Exists(path)) reason = "no shard";
         else
@@ -141,21 +140,21 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
     /// </summary>
     private static string Fingerprint(string database, string impressions, string conversions) => $"{database}/{impressions}/{conversions}";
 
-    private static async Task<string> DatabaseAsync(NpgsqlConnection connection, CancellationToken ct)
+    /// <summary>The database and its impressions table, and the conversions' part of the fingerprint: one round trip.</summary>
+    private static async Task<(string Database, string Conversions)> DatabaseAndConversionsAsync(
+        NpgsqlConnection connection, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("select current_database() || ':' || 'impressions'::regclass::oid", connection);
-        return (string)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        var both = await PartAsync(connection,
+            "select current_database() || ':' || 'impressions'::regclass::oid || '/' || (select count(*) || ':' || coalesce(sum(impression_id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0) from conversions where event_time >= @start and event_time < @end + make_interval(days => @window))",
+            day, zone, conversionWindowDays, ct).ConfigureAwait(false);
+        var cut = both.IndexOf('/', StringComparison.Ordinal);
+        return (both[..cut], both[(cut + 1)..]);
     }
 
     /// <summary>The impressions' part of the fingerprint, as <see cref="RowVersions"/> writes it from the rows.</summary>
     private static Task<string> ImpressionsAsync(NpgsqlConnection connection, DateOnly day, TimeZoneInfo zone, CancellationToken ct) =>
         PartAsync(connection, "select count(*) || ':' || coalesce(sum(id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0) from impressions where event_time >= @start and event_time < @end",
             day, zone, 0, ct);
-
-    private static Task<string> ConversionsAsync(NpgsqlConnection connection, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct) =>
-        PartAsync(connection,
-            "select count(*) || ':' || coalesce(sum(impression_id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0) from conversions where event_time >= @start and event_time < @end + make_interval(days => @window)",
-            day, zone, conversionWindowDays, ct);
 
     private static async Task<string> PartAsync(NpgsqlConnection connection, string sql, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
     {
