@@ -86,6 +86,13 @@ public sealed class ArchitectureOptions
     /// <summary>Adds the wide part (a linear term per task over the one-hot fields and numeric values) to any architecture.</summary>
     public bool Wide { get; set; }
 
+    /// <summary>
+    /// Adds to each task's logit a linear term of its own over the architecture's input: the field embeddings, the
+    /// numeric values and what the interaction layer appends (with <c>fm</c>: DeepFM's FM component, a weight per
+    /// task and pair of fields).
+    /// </summary>
+    public bool Shortcut { get; set; }
+
     /// <summary>The same sizes under another architecture name.</summary>
     public ArchitectureOptions Named(string name)
     {

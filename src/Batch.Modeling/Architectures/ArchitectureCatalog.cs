@@ -15,6 +15,6 @@ public static class ArchitectureCatalog
         if (problems.Count > 0) throw new ArgumentException($"Architecture '{context.Options.Name}' cannot be built: {string.Join("; ", problems)}.");
         var plugin = Registries.Architectures.Get(context.Options.Name);
         var network = plugin.Create(context);
-        return context.Options.Wide && plugin.TakesWidePart ? new WideAndDeep(network, context) : network;
+        return (context.Options.Wide || context.Options.Shortcut) && plugin.TakesWidePart ? new WideAndDeep(network, context) : network;
     }
 }

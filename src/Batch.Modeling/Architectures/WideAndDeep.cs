@@ -1,23 +1,52 @@
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
 
 /// <summary>
-/// Any architecture with the wide part beside it: each task's logit is the deep network's plus its wide term
-/// (Wide &amp; Deep). The wide weights of a task belong to that task alone.
+/// Any architecture with linear terms beside it, each added to every task's logit:
+/// <list type="bullet">
+/// <item>the wide part (<c>Architecture:Wide</c>; Wide &amp; Deep): a linear term over the one-hot fields and numeric values;</item>
+/// <item>the shortcut (<c>Architecture:Shortcut</c>): a linear term over the task's input — the field embeddings, the
+/// numeric values and what the interaction layer appends. With <c>fm</c> this is DeepFM's FM component, each task
+/// weighting every pair of fields' inner product by a weight of its own (as in field-weighted FM).</item>
+/// </list>
+/// A task's weights in either belong to that task alone. Both start at zero, so the model starts as the architecture.
 /// </summary>
 public sealed class WideAndDeep : MultiTaskNetwork
 {
     private readonly MultiTaskNetwork deep;
-    private readonly WideLinear wide;
+    private readonly WideLinear? wide;
+    private readonly ModuleList<Linear>? shortcut;
+    private readonly FeatureInput[] _taskInputs;
 
-    public WideAndDeep(MultiTaskNetwork deep, ArchitectureContext context) : base(nameof(WideAndDeep), context.Tasks)
+    public WideAndDeep(MultiTaskNetwork deep, ArchitectureContext context) : base(nameof(WideAndDeep), context?.Tasks ?? 1)
     {
         ArgumentNullException.ThrowIfNull(deep);
+        ArgumentNullException.ThrowIfNull(context);
         this.deep = deep;
-        wide = new WideLinear(context.Cardinalities, context.NumericCount, context.Tasks);
+        _taskInputs = context.Options.Shortcut ? TaskInputs(deep) : [];
+        if (context.Options.Wide) wide = new WideLinear(context.Cardinalities, context.NumericCount, context.Tasks);
+        if (context.Options.Shortcut)
+        {
+            shortcut = new ModuleList<Linear>(_taskInputs.Select(i => nn.Linear(i.OutputDim, 1, hasBias: false)).ToArray());
+            using var _ = no_grad();
+            foreach (var p in shortcut.parameters()) p.zero_();
+        }
         RegisterComponents();
     }
+
+    /// <summary>Each task's input: the one every task shares, or the task's own.</summary>
+    private static FeatureInput[] TaskInputs(MultiTaskNetwork deep)
+    {
+        var inputs = deep.modules().OfType<FeatureInput>().ToArray();
+        if (inputs.Length != 1 && inputs.Length != deep.Tasks)
+            throw new ArgumentException($"Architecture:Shortcut needs one input shared by every task or one per task; this architecture has {inputs.Length}.");
+        return [.. Enumerable.Range(0, deep.Tasks).Select(t => inputs[inputs.Length == 1 ? 0 : t])];
+    }
+
+    /// <summary>Whether the wide part is there (<c>Architecture:Wide</c>).</summary>
+    public bool HasWidePart => wide is not null;
 
     public override Action<string, Tensor>? GateObserver
     {
@@ -25,21 +54,31 @@ public sealed class WideAndDeep : MultiTaskNetwork
         set => deep.GateObserver = value;
     }
 
-    public override Tensor forward(Tensor indices, Tensor values) => deep.call(indices, values) + wide.call(indices, values); // [batch, tasks]
+    public override Tensor forward(Tensor indices, Tensor values)
+    {
+        var logits = deep.call(indices, values);                                                 // [batch, tasks]
+        if (wide is not null) logits = logits + wide.call(indices, values);
+        if (shortcut is not null)                                                                // reads what the deep pass put in
+            logits = logits + cat(Enumerable.Range(0, Tasks).Select(t => shortcut[t].call(_taskInputs[t].LastOutput!)).ToList(), 1);
+        return logits;
+    }
 
-    public override IEnumerable<TorchSharp.Modules.Parameter> SharedParameters() => deep.SharedParameters();
+    public override IEnumerable<Parameter> SharedParameters() => deep.SharedParameters();
 
-    public override IEnumerable<TorchSharp.Modules.Parameter> TaskParameters(int task) => deep.TaskParameters(task).Concat(wide.Of(task));
+    public override IEnumerable<Parameter> TaskParameters(int task) =>
+        deep.TaskParameters(task).Concat(wide?.Of(task) ?? []).Concat(shortcut?[task].parameters() ?? []);
 
     public override Tensor? AuxiliaryLoss() => deep.AuxiliaryLoss();
 
-    /// <summary>The deep network's parameters (everything but the wide part).</summary>
-    public IEnumerable<TorchSharp.Modules.Parameter> DeepParameters() => deep.parameters();
+    /// <summary>Everything but the wide part: the deep network and the shortcut.</summary>
+    public IEnumerable<Parameter> DeepParameters() => deep.parameters().Concat(shortcut?.parameters() ?? []);
 
-    /// <summary>Zeroes the deep network's task heads: its logits are 0, and the model is the wide part alone, until they learn.</summary>
+    /// <summary>Zeroes the deep network's task heads and the shortcut: the model is the wide part alone until they learn.</summary>
     public void SilenceDeep()
     {
         foreach (var towers in deep.modules().OfType<TaskTowers>()) towers.Silence();
+        using var _ = no_grad();
+        foreach (var p in shortcut?.parameters() ?? []) p.zero_();
     }
 
     public override double? OpenRouteFraction() => deep.OpenRouteFraction();

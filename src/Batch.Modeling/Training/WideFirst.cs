@@ -34,7 +34,7 @@ public static class WideFirst
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        if (model.Network is not WideAndDeep both)
+        if (model.Network is not WideAndDeep { HasWidePart: true } both)
             throw new ArgumentException("Training:WideFirstEpochs needs the wide part beside a deep architecture (Architecture:Wide).");
         both.SilenceDeep();
         var deep = both.DeepParameters().ToList();

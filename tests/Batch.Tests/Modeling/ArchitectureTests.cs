@@ -155,6 +155,39 @@ public class ArchitectureTests
         Assert.True(network.named_parameters().Single(p => p.name == "wide.tables.0.weight").parameter.grad!.abs().sum().item<float>() > 0);
     }
 
+    [Theory]
+    [InlineData("ple+fm+shortcut", "deep.input.")]
+    [InlineData("single-task+fm+shortcut", "deep.inputs.1.")]
+    public void TheShortcut_AddsALinearTermOfTheTasksInput_AndItsGradientReachesOnlyItsTask(string name, string taskOneInput)
+    {
+        using var scope = NewDisposeScope();
+        using var network = Build(name, tasks: 2);
+        var weights = network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        Assert.DoesNotContain(weights.Keys, n => n.StartsWith("wide.", StringComparison.Ordinal));
+        // Task 1's input: field 0 (4 values), field 1 (4), the numeric value, ⟨e₀, e₁⟩ — 10 values.
+        Assert.Equal([1L, 10L], weights["shortcut.1.weight"].shape);
+        ((WideAndDeep)network).SilenceDeep();
+        using (no_grad())
+        {
+            weights["shortcut.1.weight"][0, 8] = tensor(2f);    // the numeric value
+            weights["shortcut.1.weight"][0, 9] = tensor(0.5f);  // the fm pair
+        }
+        // Row (2, 1, 3.0): task 1 = 2 · 3 + 0.5 · ⟨row 2 of table 0, row 1 of table 1⟩; task 0 is silent.
+        var e0 = weights[taskOneInput + "embeddings.0.weight"][2];
+        var e1 = weights[taskOneInput + "embeddings.1.weight"][1];
+        var expected = 6f + 0.5f * (e0 * e1).sum().item<float>();
+        network.eval();
+        var logits = network.forward(tensor(new long[] { 2, 1 }, [1, 2]), tensor(new float[] { 3f }, [1, 1]));
+        Assert.Equal(expected, logits[0, 1].item<float>(), 5);
+        Assert.Equal(0f, logits[0, 0].item<float>());
+
+        network.zero_grad();
+        network.forward(tensor(new long[] { 2, 1 }, [1, 2]), tensor(new float[] { 3f }, [1, 1]))[.., 1].sum().backward();
+        Assert.True(weights["shortcut.0.weight"].grad is null || weights["shortcut.0.weight"].grad!.abs().sum().item<float>() == 0);
+        Assert.True(weights["shortcut.1.weight"].grad!.abs().sum().item<float>() > 0);
+        Assert.Contains(weights["shortcut.1.weight"], network.TaskParameters(1));
+    }
+
     [Fact]
     public void SingleTask_SharesNothing()
     {

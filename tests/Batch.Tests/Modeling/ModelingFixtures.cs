@@ -14,24 +14,24 @@ internal static class ModelingFixtures
     public static ArchitectureOptions Ple(int levels = 2) => Architecture("ple", levels);
 
     /// <summary>
-    /// Small sizes that give every architecture something of each part; "+wide" adds the wide part, "+fm" and
-    /// "+dcn-v2" the interaction layer.
+    /// Small sizes that give every architecture something of each part; "+wide" adds the wide part, "+shortcut" the
+    /// shortcut, "+fm" and "+dcn-v2" the interaction layer.
     /// </summary>
     public static ArchitectureOptions Architecture(string name, int levels = 2)
     {
         var parts = name.Split('+');
         return new()
         {
-            Name = parts[0], Wide = parts.Contains("wide"),
+            Name = parts[0], Wide = parts.Contains("wide"), Shortcut = parts.Contains("shortcut"),
             Interaction = parts.Contains("fm") ? "fm" : parts.Contains("dcn-v2") ? "dcn-v2" : "none",
             EmbeddingDim = 4, ExpertHidden = [8, 6], TowerHidden = [4], Experts = 3,
             Levels = levels, SpecificExperts = 1, SharedExperts = 2, SubNetworks = [3, 2], L0Weight = 1e-3,
         };
     }
 
-    /// <summary>Every architecture, and some with the wide part and the interaction layers.</summary>
+    /// <summary>Every architecture, and some with the wide part, the shortcut and the interaction layers.</summary>
     public static IReadOnlyList<string> ArchitectureNames =>
-        [.. Registries.Architectures.Names, "ple+wide", "mmoe+wide", "single-task+wide", "ple+fm", "shared-bottom+fm", "mmoe+dcn-v2", "ple+dcn-v2+wide"];
+        [.. Registries.Architectures.Names, "ple+wide", "mmoe+wide", "single-task+wide", "ple+fm", "shared-bottom+fm", "mmoe+dcn-v2", "ple+dcn-v2+wide", "ple+fm+shortcut", "single-task+fm+wide+shortcut"];
 
     public static TheoryData<string> AllArchitectures() => [.. ArchitectureNames];
 

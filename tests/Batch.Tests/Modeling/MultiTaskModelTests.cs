@@ -138,7 +138,7 @@ public class MultiTaskModelTests
             Crosses = [new() { Columns = ["device", "segment"], HashBuckets = 20 }],
         };
         var encoders = FeatureEncoders.Fit(frame, features);
-        var architecture = ModelingFixtures.Architecture("ple+wide");
+        var architecture = ModelingFixtures.Architecture("ple+wide+shortcut");
         architecture.Dropout = 0.2;
         using var model = MultiTaskModel.Create(encoders, architecture, CPU, seed: 9);
         Trainer.Train(model, encoders.Encode(frame), new TrainingOptions { Epochs = 2, BatchSize = 64, LearningRate = 0.01, Seed = 5, WeightDecay = 1e-3, EmbeddingWeightDecay = 1e-4 }, CancellationToken.None);

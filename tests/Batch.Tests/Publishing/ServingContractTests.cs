@@ -22,7 +22,7 @@ namespace Batch.Tests.Publishing;
 [Collection(TorchGroup.Name)]
 public sealed class ServingContractTests
 {
-    public static TheoryData<string> Served() => ["ple+wide", "cgc", "mmoe+fm", "omoe", "shared-bottom+dcn-v2", "logistic"];
+    public static TheoryData<string> Served() => ["ple+wide", "ple+fm+wide+shortcut", "cgc", "mmoe+fm", "omoe", "shared-bottom+dcn-v2", "logistic"];
 
     [Theory]
     [MemberData(nameof(Served))]
@@ -94,9 +94,15 @@ public sealed class ServingContractTests
             var (slots, values) = Encode(raw);
             var name = _architecture.GetProperty("name").GetString()!;
             var wide = _architecture.GetProperty("wide").GetBoolean() || name == "logistic";
-            var deepPrefix = wide && name != "logistic" ? "deep." : "";
+            var shortcut = _architecture.GetProperty("shortcut").GetBoolean() && name != "logistic";
+            var deepPrefix = (wide || shortcut) && name != "logistic" ? "deep." : "";
             var logits = name == "logistic" ? zeros(2) : Deep(name, deepPrefix, slots, values);
             if (wide) logits = logits + Wide(slots, values);
+            if (shortcut) // logit_t += shortcut.{t}.weight · x, x being the architecture's input
+            {
+                var x = Input(deepPrefix + "input.", slots, values);
+                logits = logits + stack([matmul(_w["shortcut.0.weight"][0], x), matmul(_w["shortcut.1.weight"][0], x)]);
+            }
             var p = logits.sigmoid();
             return (p[0].item<float>(), p[1].item<float>());
         }
