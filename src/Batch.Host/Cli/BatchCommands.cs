@@ -88,8 +88,9 @@ public static class BatchCommands
         var tolerance = new Option<double>("--tolerance") { Description = "AUC change that counts as a move", DefaultValueFactory = _ => 0.001 };
         var seedCount = new Option<int>("--seeds") { Description = "Seeds each variant is trained with; metrics are their mean ± sd", DefaultValueFactory = _ => 1 };
         var summaryLine = new Option<bool>("--summary") { Description = "End with one line: quality <architecture> ctr=… ctcvr=… logistic … single-task … [oracle …]" };
-        var compare = new Command("compare", "Train architectures on the same window and compare them with the single-task and logistic yardsticks.") { model, day, architectures, tolerance, seedCount, summaryLine };
-        compare.SetAction((r, ct) => Verbs.CompareAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), Split(r.GetValue(architectures)!), r.GetValue(tolerance), r.GetValue(seedCount), r.GetValue(summaryLine), ct));
+        var history = new Option<bool>("--history") { Description = "Also print each row's loss per epoch (training and validation, first seed), the kept epoch marked" };
+        var compare = new Command("compare", "Train architectures on the same window and compare them with the single-task and logistic yardsticks.") { model, day, architectures, tolerance, seedCount, summaryLine, history };
+        compare.SetAction((r, ct) => Verbs.CompareAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), Split(r.GetValue(architectures)!), r.GetValue(tolerance), r.GetValue(seedCount), r.GetValue(summaryLine), r.GetValue(history), ct));
         root.Subcommands.Add(compare);
 
         var correlations = new Option<double[]>("--correlations") { Description = "Task correlations p", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [1.0, 0.9, 0.8, 0.5] };
@@ -126,8 +127,8 @@ public static class BatchCommands
             DefaultValueFactory = _ => [.. Registries.Balancers.Names],
         };
         var architecture = new Option<string?>("--architecture") { Description = "Architecture (default: the profile's)" };
-        var balance = new Command("balance", "Train one architecture with several loss balancers and compare them with the single-task and logistic yardsticks.") { model, day, architecture, balancers, tolerance, seedCount, summaryLine };
-        balance.SetAction((r, ct) => Verbs.BalanceAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(architecture), Split(r.GetValue(balancers)!), r.GetValue(tolerance), r.GetValue(seedCount), r.GetValue(summaryLine), ct));
+        var balance = new Command("balance", "Train one architecture with several loss balancers and compare them with the single-task and logistic yardsticks.") { model, day, architecture, balancers, tolerance, seedCount, summaryLine, history };
+        balance.SetAction((r, ct) => Verbs.BalanceAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(architecture), Split(r.GetValue(balancers)!), r.GetValue(tolerance), r.GetValue(seedCount), r.GetValue(summaryLine), r.GetValue(history), ct));
         root.Subcommands.Add(balance);
 
         var moveTolerance = new Option<double>("--tolerance") { Description = "Relative loss change that counts as a move", DefaultValueFactory = _ => 0.01 };

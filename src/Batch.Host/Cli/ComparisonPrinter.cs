@@ -65,6 +65,24 @@ public static class ComparisonPrinter
         return string.Create(c, $"quality {string.Join(' ', parts)}");
     }
 
+    /// <summary>
+    /// Per row, its first seed's epochs: the training loss (ctr, ctcvr) and, with validation days, the validation
+    /// loss; the kept epoch is marked (<c>--history</c>).
+    /// </summary>
+    public static void PrintHistory(ComparisonResult result, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(output);
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine("loss per epoch (first seed), training ctr/ctcvr → validation ctr/ctcvr, * the kept epoch:");
+        foreach (var r in result.Rows)
+        {
+            var epochs = r.History.Select(e => string.Create(c,
+                $"{e.Epoch}: {e.Ctr:F4}/{e.Ctcvr:F4}{(e.ValidationCtr is { } vc ? string.Create(c, $" → {vc:F4}/{e.ValidationCtcvr:F4}") : "")}{(e.Kept ? "*" : "")}"));
+            output.WriteLine($"  {r.Label}: {string.Join(" | ", epochs)}");
+        }
+    }
+
     /// <summary>Per variant and epoch: the mean task weights, gradient cosine on the shared dense parameters and conflict rate.</summary>
     public static void PrintBalancing(ComparisonResult result, TextWriter output)
     {

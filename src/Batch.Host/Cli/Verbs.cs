@@ -72,22 +72,24 @@ public static class Verbs
         return 0;
     }
 
-    public static async Task<int> CompareAsync(string model, DateOnly day, IReadOnlyList<string> architectures, double tolerance, int seeds, bool summary, CancellationToken ct)
+    public static async Task<int> CompareAsync(string model, DateOnly day, IReadOnlyList<string> architectures, double tolerance, int seeds, bool summary, bool history, CancellationToken ct)
     {
         using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
         var result = await host.Services.GetRequiredService<ModelComparison>().CompareArchitecturesAsync(model, day, architectures, tolerance, seeds, ct).ConfigureAwait(false);
+        if (history) ComparisonPrinter.PrintHistory(result, Console.Out);
         ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, result, Console.Out, summary);
         return 0;
     }
 
-    public static async Task<int> BalanceAsync(string model, DateOnly day, string? architecture, IReadOnlyList<string> balancers, double tolerance, int seeds, bool summary, CancellationToken ct)
+    public static async Task<int> BalanceAsync(string model, DateOnly day, string? architecture, IReadOnlyList<string> balancers, double tolerance, int seeds, bool summary, bool history, CancellationToken ct)
     {
         using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
         var result = await host.Services.GetRequiredService<ModelComparison>().CompareBalancersAsync(model, day, architecture, balancers, tolerance, seeds, ct).ConfigureAwait(false);
         ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, result, Console.Out);
         ComparisonPrinter.PrintBalancing(result, Console.Out);
+        if (history) ComparisonPrinter.PrintHistory(result, Console.Out);
         if (summary) Console.WriteLine(ComparisonPrinter.Summary(result));
         return 0;
     }

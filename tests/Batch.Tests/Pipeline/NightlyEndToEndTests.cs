@@ -144,6 +144,18 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
             .CompareArchitecturesAsync("e2e", LastDay, ["shared-bottom"], tolerance: 0.001, seeds: 1, CancellationToken.None);
         Assert.Equal(["single-task", "logistic", "shared-bottom"], result.Rows.Select(r => r.Label));
         Assert.StartsWith("quality shared-bottom ctr=", Batch.Host.Cli.ComparisonPrinter.Summary(result), StringComparison.Ordinal);
+
+        // --history: a line per row, each epoch's training loss as the row's history has it.
+        using var printed = new StringWriter();
+        Batch.Host.Cli.ComparisonPrinter.PrintHistory(result, printed);
+        var lines = printed.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(1 + result.Rows.Count, lines.Length);
+        foreach (var (row, line) in result.Rows.Zip(lines.Skip(1)))
+        {
+            var first = row.History[0];
+            Assert.StartsWith(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  {row.Label}: 1: {first.Ctr:F4}/{first.Ctcvr:F4}"), line, StringComparison.Ordinal);
+            Assert.Equal(row.History.Count, line.Split(" | ").Length);
+        }
     }
 
     [Fact]
