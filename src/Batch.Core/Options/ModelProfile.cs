@@ -169,6 +169,13 @@ public sealed class TrainingOptions
     /// </summary>
     public double? SecondStageLearningRate { get; set; }
 
+    /// <summary>
+    /// The learning rate of the linear terms' weights (the wide part's, the shortcut's, the logistic yardstick's);
+    /// unset, <see cref="LearningRate"/>. A linear model converges in fewer steps at a higher rate than the deep part
+    /// can bear, as Wide &amp; Deep trains its wide part with an optimizer of its own.
+    /// </summary>
+    public double? WideLearningRate { get; set; }
+
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
 
@@ -202,6 +209,7 @@ public sealed class TrainingOptions
         if (ValidationsPerEpoch < 1) yield return "Training:ValidationsPerEpoch must be at least 1";
         if (WideFirstEpochs < 0) yield return "Training:WideFirstEpochs must not be negative";
         if (SecondStageLearningRate is { } second && !(second > 0)) yield return "Training:SecondStageLearningRate must be positive";
+        if (WideLearningRate is { } wide && !(wide > 0)) yield return "Training:WideLearningRate must be positive";
         if (Epochs < 1) yield return "Training:Epochs must be at least 1";
         if (BatchSize < 1) yield return "Training:BatchSize must be at least 1";
         if (!(LearningRate > 0)) yield return "Training:LearningRate must be positive";

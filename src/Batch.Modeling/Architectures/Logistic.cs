@@ -21,6 +21,8 @@ public sealed class Logistic : MultiTaskNetwork
 
     public override IEnumerable<TorchSharp.Modules.Parameter> SharedParameters() => [];
 
+    public override IEnumerable<TorchSharp.Modules.Parameter> LinearTermParameters() => wide.parameters();
+
     public override IEnumerable<TorchSharp.Modules.Parameter> TaskParameters(int task) => wide.Of(task);
 }
 

@@ -27,6 +27,9 @@ public abstract class MultiTaskNetwork : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>Parameters that only task <paramref name="task"/>'s loss reaches.</summary>
     public abstract IEnumerable<Parameter> TaskParameters(int task);
 
+    /// <summary>The weights of the linear terms added to the logits (the wide part, the shortcut): <c>Training:WideLearningRate</c> trains them.</summary>
+    public virtual IEnumerable<Parameter> LinearTermParameters() => [];
+
     /// <summary>A regularisation term to add to the training loss (SNR's L0 penalty), or null.</summary>
     public virtual Tensor? AuxiliaryLoss() => null;
 

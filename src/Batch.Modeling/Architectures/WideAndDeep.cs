@@ -68,6 +68,8 @@ public sealed class WideAndDeep : MultiTaskNetwork
     public override IEnumerable<Parameter> TaskParameters(int task) =>
         deep.TaskParameters(task).Concat(wide?.Of(task) ?? []).Concat(shortcut?[task].parameters() ?? []);
 
+    public override IEnumerable<Parameter> LinearTermParameters() => (wide?.parameters() ?? []).Concat(shortcut?.parameters() ?? []);
+
     public override Tensor? AuxiliaryLoss() => deep.AuxiliaryLoss();
 
     /// <summary>Everything but the wide part: the deep network and the shortcut.</summary>

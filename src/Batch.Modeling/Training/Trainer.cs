@@ -146,18 +146,25 @@ public static class Trainer
     }
 
     /// <summary>
-    /// AdamW over the network's parameters in two groups — embedding tables (and the wide part's weights) with the
-    /// embedding decay, everything else with the dense decay — and the balancer's own parameters, never decayed.
+    /// AdamW over the network's parameters — embedding tables (and the wide part's weights) with the embedding decay,
+    /// everything else with the dense decay; the linear terms (wide part, shortcut) at <c>WideLearningRate</c> when
+    /// set — and the balancer's own parameters, never decayed.
     /// </summary>
     private static AdamW Optimizer(Architectures.MultiTaskNetwork network, ILossBalancer balancer, TrainingOptions options)
     {
         var embedded = network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).ToHashSet(ReferenceEqualityComparer.Instance);
-        var dense = network.parameters().Where(p => !embedded.Contains(p)).ToList();
-        var groups = new List<AdamW.ParamGroup>
+        var linear = network.LinearTermParameters().ToHashSet(ReferenceEqualityComparer.Instance);
+        var wideRate = options.WideLearningRate ?? options.LearningRate;
+        var groups = new List<AdamW.ParamGroup>();
+        void Group(Func<Parameter, bool> take, double rate, double decay)
         {
-            new(embedded.Cast<Parameter>(), options.LearningRate, 0.9, 0.999, 1e-8, options.EmbeddingWeightDecay, false, false),
-            new(dense, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay, false, false),
-        };
+            var members = network.parameters().Where(take).ToList();
+            if (members.Count > 0) groups.Add(new(members, rate, 0.9, 0.999, 1e-8, decay, false, false));
+        }
+        Group(p => embedded.Contains(p) && !linear.Contains(p), options.LearningRate, options.EmbeddingWeightDecay);
+        Group(p => !embedded.Contains(p) && !linear.Contains(p), options.LearningRate, options.WeightDecay);
+        Group(p => embedded.Contains(p) && linear.Contains(p), wideRate, options.EmbeddingWeightDecay);
+        Group(p => !embedded.Contains(p) && linear.Contains(p), wideRate, options.WeightDecay);
         if (balancer.Parameters.Any()) groups.Add(new(balancer.Parameters, options.LearningRate, 0.9, 0.999, 1e-8, 0, false, false));
         return optim.AdamW(groups, options.LearningRate);
     }
