@@ -176,6 +176,12 @@ public sealed class TrainingOptions
     /// </summary>
     public double? WideLearningRate { get; set; }
 
+    /// <summary>
+    /// The learning rate of the field embedding tables (not the wide part's); unset, <see cref="LearningRate"/>.
+    /// Shared tables take every task's gradient, so a task with small losses moves them little.
+    /// </summary>
+    public double? EmbeddingLearningRate { get; set; }
+
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
 
@@ -210,6 +216,7 @@ public sealed class TrainingOptions
         if (WideFirstEpochs < 0) yield return "Training:WideFirstEpochs must not be negative";
         if (SecondStageLearningRate is { } second && !(second > 0)) yield return "Training:SecondStageLearningRate must be positive";
         if (WideLearningRate is { } wide && !(wide > 0)) yield return "Training:WideLearningRate must be positive";
+        if (EmbeddingLearningRate is { } tables && !(tables > 0)) yield return "Training:EmbeddingLearningRate must be positive";
         if (Epochs < 1) yield return "Training:Epochs must be at least 1";
         if (BatchSize < 1) yield return "Training:BatchSize must be at least 1";
         if (!(LearningRate > 0)) yield return "Training:LearningRate must be positive";

@@ -147,21 +147,22 @@ public static class Trainer
 
     /// <summary>
     /// AdamW over the network's parameters — embedding tables (and the wide part's weights) with the embedding decay,
-    /// everything else with the dense decay; the linear terms (wide part, shortcut) at <c>WideLearningRate</c> when
-    /// set — and the balancer's own parameters, never decayed.
+    /// everything else with the dense decay; the linear terms (wide part, shortcut) at <c>WideLearningRate</c> and the
+    /// field embedding tables at <c>EmbeddingLearningRate</c> when set — and the balancer's own parameters, never decayed.
     /// </summary>
     private static AdamW Optimizer(Architectures.MultiTaskNetwork network, ILossBalancer balancer, TrainingOptions options)
     {
         var embedded = network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).ToHashSet(ReferenceEqualityComparer.Instance);
         var linear = network.LinearTermParameters().ToHashSet(ReferenceEqualityComparer.Instance);
         var wideRate = options.WideLearningRate ?? options.LearningRate;
+        var embeddingRate = options.EmbeddingLearningRate ?? options.LearningRate;
         var groups = new List<AdamW.ParamGroup>();
         void Group(Func<Parameter, bool> take, double rate, double decay)
         {
             var members = network.parameters().Where(take).ToList();
             if (members.Count > 0) groups.Add(new(members, rate, 0.9, 0.999, 1e-8, decay, false, false));
         }
-        Group(p => embedded.Contains(p) && !linear.Contains(p), options.LearningRate, options.EmbeddingWeightDecay);
+        Group(p => embedded.Contains(p) && !linear.Contains(p), embeddingRate, options.EmbeddingWeightDecay);
         Group(p => !embedded.Contains(p) && !linear.Contains(p), options.LearningRate, options.WeightDecay);
         Group(p => embedded.Contains(p) && linear.Contains(p), wideRate, options.EmbeddingWeightDecay);
         Group(p => !embedded.Contains(p) && linear.Contains(p), wideRate, options.WeightDecay);
