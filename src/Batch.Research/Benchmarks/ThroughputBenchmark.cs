@@ -20,16 +20,19 @@ public static class ThroughputBenchmark
     public const int Tables = 10;
     public const int Cardinality = 10_000;
 
-    /// <summary>The variants beyond the plain architectures: PLE with the wide part and with each interaction layer.</summary>
-    public static readonly IReadOnlyList<string> Variants = ["ple+wide", "ple+fm", "ple+dcn-v2", "ple+fm+wide"];
+    /// <summary>
+    /// The variants beyond the plain architectures: PLE with the wide part, with each interaction layer, and as the
+    /// default profile builds it (fm, wide part and shortcut).
+    /// </summary>
+    public static readonly IReadOnlyList<string> Variants = ["ple+wide", "ple+fm", "ple+dcn-v2", "ple+fm+wide", "ple+fm+wide+shortcut"];
 
-    /// <summary>The benchmark's sizes; "+wide", "+fm" and "+dcn-v2" add the wide part or an interaction layer.</summary>
+    /// <summary>The benchmark's sizes; "+wide", "+shortcut", "+fm" and "+dcn-v2" add the wide part, the shortcut or an interaction layer.</summary>
     public static ArchitectureOptions Sizes(string name)
     {
         var parts = name.Split('+');
         return new()
         {
-            Name = parts[0], Wide = parts.Contains("wide"), Interaction = parts.Contains("fm") ? "fm" : parts.Contains("dcn-v2") ? "dcn-v2" : "none",
+            Name = parts[0], Wide = parts.Contains("wide"), Shortcut = parts.Contains("shortcut"), Interaction = parts.Contains("fm") ? "fm" : parts.Contains("dcn-v2") ? "dcn-v2" : "none",
             EmbeddingDim = 16, ExpertHidden = [64, 32], TowerHidden = [16], Experts = 4,
             Levels = 2, SpecificExperts = 1, SharedExperts = 1, SubNetworks = [3, 2], L0Weight = 1e-3,
         };
