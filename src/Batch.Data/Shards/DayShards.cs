@@ -147,7 +147,8 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
         var both = await PartAsync(connection,
             "select current_database() || ':' || 'impressions'::regclass::oid || '/' || (select count(*) || ':' || coalesce(sum(impression_id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0) from conversions where event_time >= @start and event_time < @end + make_interval(days => @window))",
             day, zone, conversionWindowDays, ct).ConfigureAwait(false);
-        var cut = both.IndexOf('/', StringComparison.Ordinal);
+        // The conversions' part is digits and colons; the database's name may hold anything, a '/' included.
+        var cut = both.LastIndexOf('/');
         return (both[..cut], both[(cut + 1)..]);
     }
 

@@ -72,30 +72,25 @@ public static class ComparisonPrinter
     public static void PrintHistory(ComparisonResult result, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(result);
-        ArgumentNullException.ThrowIfNull(output);
         var c = CultureInfo.InvariantCulture;
-        output.WriteLine("loss per epoch (first seed), training ctr/ctcvr → validation ctr/ctcvr, * the kept epoch:");
-        foreach (var r in result.Rows)
-        {
-            var epochs = r.History.Select(e => string.Create(c,
-                $"{e.Epoch}: {e.Ctr:F4}/{e.Ctcvr:F4}{(e.ValidationCtr is { } vc ? string.Create(c, $" → {vc:F4}/{e.ValidationCtcvr:F4}") : "")}{(e.Kept ? "*" : "")}"));
-            output.WriteLine($"  {r.Label}: {string.Join(" | ", epochs)}");
-        }
+        PrintPerEpoch(result.Rows, "loss per epoch (first seed), training ctr/ctcvr → validation ctr/ctcvr, * the kept epoch:", e => string.Create(c,
+            $"{e.Epoch}: {e.Ctr:F4}/{e.Ctcvr:F4}{(e.ValidationCtr is { } vc ? string.Create(c, $" → {vc:F4}/{e.ValidationCtcvr:F4}") : "")}{(e.Kept ? "*" : "")}"), output);
     }
 
     /// <summary>Per variant and epoch: the mean task weights, gradient cosine on the shared dense parameters and conflict rate.</summary>
     public static void PrintBalancing(ComparisonResult result, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var results = result.Rows.Where(r => !r.Yardstick).ToList();
-        ArgumentNullException.ThrowIfNull(output);
         var c = CultureInfo.InvariantCulture;
-        output.WriteLine("task weights (ctr, ctcvr), gradient cosine on the shared dense parameters and share of conflicting steps, per epoch:");
-        foreach (var r in results)
-        {
-            var epochs = r.History.Select(e => string.Create(c,
-                $"[{string.Join(", ", e.Weights.Select(w => w.ToString("F3", c)))}] cos {(e.GradientCosine is { } cos ? cos.ToString("+0.000;-0.000", c) : "-")} conflict {(e.ConflictRate is { } rate ? rate.ToString("P0", c) : "-")}"));
-            output.WriteLine($"  {r.Label}: {string.Join(" | ", epochs)}");
-        }
+        PrintPerEpoch(result.Rows.Where(r => !r.Yardstick), "task weights (ctr, ctcvr), gradient cosine on the shared dense parameters and share of conflicting steps, per epoch:", e => string.Create(c,
+            $"[{string.Join(", ", e.Weights.Select(w => w.ToString("F3", c)))}] cos {(e.GradientCosine is { } cos ? cos.ToString("+0.000;-0.000", c) : "-")} conflict {(e.ConflictRate is { } rate ? rate.ToString("P0", c) : "-")}"), output);
+    }
+
+    /// <summary>A header, then a line per row: its label and each epoch of its history, formatted, joined by " | ".</summary>
+    private static void PrintPerEpoch(IEnumerable<VariantResult> rows, string header, Func<Batch.Modeling.Training.EpochLoss, string> epoch, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.WriteLine(header);
+        foreach (var r in rows) output.WriteLine($"  {r.Label}: {string.Join(" | ", r.History.Select(epoch))}");
     }
 }

@@ -26,17 +26,12 @@ public static class ThroughputBenchmark
     /// </summary>
     public static readonly IReadOnlyList<string> Variants = ["ple+wide", "ple+fm", "ple+dcn-v2", "ple+fm+wide", "ple+fm+wide+shortcut"];
 
-    /// <summary>The benchmark's sizes; "+wide", "+shortcut", "+fm" and "+dcn-v2" add the wide part, the shortcut or an interaction layer.</summary>
-    public static ArchitectureOptions Sizes(string name)
+    /// <summary>The benchmark's sizes under a variant name (<see cref="ArchitectureVariants"/>).</summary>
+    public static ArchitectureOptions Sizes(string name) => ArchitectureVariants.Options(name, new()
     {
-        var parts = name.Split('+');
-        return new()
-        {
-            Name = parts[0], Wide = parts.Contains("wide"), Shortcut = parts.Contains("shortcut"), Interaction = parts.Contains("fm") ? "fm" : parts.Contains("dcn-v2") ? "dcn-v2" : "none",
-            EmbeddingDim = 16, ExpertHidden = [64, 32], TowerHidden = [16], Experts = 4,
-            Levels = 2, SpecificExperts = 1, SharedExperts = 1, SubNetworks = [3, 2], L0Weight = 1e-3,
-        };
-    }
+        EmbeddingDim = 16, ExpertHidden = [64, 32], TowerHidden = [16], Experts = 4,
+        Levels = 2, SpecificExperts = 1, SharedExperts = 1, SubNetworks = [3, 2], L0Weight = 1e-3,
+    });
 
     /// <summary>GFLOP/s of an n×n float32 matrix multiply on <paramref name="device"/>.</summary>
     public static double MatmulGflops(Device device, int n = 2048, int repeats = 10)

@@ -17,17 +17,11 @@ internal static class ModelingFixtures
     /// Small sizes that give every architecture something of each part; "+wide" adds the wide part, "+shortcut" the
     /// shortcut, "+fm" and "+dcn-v2" the interaction layer.
     /// </summary>
-    public static ArchitectureOptions Architecture(string name, int levels = 2)
+    public static ArchitectureOptions Architecture(string name, int levels = 2) => Batch.Research.Benchmarks.ArchitectureVariants.Options(name, new()
     {
-        var parts = name.Split('+');
-        return new()
-        {
-            Name = parts[0], Wide = parts.Contains("wide"), Shortcut = parts.Contains("shortcut"),
-            Interaction = parts.Contains("fm") ? "fm" : parts.Contains("dcn-v2") ? "dcn-v2" : "none",
-            EmbeddingDim = 4, ExpertHidden = [8, 6], TowerHidden = [4], Experts = 3,
-            Levels = levels, SpecificExperts = 1, SharedExperts = 2, SubNetworks = [3, 2], L0Weight = 1e-3,
-        };
-    }
+        EmbeddingDim = 4, ExpertHidden = [8, 6], TowerHidden = [4], Experts = 3,
+        Levels = levels, SpecificExperts = 1, SharedExperts = 2, SubNetworks = [3, 2], L0Weight = 1e-3,
+    });
 
     /// <summary>Every architecture, and some with the wide part, the shortcut and the interaction layers.</summary>
     public static IReadOnlyList<string> ArchitectureNames =>

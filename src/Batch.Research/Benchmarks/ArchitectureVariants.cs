@@ -1,0 +1,23 @@
+using Batch.Core.Options;
+
+namespace Batch.Research.Benchmarks;
+
+/// <summary>
+/// Variant names as the benchmarks (and the tests) write them: an architecture's name, then any of "+wide" (the wide
+/// part), "+shortcut" (the shortcut), "+fm" or "+dcn-v2" (the interaction layer), e.g. <c>ple+fm+wide+shortcut</c>.
+/// </summary>
+public static class ArchitectureVariants
+{
+    /// <summary><paramref name="sizes"/> under the variant's architecture, with its parts switched on and the others off.</summary>
+    public static ArchitectureOptions Options(string variant, ArchitectureOptions sizes)
+    {
+        ArgumentNullException.ThrowIfNull(variant);
+        ArgumentNullException.ThrowIfNull(sizes);
+        var parts = variant.Split('+');
+        var options = sizes.Named(parts[0]);
+        options.Wide = parts.Contains("wide");
+        options.Shortcut = parts.Contains("shortcut");
+        options.Interaction = parts.Contains("fm") ? "fm" : parts.Contains("dcn-v2") ? "dcn-v2" : "none";
+        return options;
+    }
+}
