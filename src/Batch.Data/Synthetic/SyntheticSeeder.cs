@@ -96,11 +96,11 @@ public sealed class SyntheticSeeder(NpgsqlDataSource dataSource)
             }
 
             await using (var writer = await connection.BeginBinaryImportAsync(
-                "copy synthetic_truth (impression_id, p_click, p_convert) from stdin (format binary)", ct).ConfigureAwait(false))
+                "copy synthetic_truth (impression_id, p_click, p_convert, p_click_without_latent, p_convert_without_latent) from stdin (format binary)", ct).ConfigureAwait(false))
             {
                 foreach (var r in rows)
                 {
-                    await writer.WriteRowAsync(ct, r.Id, r.Imp.PClick, r.Imp.PConvert).ConfigureAwait(false);
+                    await writer.WriteRowAsync(ct, r.Id, r.Imp.PClick, r.Imp.PConvert, r.Imp.PClickWithoutLatent, r.Imp.PConvertWithoutLatent).ConfigureAwait(false);
                 }
                 await writer.CompleteAsync(ct).ConfigureAwait(false);
             }

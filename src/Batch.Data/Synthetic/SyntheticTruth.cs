@@ -9,15 +9,16 @@ namespace Batch.Data.Synthetic;
 public sealed class SyntheticTruth(NpgsqlDataSource dataSource)
 {
     /// <summary>
-    /// p(click) and p(convert | click) of every impression of <paramref name="ids"/>, in that order; null when any of
-    /// them has no truth (real data, or a table with rows of another origin).
+    /// p(click) and p(convert | click) of every impression of <paramref name="ids"/>, in that order, and the same
+    /// without the world's latent user × item terms (null when any row was seeded before those were stored); null
+    /// when any of them has no truth (real data, or a table with rows of another origin).
     /// </summary>
-    public async Task<(double[] Click, double[] Convert)?> ReadAsync(long[] ids, CancellationToken ct)
+    public async Task<SyntheticProbabilities?> ReadAsync(long[] ids, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(ids);
         await using var command = dataSource.CreateCommand(
             """
-            select t.p_click, t.p_convert
+            select t.p_click, t.p_convert, t.p_click_without_latent, t.p_convert_without_latent
             from unnest(@ids) with ordinality as i(id, position)
             left join synthetic_truth t on t.impression_id = i.id
             order by i.position
@@ -25,6 +26,9 @@ public sealed class SyntheticTruth(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue("ids", ids);
         var click = new double[ids.Length];
         var convert = new double[ids.Length];
+        var clickWithout = new double[ids.Length];
+        var convertWithout = new double[ids.Length];
+        var complete = true;
         var row = 0;
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -32,8 +36,21 @@ public sealed class SyntheticTruth(NpgsqlDataSource dataSource)
             if (reader.IsDBNull(0)) return null;
             click[row] = reader.GetDouble(0);
             convert[row] = reader.GetDouble(1);
+            if (reader.IsDBNull(2) || reader.IsDBNull(3)) complete = false;
+            else
+            {
+                clickWithout[row] = reader.GetDouble(2);
+                convertWithout[row] = reader.GetDouble(3);
+            }
             row++;
         }
-        return row == ids.Length ? (click, convert) : null;
+        if (row != ids.Length) return null;
+        return new SyntheticProbabilities(click, convert, complete ? clickWithout : null, complete ? convertWithout : null);
     }
 }
+
+/// <summary>
+/// Per impression, p(click) and p(convert | click); <c>WithoutLatent</c>: the same without the latent user × item
+/// terms, or null where the rows predate them.
+/// </summary>
+public sealed record SyntheticProbabilities(double[] Click, double[] Convert, double[]? ClickWithoutLatent, double[]? ConvertWithoutLatent);

@@ -57,16 +57,19 @@ public sealed class SyntheticWorld
         var device = random.NextDouble() < user.DesktopShare ? 1 : (random.NextDouble() < 0.85 ? 0 : 2);
         var slot = 1 + Math.Min(9, (int)(-Math.Log(1 - random.NextDouble()) * 3));
 
-        var affinity = Dot(user.Taste, item.Appeal);
-        var clickLogit = -3.3 + 0.5 * affinity + _clickAffinity[user.Segment, item.Category] + DeviceClickEffect[device]
-                         - 0.2 * (slot - 1) + 0.3 * Math.Sin((localHour - 14) * Math.PI / 12) + item.Quality;
-        var convertLogit = -2.9 + 0.4 * Dot(user.Intent, item.Appeal) + _buyAffinity[user.Segment, item.Category]
-                           + DeviceConvertEffect[device] - 0.8 * Math.Log(item.Price / 40.0) + 0.5 * Math.Log(user.Activity) + item.Quality;
+        // The latent user × item terms: inner products of factors no column shows.
+        var clickLatent = 0.5 * Dot(user.Taste, item.Appeal);
+        var convertLatent = 0.4 * Dot(user.Intent, item.Appeal);
+        var clickRest = -3.3 + _clickAffinity[user.Segment, item.Category] + DeviceClickEffect[device]
+                        - 0.2 * (slot - 1) + 0.3 * Math.Sin((localHour - 14) * Math.PI / 12) + item.Quality;
+        var convertRest = -2.9 + _buyAffinity[user.Segment, item.Category]
+                          + DeviceConvertEffect[device] - 0.8 * Math.Log(item.Price / 40.0) + 0.5 * Math.Log(user.Activity) + item.Quality;
         return new SyntheticImpression(
             UserId: 1 + userIndex, ItemId: 1 + itemIndex, Segment: Segments[user.Segment],
             Category: Categories[item.Category], Device: Devices[device], Hour: localHour, Slot: slot,
             Price: item.Price, UserActivity: user.Activity,
-            PClick: Sigmoid(clickLogit), PConvert: Sigmoid(convertLogit));
+            PClick: Sigmoid(clickRest + clickLatent), PConvert: Sigmoid(convertRest + convertLatent),
+            PClickWithoutLatent: Sigmoid(clickRest), PConvertWithoutLatent: Sigmoid(convertRest));
     }
 
     private static User NewUser(Random random)
@@ -112,7 +115,11 @@ public sealed class SyntheticWorld
     private sealed record Item(double[] Appeal, int Category, double Price, double Quality);
 }
 
-/// <summary>One drawn impression; <c>PConvert</c> is the probability of a conversion given a click.</summary>
+/// <summary>
+/// One drawn impression; <c>PConvert</c> is the probability of a conversion given a click. The <c>WithoutLatent</c>
+/// pair are the same probabilities without the latent user × item terms: the truth a model reaches at best if it
+/// learns everything but the inner products of the hidden user and item factors.
+/// </summary>
 public sealed record SyntheticImpression(
     long UserId, long ItemId, string Segment, string Category, string Device, int Hour, int Slot,
-    double Price, double UserActivity, double PClick, double PConvert);
+    double Price, double UserActivity, double PClick, double PConvert, double PClickWithoutLatent, double PConvertWithoutLatent);

@@ -7,6 +7,9 @@ namespace Batch.Host.Cli;
 /// <summary>The comparison table: per-task AUC and logloss, the change against single-task, the verdict.</summary>
 public static class ComparisonPrinter
 {
+    /// <summary>The row of the truth without its latent user × item terms.</summary>
+    public const string WithoutLatentLabel = "oracle − u×i";
+
     public static void Print(string model, DateOnly day, IReadOnlyList<string> judged, double tolerance, ComparisonResult result, TextWriter output, bool summary = false)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -35,8 +38,10 @@ public static class ComparisonPrinter
             var verdict = r.Verdict is { } v ? TransferVerdicts.Describe(v) : "(baseline)";
             output.WriteLine(string.Create(c, $"{r.Label.PadRight(width)} {r.Parameters,8}  {string.Join("  ", cells)}  {verdict,-18} {r.TrainSeconds,7:F1}"));
         }
-        if (result.Oracle is { } oracle)
-            output.WriteLine(string.Create(c, $"{"oracle".PadRight(width)} {"",8}  {string.Join("  ", tasks.Select(t => $"{oracle.Single(o => o.Task == t).Auc:F4}".PadRight(aucWidth + (ratio.Length > 0 ? 8 : 0)) + $" {oracle.Single(o => o.Task == t).LogLoss,-13:F5}"))}  (the true probabilities)"));
+        void Truth(string label, IReadOnlyList<Batch.Core.Results.TaskMetrics> metrics, string what) =>
+            output.WriteLine(string.Create(c, $"{label.PadRight(width)} {"",8}  {string.Join("  ", tasks.Select(t => $"{metrics.Single(o => o.Task == t).Auc:F4}".PadRight(aucWidth + (ratio.Length > 0 ? 8 : 0)) + $" {metrics.Single(o => o.Task == t).LogLoss,-13:F5}"))}  {what}"));
+        if (result.Oracle is { } oracle) Truth("oracle", oracle, "(the true probabilities)");
+        if (result.OracleWithoutLatent is { } withoutLatent) Truth(WithoutLatentLabel, withoutLatent, "(the same without the latent user × item terms)");
         foreach (var r in results.Where(r => r.Tuning is not null))
             output.WriteLine($"{r.Label}: {r.Tuning!.Describe()}");
         foreach (var r in results.Where(r => r.Diagnostics.OpenRouteFraction is not null))

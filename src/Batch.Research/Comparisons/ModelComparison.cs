@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Batch.Core.Options;
+using Batch.Core.Frames;
 using Batch.Core.Results;
 using Batch.Data.Shards;
 using Batch.Data.Synthetic;
@@ -45,7 +46,11 @@ public sealed record VariantResult(
 
 /// <summary>A comparison: the rows (single-task first, then logistic, then the variants), the truth's metrics when the data has them.</summary>
 /// <param name="Headline">the row the summary line reports under the profile's architecture's name</param>
-public sealed record ComparisonResult(IReadOnlyList<VariantResult> Rows, IReadOnlyList<TaskMetrics>? Oracle, int Seeds, string Architecture, VariantResult Headline);
+/// <param name="OracleWithoutLatent">the truth without its latent user × item terms, when the data has it: the best a model
+/// reaches that learns everything else</param>
+public sealed record ComparisonResult(
+    IReadOnlyList<VariantResult> Rows, IReadOnlyList<TaskMetrics>? Oracle, int Seeds, string Architecture, VariantResult Headline,
+    IReadOnlyList<TaskMetrics>? OracleWithoutLatent = null);
 
 /// <summary>
 /// Trains several variants on the same window of a model's data and measures each on the held-out day against
@@ -116,11 +121,11 @@ public sealed class ModelComparison(DayShards shards, ResiliencePipeline transie
             baseline ??= result.Metrics;
             results.Add(result with { Verdict = verdict, Yardstick = yardsticks.Contains(variant), Tuning = variant.Label == LogisticLabel ? tuned : null });
         }
-        var oracle = await OracleAsync(window, ct).ConfigureAwait(false);
+        var (oracle, withoutLatent) = await OracleAsync(window, ct).ConfigureAwait(false);
         // The summary names the row it reports: the headline when it was trained, else the first candidate.
         var named = results.FirstOrDefault(r => r.Label == headline);
         var head = named ?? results.FirstOrDefault(r => !r.Yardstick) ?? results[0];
-        return new ComparisonResult(results, oracle, seeds, named is null ? head.Label : architecture, head);
+        return new ComparisonResult(results, oracle, seeds, named is null ? head.Label : architecture, head, withoutLatent);
     }
 
     private static VariantResult Train(PreparedWindow window, Variant variant, int seeds, CancellationToken ct)
@@ -143,17 +148,27 @@ public sealed class ModelComparison(DayShards shards, ResiliencePipeline transie
         return first with { Metrics = mean, PerSeed = perSeed, TrainSeconds = clock.Elapsed.TotalSeconds / seeds };
     }
 
-    /// <summary>The true probabilities' metrics on the held-out day, when the data is synthetic and has them.</summary>
-    private async Task<IReadOnlyList<TaskMetrics>?> OracleAsync(PreparedWindow window, CancellationToken ct)
+    /// <summary>
+    /// The true probabilities' metrics on the held-out day, when the data is synthetic and has them; and the same without
+    /// the latent user × item terms, when those were stored.
+    /// </summary>
+    private async Task<(IReadOnlyList<TaskMetrics>? Oracle, IReadOnlyList<TaskMetrics>? WithoutLatent)> OracleAsync(PreparedWindow window, CancellationToken ct)
     {
         var frame = window.HeldOut;
-        if (await truth.ReadAsync(frame.Ids, ct).ConfigureAwait(false) is not { } p) return null;
+        if (await truth.ReadAsync(frame.Ids, ct).ConfigureAwait(false) is not { } p) return (null, null);
+        var withoutLatent = p is { ClickWithoutLatent: { } click, ConvertWithoutLatent: { } convert } ? Metrics(frame, click, convert) : null;
+        return (Metrics(frame, p.Click, p.Convert), withoutLatent);
+    }
+
+    /// <summary>CTR, CVR (clicked impressions) and CTCVR metrics of per-impression probabilities on a frame.</summary>
+    private static IReadOnlyList<TaskMetrics> Metrics(DayFrame frame, double[] click, double[] convert)
+    {
         var clicked = Enumerable.Range(0, frame.Count).Where(i => frame.Clicked[i]).ToArray();
         return
         [
-            TaskEvaluator.Evaluate("ctr", p.Click.Select(x => (float)x).ToArray(), frame.Clicked),
-            TaskEvaluator.Evaluate("cvr", clicked.Select(i => (float)p.Convert[i]).ToArray(), clicked.Select(i => frame.Converted[i]).ToArray()),
-            TaskEvaluator.Evaluate("ctcvr", p.Click.Zip(p.Convert, (a, b) => (float)(a * b)).ToArray(), frame.Converted),
+            TaskEvaluator.Evaluate("ctr", click.Select(x => (float)x).ToArray(), frame.Clicked),
+            TaskEvaluator.Evaluate("cvr", clicked.Select(i => (float)convert[i]).ToArray(), clicked.Select(i => frame.Converted[i]).ToArray()),
+            TaskEvaluator.Evaluate("ctcvr", click.Zip(convert, (a, b) => (float)(a * b)).ToArray(), frame.Converted),
         ];
     }
 }

@@ -49,6 +49,8 @@ public sealed class SeedingAndExtractionTests(StackFixture stack) : IClassFixtur
             """));
         Assert.Equal(_summary.Impressions, await stack.ScalarAsync<long>("select count(*) from synthetic_truth t join impressions i on i.id = t.impression_id"));
         Assert.Equal(0L, await stack.ScalarAsync<long>("select count(*) from synthetic_truth where p_click not between 0 and 1 or p_convert not between 0 and 1"));
+        Assert.Equal(0L, await stack.ScalarAsync<long>(
+            "select count(*) from synthetic_truth where p_click_without_latent is null or p_click_without_latent not between 0 and 1 or p_convert_without_latent is null or p_convert_without_latent not between 0 and 1"));
         // The hour feature is the local hour of the event.
         Assert.Equal(0L, await stack.ScalarAsync<long>("select count(*) from impressions where hour_of_day <> extract(hour from event_time at time zone 'Europe/Amsterdam')"));
     }
