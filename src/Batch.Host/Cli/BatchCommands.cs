@@ -118,7 +118,11 @@ public static class BatchCommands
         var nightlyDay = new Option<string?>("--day") { Description = "The attempt's day (default: the nightly day)" };
         var nightlyBench = new Command("nightly", "Per size, a scratch database seeded and one nightly attempt in its own process: seconds per step, extraction against plain COPY, training samples/s, peak RSS.") { model, nightlyDay, sizes, seed };
         nightlyBench.SetAction((r, ct) => Benchmarks.NightlyAsync(r.GetValue(model)!, ParseDay(r.GetValue(nightlyDay)), ParseSizes(r.GetValue(sizes)!), r.GetValue(seed), ct));
-        root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput, balancerCost, gateBench, extractBench, nightlyBench });
+        var latentSizes = new Option<string>("--impressions") { Description = "Training impressions to learn from (comma-separated)", DefaultValueFactory = _ => "1800000,6000000" };
+        var latentEpochs = new Option<int>("--epochs") { Description = "SGD epochs over each", DefaultValueFactory = _ => 6 };
+        var latent = new Command("latent-terms", "How much of the synthetic world's latent user × item click term a factorisation learns from N impressions, everything else given.") { latentSizes, latentEpochs, seed };
+        latent.SetAction(r => Benchmarks.LatentTerms(ParseSizes(r.GetValue(latentSizes)!), r.GetValue(latentEpochs), r.GetValue(seed)));
+        root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput, balancerCost, gateBench, extractBench, nightlyBench, latent });
 
         var balancers = new Option<string[]>("--balancers")
         {

@@ -1,0 +1,75 @@
+using Batch.Data.Synthetic;
+using Batch.Evaluation;
+
+namespace Batch.Research.Benchmarks;
+
+/// <summary>Sizes and training of the study.</summary>
+/// <param name="Scale">the factors start uniform in ±Scale/2</param>
+public sealed record LatentTermsSettings(
+    long WorldSeed = 7, int TestImpressions = 300_000, int Epochs = 6, int Rank = 8,
+    double LearningRate = 0.01, double L2 = 0.0001, double Scale = 0.5, long Seed = 1);
+
+/// <summary>The held-out click AUC and logloss after one epoch of the factorisation.</summary>
+public sealed record LatentTermsEpoch(int Impressions, int Epoch, double Auc, double LogLoss);
+
+/// <summary>
+/// How much of the synthetic world's latent click term — the inner product of hidden user and item factors — can be
+/// learned from a given number of impressions, when everything else is known: a factorisation p = σ(o + uᵤ·vᵢ) trained
+/// by SGD on logloss, where the offset o is the truth's click logit without the latent term. No model in the project
+/// is told o; this is the easiest form of the problem, so what it cannot learn from N impressions, they cannot either.
+/// </summary>
+public static class LatentTermsStudy
+{
+    /// <summary>The truth's AUC and logloss on the held-out impressions: with the latent term and without it.</summary>
+    public static (Batch.Core.Results.TaskMetrics Truth, Batch.Core.Results.TaskMetrics WithoutLatent) References(LatentTermsSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var world = new SyntheticWorld(settings.WorldSeed);
+        var test = Draw(world, settings.TestImpressions, new Random(unchecked((int)settings.Seed)));
+        return (TaskEvaluator.Evaluate("ctr", test.Select(t => (float)t.Truth).ToArray(), test.Select(t => t.Clicked).ToArray()),
+            TaskEvaluator.Evaluate("ctr", test.Select(t => (float)LatentFactorisation.Sigmoid(t.Offset)).ToArray(), test.Select(t => t.Clicked).ToArray()));
+    }
+
+    /// <summary>Trains a factorisation on each number of impressions, drawn afresh, and measures it after every epoch.</summary>
+    public static IEnumerable<LatentTermsEpoch> Run(IReadOnlyList<int> impressions, LatentTermsSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(impressions);
+        ArgumentNullException.ThrowIfNull(settings);
+        var world = new SyntheticWorld(settings.WorldSeed);
+        // The same held-out impressions for every size: drawn first, from the same stream as References.
+        var random = new Random(unchecked((int)settings.Seed));
+        var test = Draw(world, settings.TestImpressions, random);
+        var labels = test.Select(t => t.Clicked).ToArray();
+        foreach (var n in impressions)
+        {
+            var train = Draw(world, n, random);
+            var model = new LatentFactorisation(world.UserCount, world.ItemCount, settings.Rank, settings.Scale, new Random(unchecked((int)settings.Seed) + n));
+            var order = Enumerable.Range(0, n).ToArray();
+            for (var epoch = 1; epoch <= settings.Epochs; epoch++)
+            {
+                random.Shuffle(order);
+                foreach (var k in order)
+                {
+                    var d = train[k];
+                    model.Step(d.User, d.Item, d.Offset, d.Clicked, settings.LearningRate, settings.L2);
+                }
+                var scores = test.Select(t => (float)model.Predict(t.User, t.Item, t.Offset)).ToArray();
+                var metrics = TaskEvaluator.Evaluate("ctr", scores, labels);
+                yield return new LatentTermsEpoch(n, epoch, metrics.Auc, metrics.LogLoss);
+            }
+        }
+    }
+
+    private readonly record struct Drawn(int User, int Item, double Offset, double Truth, bool Clicked);
+
+    private static Drawn[] Draw(SyntheticWorld world, int n, Random random)
+    {
+        var drawn = new Drawn[n];
+        for (var k = 0; k < n; k++)
+        {
+            var i = world.Draw(random, random.Next(24));
+            drawn[k] = new Drawn((int)i.UserId - 1, (int)i.ItemId - 1, LatentFactorisation.Logit(i.PClickWithoutLatent), i.PClick, random.NextDouble() < i.PClick);
+        }
+        return drawn;
+    }
+}
