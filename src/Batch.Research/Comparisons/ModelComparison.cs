@@ -108,7 +108,7 @@ public sealed class ModelComparison(DayShards shards, ResiliencePipeline transie
         Variant[] yardsticks =
         [
             new(BaselineLabel, profile.Architecture.Named(SingleTaskPlugin.Id), plain),
-            new(LogisticLabel, logistic, linear.WithDecay(tuned.Decay)),
+            new(LogisticLabel, logistic, Yardstick(linear, tuned, window.Validation is not null)),
         ];
         var results = new List<VariantResult>();
         IReadOnlyList<TaskMetrics>? baseline = null;
@@ -126,6 +126,17 @@ public sealed class ModelComparison(DayShards shards, ResiliencePipeline transie
         var named = results.FirstOrDefault(r => r.Label == headline);
         var head = named ?? results.FirstOrDefault(r => !r.Yardstick) ?? results[0];
         return new ComparisonResult(results, oracle, seeds, named is null ? head.Label : architecture, head, withoutLatent);
+    }
+
+    /// <summary>
+    /// The logistic yardstick's settings: the chosen decay, trained to convergence — with validation days, early
+    /// stopping up to the tuning's epoch cap; without, the epochs the chosen trial needed on the tuning's split.
+    /// </summary>
+    private static TrainingOptions Yardstick(TrainingOptions linear, DecayChoice tuned, bool validates)
+    {
+        var options = LogisticTuning.Converging(linear, tuned.Decay);
+        if (!validates) options.Epochs = tuned.Epochs;
+        return options;
     }
 
     private static VariantResult Train(PreparedWindow window, Variant variant, int seeds, CancellationToken ct)

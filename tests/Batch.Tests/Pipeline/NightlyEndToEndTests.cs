@@ -124,6 +124,12 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
         Assert.Equal(tuning.Trials.MinBy(t => t.ValidationLoss)!.Decay, tuning.Decay);
         Assert.True(tuning.Trials.Select(t => t.ValidationLoss).Distinct().Count() > 1, "the decay changed nothing");
         Assert.StartsWith($"weight decay {tuning.Decay.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)} chosen on the validation loss (ctr + ctcvr) of ", tuning.Describe(), StringComparison.Ordinal);
+        // Trained to convergence, not cut at the profile's 2 epochs: each trial stops on its validation loss, and the
+        // yardstick (the profile holds no validation days) then trains the chosen trial's epochs on the whole window.
+        Assert.All(tuning.Trials, t => Assert.InRange(t.Epochs, 1, LogisticTuning.MaxEpochs));
+        Assert.True(tuning.Epochs > 2, $"the chosen trial stopped after {tuning.Epochs} epochs");
+        Assert.Equal(tuning.Epochs, results[1].History.Count);
+        Assert.All(results.Where(r => r.Label != "logistic"), r => Assert.Equal(2, r.History.Count));
 
         // Two seeds each: the row is their mean.
         Assert.All(results, r => Assert.Equal(2, r.PerSeed.Count));
