@@ -15,9 +15,15 @@ public sealed class StackFixture : IAsyncLifetime
     private const string DefaultBlobs =
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10100/devstoreaccount1";
 
-    private readonly string _database = "batch_test_" + Guid.NewGuid().ToString("N")[..12];
+    private readonly string _database;
     private NpgsqlDataSource? _dataSource;
     private BlobContainerClient? _container;
+
+    public StackFixture() : this("batch_test_") { }
+
+    /// <param name="prefix">the database's name before its random part; any characters (the name is quoted). Internal: xUnit
+    /// builds class fixtures through their one public constructor.</param>
+    internal StackFixture(string prefix) => _database = prefix + Guid.NewGuid().ToString("N")[..12];
 
     public string Postgres { get; private set; } = "";
     public string Blobs { get; } = Environment.GetEnvironmentVariable("Batch__ConnectionStrings__Blobs") ?? DefaultBlobs;
@@ -35,7 +41,7 @@ public sealed class StackFixture : IAsyncLifetime
             {
                 throw new InvalidOperationException($"PostgreSQL is not reachable at {server.Host}:{server.Port}. Start the local stack: deploy/local-stack.sh start", e);
             }
-            await using var create = new NpgsqlCommand($"create database {_database}", admin);
+            await using var create = new NpgsqlCommand($"create database \"{_database}\"", admin);
             await create.ExecuteNonQueryAsync();
         }
         Postgres = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = _database }.ConnectionString;
@@ -55,7 +61,7 @@ public sealed class StackFixture : IAsyncLifetime
         NpgsqlConnection.ClearAllPools();
         await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Postgres) { Database = "postgres" }.ConnectionString);
         await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"drop database if exists {_database} with (force)", admin);
+        await using var drop = new NpgsqlCommand($"drop database if exists \"{_database}\" with (force)", admin);
         await drop.ExecuteNonQueryAsync();
         if (_container is not null) await _container.DeleteIfExistsAsync();
         var shards = TinyProfiles.ShardDirectory(Postgres);
