@@ -36,13 +36,7 @@ public sealed class CliErrorsTests(StackFixture stack) : IClassFixture<StackFixt
     public async Task Reconcile_SaysPointerAndLedgerAgree_OrFailsNamingBoth()
     {
         const string Model = "cli_rec";
-        await using (var rig = new PipelineRig(stack.Postgres, stack.Blobs, stack.ContainerName, [Model]))
-        {
-            await rig.SeedAsync();
-            await rig.RunAsync(Model, PipelineRig.LastDay.AddDays(-1));
-        }
-        var settings = TinyProfiles.Settings(stack.Postgres, stack.Blobs, stack.ContainerName, [Model]);
-        var version = await stack.ScalarAsync<string>($"select version from batch.model_versions where model = '{Model}'");
+        var (settings, version) = await PipelineRig.PublishedForCliAsync(stack, Model);
 
         var (exit, output, _) = await BatchProcess.RunAsync(["reconcile", "--model", Model], settings);
         Assert.Equal(0, exit);

@@ -60,6 +60,23 @@ public sealed class PipelineRig : IAsyncDisposable
     public Task SeedAsync(int perDay = 2000) =>
         _services.GetRequiredService<SyntheticSeeder>().SeedAsync(LastDay, 6, perDay, seed: 5, Options.TimeZone(), Options.ConversionWindowDays, CancellationToken.None);
 
+    /// <summary>
+    /// For tests of the CLI: seeds, publishes one version of <paramref name="model"/> (the day before
+    /// <see cref="LastDay"/>) with a rig of its own, and gives the settings a `batch` process needs for it and for
+    /// <paramref name="others"/>, with that version.
+    /// </summary>
+    public static async Task<(Dictionary<string, string?> Settings, string Version)> PublishedForCliAsync(StackFixture stack, string model, params string[] others)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        await using (var rig = new PipelineRig(stack.Postgres, stack.Blobs, stack.ContainerName, [model]))
+        {
+            await rig.SeedAsync();
+            await rig.RunAsync(model, LastDay.AddDays(-1));
+        }
+        var settings = TinyProfiles.Settings(stack.Postgres, stack.Blobs, stack.ContainerName, [model, .. others]);
+        return (settings, await stack.ScalarAsync<string>($"select version from batch.model_versions where model = '{model}'"));
+    }
+
     public Task<RunOutcome> RunAsync(string model, DateOnly? day = null) =>
         Pipeline.RunAsync(model, day ?? LastDay, "test", null, CancellationToken.None);
 

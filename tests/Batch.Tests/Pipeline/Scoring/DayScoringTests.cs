@@ -54,13 +54,7 @@ public sealed class DayScoringTests(StackFixture stack) : IClassFixture<StackFix
     public async Task TheVerb_WritesTheFile_AndSaysWhatItScored_OrRefusesAModelWithoutProduction()
     {
         const string Cli = "scoring_cli";
-        await using (var rig = new PipelineRig(stack.Postgres, stack.Blobs, stack.ContainerName, [Cli]))
-        {
-            await rig.SeedAsync();
-            await rig.RunAsync(Cli, PipelineRig.LastDay.AddDays(-1));
-        }
-        var settings = TinyProfiles.Settings(stack.Postgres, stack.Blobs, stack.ContainerName, [Cli, "unpublished"]);
-        var version = await stack.ScalarAsync<string>($"select version from batch.model_versions where model = '{Cli}'");
+        var (settings, version) = await PipelineRig.PublishedForCliAsync(stack, Cli, "unpublished");
         var impressions = await stack.ScalarAsync<long>(
             "select count(*) from impressions where (event_time at time zone 'Europe/Amsterdam')::date = date '2026-10-20'");
         var path = Path.Combine(Path.GetTempPath(), $"batch-score-{Guid.NewGuid():N}.csv");
