@@ -104,7 +104,7 @@ public static class Trainer
 
                     double? measured = null;
                     var measure = options.DiagnosticsEvery > 0 && step % options.DiagnosticsEvery == 0 && context.SharedDense.Count > 0;
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     if (measure && !balancer.MeasuresGradients)
                         measured = TaskGradients.MeanPairCosine(TaskGradients.Compute(losses, context.SharedDense, keepGraph: true));
                     var result = balancer.Backward(losses, context);
@@ -112,7 +112,7 @@ public static class Trainer
                     if (measured is { } cosine) cosines.Add(cosine);
                     // SNR's L0 penalty depends on the routing parameters only, not on the batch's graph.
                     network.AuxiliaryLoss()?.backward();
-                    optimizer.step();
+                    optimizer.Step();
 
                     ctrSum += ctrLoss.item<float>();
                     ctcvrSum += ctcvrLoss.item<float>();
@@ -150,24 +150,24 @@ public static class Trainer
     /// everything else with the dense decay; the linear terms (wide part, shortcut) at <c>WideLearningRate</c> and the
     /// field embedding tables at <c>EmbeddingLearningRate</c> when set — and the balancer's own parameters, never decayed.
     /// </summary>
-    private static AdamW Optimizer(Architectures.MultiTaskNetwork network, ILossBalancer balancer, TrainingOptions options)
+    private static AdamWOptimizer Optimizer(Architectures.MultiTaskNetwork network, ILossBalancer balancer, TrainingOptions options)
     {
         var embedded = network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).ToHashSet(ReferenceEqualityComparer.Instance);
         var linear = network.LinearTermParameters().ToHashSet(ReferenceEqualityComparer.Instance);
         var wideRate = options.WideLearningRate ?? options.LearningRate;
         var embeddingRate = options.EmbeddingLearningRate ?? options.LearningRate;
-        var groups = new List<AdamW.ParamGroup>();
+        var groups = new List<AdamWOptimizer.Group>();
         void Group(Func<Parameter, bool> take, double rate, double decay)
         {
             var members = network.parameters().Where(take).ToList();
-            if (members.Count > 0) groups.Add(new(members, rate, 0.9, 0.999, 1e-8, decay, false, false));
+            if (members.Count > 0) groups.Add(new(members, rate, decay));
         }
         Group(p => embedded.Contains(p) && !linear.Contains(p), embeddingRate, options.EmbeddingWeightDecay);
         Group(p => !embedded.Contains(p) && !linear.Contains(p), options.LearningRate, options.WeightDecay);
         Group(p => embedded.Contains(p) && linear.Contains(p), wideRate, options.EmbeddingWeightDecay);
         Group(p => !embedded.Contains(p) && linear.Contains(p), wideRate, options.WeightDecay);
-        if (balancer.Parameters.Any()) groups.Add(new(balancer.Parameters, options.LearningRate, 0.9, 0.999, 1e-8, 0, false, false));
-        return optim.AdamW(groups, options.LearningRate);
+        if (balancer.Parameters.Any()) groups.Add(new([.. balancer.Parameters], options.LearningRate, 0));
+        return new AdamWOptimizer(groups);
     }
 
     /// <summary>Mean CTR and CTCVR losses of the model on a frame, in evaluation mode, without gradients.</summary>
