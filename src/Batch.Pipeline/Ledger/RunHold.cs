@@ -30,8 +30,11 @@ public sealed class RunHold : IAsyncDisposable
     private long _renewedAtTicks;
     private string? _lastRenewalError;
 
-    private RunHold(NpgsqlDataSource dataSource, RunRecord run, TimeSpan? heartbeatInterval, ILogger logger)
+    private RunHold(NpgsqlDataSource dataSource, RunRecord run, TimeSpan? heartbeatInterval, long? requestedAt, ILogger logger)
     {
+        // The lease runs from when the ledger started the attempt, which is no earlier than when it was asked to:
+        // counted from then, not from now, so that time spent between the two is not taken for lease left.
+        if (requestedAt is { } asked) _renewedAtTicks = -Stopwatch.GetElapsedTime(asked).Ticks;
         _dataSource = dataSource;
         _logger = logger;
         Run = run;
@@ -43,11 +46,13 @@ public sealed class RunHold : IAsyncDisposable
     }
 
     /// <summary>Starts holding <paramref name="run"/>, just opened by <see cref="RunLedger.StartAsync"/>.</summary>
-    public static RunHold Begin(RunLedger ledger, RunRecord run, ILogger logger, TimeSpan? heartbeatInterval = null)
+    /// <param name="requestedAt">the <see cref="Stopwatch.GetTimestamp"/> taken just before <see cref="RunLedger.StartAsync"/>
+    /// was called: the lease is counted from then (null: from now)</param>
+    public static RunHold Begin(RunLedger ledger, RunRecord run, ILogger logger, TimeSpan? heartbeatInterval = null, long? requestedAt = null)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(run);
-        return new RunHold(ledger.DataSource, run, heartbeatInterval, logger);
+        return new RunHold(ledger.DataSource, run, heartbeatInterval, requestedAt, logger);
     }
 
     public RunRecord Run { get; }

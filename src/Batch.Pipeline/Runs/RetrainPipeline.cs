@@ -35,9 +35,10 @@ public sealed class RetrainPipeline(
         var settings = options.Value;
         var profile = settings.Profile(model);
         profile.Validate(model);
+        var requested = System.Diagnostics.Stopwatch.GetTimestamp();
         var run = await ledger.StartAsync(model, day, trigger, jobId, settings.RunLease, ct).ConfigureAwait(false);
         PipelineLog.RunStarted(logger, run.Id, model, day, run.Attempt, trigger);
-        await using var hold = RunHold.Begin(ledger, run, logger);
+        await using var hold = RunHold.Begin(ledger, run, logger, requestedAt: requested);
         using var work = CancellationTokenSource.CreateLinkedTokenSource(ct, hold.Lost);
         try
         {

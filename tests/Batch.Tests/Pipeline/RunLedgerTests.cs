@@ -122,12 +122,16 @@ public sealed class RunLedgerTests(StackFixture stack) : IClassFixture<StackFixt
     {
         var ledger = Ledger;
         var lease = TimeSpan.FromSeconds(3);
+        var requested = System.Diagnostics.Stopwatch.GetTimestamp();
         var run = await ledger.StartAsync("g2", new DateOnly(2026, 2, 15), "test", null, lease, CancellationToken.None);
         var started = DateTimeOffset.UtcNow; // the lease runs from the start, at the latest
         // The heartbeat cannot renew (nothing listens there), so the lease ends 3 s after the start at the latest.
         var port = FreePort.Next();
         await using var unreachable = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={port};Username=batch;Database=batch;Timeout=1");
-        await using var hold = RunHold.Begin(new RunLedger(unreachable), run, NullLogger.Instance);
+        // Counted from before the start: a busy test host may take a while between the two.
+        await using var hold = RunHold.Begin(new RunLedger(unreachable), run, NullLogger.Instance, requestedAt: requested);
+        var sinceRequested = System.Diagnostics.Stopwatch.GetElapsedTime(requested);
+        Assert.True(hold.Remaining <= lease - sinceRequested, $"{hold.Remaining} left of a {lease} lease asked for {sinceRequested} ago");
 
         using var held = hold.WhileHeld(CancellationToken.None);
         // The moment of cancellation, taken by the token's own callback: not when a busy test host gets round to
