@@ -108,7 +108,11 @@ public sealed class SyntheticWorld
         return s;
     }
 
-    private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
+    /// <summary>The world's link: a logit to a probability.</summary>
+    public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
+
+    /// <summary>A probability back to its logit.</summary>
+    public static double Logit(double p) => Math.Log(p / (1 - p));
 
     private sealed record User(double[] Taste, double[] Intent, double Activity, int Segment, double DesktopShare);
 

@@ -31,12 +31,11 @@ public static class Benchmarks
     public static int LatentTerms(int[] impressions, int epochs, long worldSeed)
     {
         var settings = new LatentTermsSettings(WorldSeed: worldSeed, Epochs: epochs);
-        var world = new Batch.Data.Synthetic.SyntheticWorld(worldSeed);
-        var (truth, withoutLatent) = LatentTermsStudy.References(settings);
-        Console.WriteLine(string.Create(C, $"Synthetic world {worldSeed} ({world.UserCount} users, {world.ItemCount} items): p(click) = σ(o + uᵤ·vᵢ), o the truth's click logit without the latent user × item term (given), rank-{settings.Rank} factors by SGD (η {settings.LearningRate}, L2 {settings.L2}), from ±{settings.Scale / 2}."));
-        Console.WriteLine(string.Create(C, $"Held out: {settings.TestImpressions} impressions. The truth: AUC {truth.Auc:F4}, logloss {truth.LogLoss:F5}; without the latent term (o alone): AUC {withoutLatent.Auc:F4}, logloss {withoutLatent.LogLoss:F5}."));
+        var result = LatentTermsStudy.Run(impressions, settings);
+        Console.WriteLine(string.Create(C, $"Synthetic world {worldSeed} ({result.Users} users, {result.Items} items): p(click) = σ(o + uᵤ·vᵢ), o the truth's click logit without the latent user × item term (given), rank-{settings.Rank} factors by SGD (η {settings.LearningRate}, L2 {settings.L2}), from ±{settings.Scale / 2}."));
+        Console.WriteLine(string.Create(C, $"Held out: {settings.TestImpressions} impressions. The truth: AUC {result.Truth.Auc:F4}, logloss {result.Truth.LogLoss:F5}; without the latent term (o alone): AUC {result.WithoutLatent.Auc:F4}, logloss {result.WithoutLatent.LogLoss:F5}."));
         Console.WriteLine($"{"impressions",12} {"epoch",6} {"AUC",8} {"logloss",9}");
-        foreach (var e in LatentTermsStudy.Run(impressions, settings))
+        foreach (var e in result.Epochs)
             Console.WriteLine(string.Create(C, $"{e.Impressions,12} {e.Epoch,6} {e.Auc,8:F4} {e.LogLoss,9:F5}"));
         return 0;
     }

@@ -37,7 +37,8 @@ public sealed class AdamWOptimizer : IDisposable
     private readonly Dictionary<Parameter, Moments> _moments = new(ReferenceEqualityComparer.Instance);
     private readonly double _beta1;
     private readonly double _beta2;
-    private readonly double _eps;
+    // The scalars every step passes, made once and held for the optimizer's life.
+    private readonly Scalar[] _constants;
 
     public AdamWOptimizer(IReadOnlyList<Group> groups, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
     {
@@ -47,7 +48,8 @@ public sealed class AdamWOptimizer : IDisposable
             if (g.LearningRate < 0) throw new ArgumentException($"Invalid learning rate: {g.LearningRate}");
             if (g.WeightDecay < 0) throw new ArgumentException($"Invalid weight_decay value: {g.WeightDecay}");
         }
-        (_groups, _beta1, _beta2, _eps) = (groups, beta1, beta2, eps);
+        (_groups, _beta1, _beta2) = (groups, beta1, beta2);
+        _constants = [beta1.ToScalar(), beta2.ToScalar(), (1 - beta1).ToScalar(), (1 - beta2).ToScalar(), eps.ToScalar()];
         foreach (var p in groups.SelectMany(g => g.Parameters))
             _moments[p] = new Moments(zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
     }
@@ -72,11 +74,7 @@ public sealed class AdamWOptimizer : IDisposable
         {
             var lr = group.LearningRate;
             using var decay = (1 - lr * group.WeightDecay).ToScalar();
-            using var beta1 = _beta1.ToScalar();
-            using var beta2 = _beta2.ToScalar();
-            using var oneMinusBeta1 = (1 - _beta1).ToScalar();
-            using var oneMinusBeta2 = (1 - _beta2).ToScalar();
-            using var eps = _eps.ToScalar();
+            var (beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps) = (_constants[0], _constants[1], _constants[2], _constants[3], _constants[4]);
             foreach (var param in group.Parameters)
             {
                 var grad = param.grad;
@@ -105,5 +103,6 @@ public sealed class AdamWOptimizer : IDisposable
     {
         foreach (var m in _moments.Values) m.Dispose();
         _moments.Clear();
+        foreach (var c in _constants) c.Dispose();
     }
 }

@@ -1,3 +1,5 @@
+using Batch.Data.Synthetic;
+
 namespace Batch.Research.Benchmarks;
 
 /// <summary>p = σ(o + uᵤ·vᵢ) with one factor vector per user and per item, trained by plain SGD with L2.</summary>
@@ -29,7 +31,7 @@ public sealed class LatentFactorisation
     public double UserFactor(int user, int d) => _users[user, d];
     public double ItemFactor(int item, int d) => _items[item, d];
 
-    public double Predict(int user, int item, double offset) => Sigmoid(offset + Dot(user, item));
+    public double Predict(int user, int item, double offset) => SyntheticWorld.Sigmoid(offset + Dot(user, item));
 
     /// <summary>One SGD step on the logloss of one impression: g = p − y; u −= η(g·v + λu), v −= η(g·u + λv), both from the old values.</summary>
     public void Step(int user, int item, double offset, bool clicked, double learningRate, double l2)
@@ -49,8 +51,4 @@ public sealed class LatentFactorisation
         for (var d = 0; d < _rank; d++) s += _users[user, d] * _items[item, d];
         return s;
     }
-
-    public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
-
-    public static double Logit(double p) => Math.Log(p / (1 - p));
 }

@@ -12,6 +12,10 @@ public sealed record LatentTermsSettings(
 /// <summary>The held-out click AUC and logloss after one epoch of the factorisation.</summary>
 public sealed record LatentTermsEpoch(int Impressions, int Epoch, double Auc, double LogLoss);
 
+/// <summary>The world's size, the truth on the held-out impressions with and without the latent term, and every epoch.</summary>
+public sealed record LatentTermsResult(
+    int Users, int Items, Batch.Core.Results.TaskMetrics Truth, Batch.Core.Results.TaskMetrics WithoutLatent, IReadOnlyList<LatentTermsEpoch> Epochs);
+
 /// <summary>
 /// How much of the synthetic world's latent click term — the inner product of hidden user and item factors — can be
 /// learned from a given number of impressions, when everything else is known: a factorisation p = σ(o + uᵤ·vᵢ) trained
@@ -20,26 +24,21 @@ public sealed record LatentTermsEpoch(int Impressions, int Epoch, double Auc, do
 /// </summary>
 public static class LatentTermsStudy
 {
-    /// <summary>The truth's AUC and logloss on the held-out impressions: with the latent term and without it.</summary>
-    public static (Batch.Core.Results.TaskMetrics Truth, Batch.Core.Results.TaskMetrics WithoutLatent) References(LatentTermsSettings settings)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        var world = new SyntheticWorld(settings.WorldSeed);
-        var test = Draw(world, settings.TestImpressions, new Random(unchecked((int)settings.Seed)));
-        return (TaskEvaluator.Evaluate("ctr", test.Select(t => (float)t.Truth).ToArray(), test.Select(t => t.Clicked).ToArray()),
-            TaskEvaluator.Evaluate("ctr", test.Select(t => (float)LatentFactorisation.Sigmoid(t.Offset)).ToArray(), test.Select(t => t.Clicked).ToArray()));
-    }
-
-    /// <summary>Trains a factorisation on each number of impressions, drawn afresh, and measures it after every epoch.</summary>
-    public static IEnumerable<LatentTermsEpoch> Run(IReadOnlyList<int> impressions, LatentTermsSettings settings)
+    /// <summary>
+    /// Draws the held-out impressions once, measures the truth on them with and without the latent term, then trains a
+    /// factorisation on each number of impressions, drawn afresh, and measures it on them after every epoch.
+    /// </summary>
+    public static LatentTermsResult Run(IReadOnlyList<int> impressions, LatentTermsSettings settings)
     {
         ArgumentNullException.ThrowIfNull(impressions);
         ArgumentNullException.ThrowIfNull(settings);
         var world = new SyntheticWorld(settings.WorldSeed);
-        // The same held-out impressions for every size: drawn first, from the same stream as References.
         var random = new Random(unchecked((int)settings.Seed));
         var test = Draw(world, settings.TestImpressions, random);
         var labels = test.Select(t => t.Clicked).ToArray();
+        var truth = TaskEvaluator.Evaluate("ctr", test.Select(t => (float)t.Truth).ToArray(), labels);
+        var withoutLatent = TaskEvaluator.Evaluate("ctr", test.Select(t => (float)SyntheticWorld.Sigmoid(t.Offset)).ToArray(), labels);
+        var epochs = new List<LatentTermsEpoch>();
         foreach (var n in impressions)
         {
             var train = Draw(world, n, random);
@@ -53,11 +52,11 @@ public static class LatentTermsStudy
                     var d = train[k];
                     model.Step(d.User, d.Item, d.Offset, d.Clicked, settings.LearningRate, settings.L2);
                 }
-                var scores = test.Select(t => (float)model.Predict(t.User, t.Item, t.Offset)).ToArray();
-                var metrics = TaskEvaluator.Evaluate("ctr", scores, labels);
-                yield return new LatentTermsEpoch(n, epoch, metrics.Auc, metrics.LogLoss);
+                var metrics = TaskEvaluator.Evaluate("ctr", test.Select(t => (float)model.Predict(t.User, t.Item, t.Offset)).ToArray(), labels);
+                epochs.Add(new LatentTermsEpoch(n, epoch, metrics.Auc, metrics.LogLoss));
             }
         }
+        return new LatentTermsResult(world.UserCount, world.ItemCount, truth, withoutLatent, epochs);
     }
 
     private readonly record struct Drawn(int User, int Item, double Offset, double Truth, bool Clicked);
@@ -68,7 +67,7 @@ public static class LatentTermsStudy
         for (var k = 0; k < n; k++)
         {
             var i = world.Draw(random, random.Next(24));
-            drawn[k] = new Drawn((int)i.UserId - 1, (int)i.ItemId - 1, LatentFactorisation.Logit(i.PClickWithoutLatent), i.PClick, random.NextDouble() < i.PClick);
+            drawn[k] = new Drawn((int)i.UserId - 1, (int)i.ItemId - 1, SyntheticWorld.Logit(i.PClickWithoutLatent), i.PClick, random.NextDouble() < i.PClick);
         }
         return drawn;
     }

@@ -5,7 +5,7 @@ namespace Batch.Tests.Data.Synthetic;
 
 public sealed class SyntheticWorldTests
 {
-    private static double Logit(double p) => Math.Log(p / (1 - p));
+    private static double Logit(double p) => SyntheticWorld.Logit(p);
 
     private static List<SyntheticImpression> Draw(int n)
     {
