@@ -40,13 +40,14 @@ public static class BatchServices
             .Bind(configuration.GetSection(BatchOptions.Section))
             .PostConfigure(o => o.ShardDirectory = ConfigurationPaths.Resolve(configuration, $"{BatchOptions.Section}:{nameof(BatchOptions.ShardDirectory)}", o.ShardDirectory))
             .PostConfigure(o => o.JobsDirectory = ConfigurationPaths.Resolve(configuration, $"{BatchOptions.Section}:{nameof(BatchOptions.JobsDirectory)}", o.JobsDirectory))
+            .PostConfigure(o => PluginSettingsBinding.Bind(configuration, o))
             .PostConfigure(o =>
             {
                 foreach (var profile in o.Models.Values) ProfileRules.ApplyDefaults(profile);
             })
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<BatchOptions>, ProfileValidator>();
+        services.AddSingleton<IValidateOptions<BatchOptions>>(new ProfileValidator(configuration));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => NpgsqlDataSource.Create(Settings(sp).ConnectionStrings.Postgres));
         services.AddSingleton(sp => TransientRetry.Create(sp.GetRequiredService<NpgsqlDataSource>()));
@@ -135,11 +136,12 @@ public static class BatchServices
         return problems;
     }
 
-    private sealed class ProfileValidator : IValidateOptions<BatchOptions>
+    private sealed class ProfileValidator(IConfiguration configuration) : IValidateOptions<BatchOptions>
     {
         public ValidateOptionsResult Validate(string? name, BatchOptions options)
         {
             var problems = ProfileProblems(options);
+            problems.AddRange(options.Models.Keys.SelectMany(model => ProfileKeys.Unknown(configuration, model)));
             return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
         }
     }

@@ -9,7 +9,8 @@ namespace Batch.Publishing;
 /// <summary>manifest.json of a model version: everything needed to serve, audit or re-evaluate it.</summary>
 public sealed record ModelManifest
 {
-    public const int CurrentSchemaVersion = 1;
+    /// <summary>2: the architecture's plug-in settings are under <c>architecture.settings.{name}</c> (1 had them flat in <c>architecture</c>).</summary>
+    public const int CurrentSchemaVersion = 2;
 
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
     public required string Model { get; init; }
@@ -43,6 +44,18 @@ public sealed record ModelManifest
         WriteIndented = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
+    /// <summary>Reads a manifest of any schema version, as the current version.</summary>
+    /// <exception cref="InvalidDataException">It is not a manifest, or of a schema version newer than this code reads.</exception>
+    public static ModelManifest Parse(BinaryData json, string path)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        if (JsonNode.Parse(json.ToMemory().Span) is not JsonObject root) throw new InvalidDataException($"{path} is not a JSON object.");
+        var version = root["schemaVersion"]?.GetValue<int>() ?? 1;
+        if (version > CurrentSchemaVersion)
+            throw new InvalidDataException($"{path} has schema version {version}; this code reads up to {CurrentSchemaVersion}. Update the code that reads it.");
+        if (version == 1) ManifestSchemaV1.Upgrade(root);
+        return root.Deserialize<ModelManifest>(Json) ?? throw new InvalidDataException($"{path} is empty.");
+    }
 }
 
 /// <summary>production.json: which version serving loads.</summary>

@@ -149,8 +149,7 @@ public sealed class ModelStore(BlobContainerClient container)
     {
         var prefix = VersionPrefix(model, version, approved: true);
         var manifestData = await container.GetBlobClient(prefix + ManifestFile).DownloadContentAsync(ct).ConfigureAwait(false);
-        var manifest = manifestData.Value.Content.ToObjectFromJson<ModelManifest>(ModelManifest.Json)
-            ?? throw new InvalidDataException($"{prefix}{ManifestFile} is empty.");
+        var manifest = ModelManifest.Parse(manifestData.Value.Content, prefix + ManifestFile);
         var weights = (await container.GetBlobClient(prefix + WeightsFile).DownloadContentAsync(ct).ConfigureAwait(false)).Value.Content.ToArray();
         if (Sha256(weights) != manifest.WeightsSha256)
             throw new InvalidDataException($"{prefix}{WeightsFile} does not match the hash in its manifest; the version is corrupt.");

@@ -49,36 +49,24 @@ public sealed class ArchitectureOptions
 
     // Lists start empty: the configuration binder appends to a list that already has items.
 
-    /// <summary>Hidden sizes of every expert, bottom network and SNR sub-network.</summary>
+    /// <summary>Hidden sizes of every expert, bottom network or sub-network the architecture builds.</summary>
     public List<int> ExpertHidden { get; set; } = [];
 
     /// <summary>Hidden sizes of each task tower (empty: the head reads the tower input directly).</summary>
     public List<int> TowerHidden { get; set; } = [];
 
-    /// <summary>OMoE and MMoE: number of experts.</summary>
-    public int Experts { get; set; } = 4;
-
-    /// <summary>PLE: extraction levels (CGC is one level).</summary>
-    public int Levels { get; set; } = 2;
-
-    /// <summary>CGC and PLE: experts owned by each task, and shared experts, per level.</summary>
-    public int SpecificExperts { get; set; } = 1;
-    public int SharedExperts { get; set; } = 1;
-
-    /// <summary>SNR: number of sub-networks in each layer, bottom first.</summary>
-    public List<int> SubNetworks { get; set; } = [];
-
-    /// <summary>SNR: weight of the L0 penalty on the routing variables.</summary>
-    public double L0Weight { get; set; } = 1e-3;
-
     /// <summary>
-    /// Between the embeddings and the architecture: <c>none</c>, <c>fm</c> (pairwise inner products of the field
-    /// embeddings appended) or <c>dcn-v2</c> (<see cref="CrossLayers"/> cross layers over the whole input).
+    /// The interaction layer's registered name (a layer between the field embeddings and the architecture); empty
+    /// for the default one.
     /// </summary>
     public string Interaction { get; set; } = "";
 
-    /// <summary>dcn-v2: the number of cross layers.</summary>
-    public int CrossLayers { get; set; } = 2;
+    /// <summary>
+    /// The settings of the architectures and interaction layers, by name (<c>Settings:{name}:{setting}</c>): each
+    /// reads its own with its own settings class. Those of other architectures than <see cref="Name"/> are used when
+    /// the research verbs train them with this profile's sizes.
+    /// </summary>
+    public PluginSettings Settings { get; set; } = new();
 
     /// <summary>Dropout after every hidden layer of the experts (bottoms, sub-networks) and towers; 0 for none.</summary>
     public double Dropout { get; set; }
@@ -88,8 +76,7 @@ public sealed class ArchitectureOptions
 
     /// <summary>
     /// Adds to each task's logit a linear term of its own over the architecture's input: the field embeddings, the
-    /// numeric values and what the interaction layer appends (with <c>fm</c>: DeepFM's FM component, a weight per
-    /// task and pair of fields).
+    /// numeric values and what the interaction layer appends.
     /// </summary>
     public bool Shortcut { get; set; }
 
@@ -100,7 +87,7 @@ public sealed class ArchitectureOptions
         copy.Name = name;
         copy.ExpertHidden = [.. ExpertHidden];
         copy.TowerHidden = [.. TowerHidden];
-        copy.SubNetworks = [.. SubNetworks];
+        copy.Settings = Settings.Copy();
         return copy;
     }
 
@@ -224,7 +211,7 @@ public sealed class TrainingOptions
     }
 }
 
-/// <summary>The loss balancer and its settings; only the named strategy's settings are read.</summary>
+/// <summary>The loss balancer and its settings; only the named balancer's settings are read.</summary>
 public sealed class BalancerOptions
 {
     /// <summary>The balancer's registered name; empty for the default one.</summary>
@@ -234,34 +221,12 @@ public sealed class BalancerOptions
     {
         var copy = (BalancerOptions)MemberwiseClone();
         copy.Name = name;
-        copy.Weights = [.. Weights];
-        copy.LowerBounds = [.. LowerBounds];
+        copy.Settings = Settings.Copy();
         return copy;
     }
 
-    // Lists start empty: the configuration binder appends to a list that already has items.
-
-    /// <summary>Fixed: one weight per task (empty: 1 each).</summary>
-    public List<double> Weights { get; set; } = [];
-
-    /// <summary>GradNorm: asymmetry α, and the learning rate of the task weights.</summary>
-    public double GradNormAlpha { get; set; } = 1.5;
-    public double GradNormLearningRate { get; set; } = 0.025;
-
-    /// <summary>DWA: softmax temperature T.</summary>
-    public double DwaTemperature { get; set; } = 2.0;
-
-    /// <summary>PE-LTR: lower bound c_i of each task's weight (empty: 0 each); their sum must stay below 1.</summary>
-    public List<double> LowerBounds { get; set; } = [];
-
-    /// <summary>MGDA: how task gradients are normalised before the min-norm solve: none, l2, loss, loss+.</summary>
-    public string MgdaNormalization { get; set; } = "loss+";
-
-    /// <summary>GradVac: rate β of the exponential moving average of each pair's cosine.</summary>
-    public double GradVacBeta { get; set; } = 0.01;
-
-    /// <summary>PCGrad and GradVac: seed of the random task order.</summary>
-    public int Seed { get; set; } = 1;
+    /// <summary>The settings of the balancers, by name (<c>Settings:{name}:{setting}</c>): each reads its own with its own settings class.</summary>
+    public PluginSettings Settings { get; set; } = new();
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Batch.Core.Options;
+using Batch.Modeling.Plugins;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,6 +32,17 @@ public sealed class CrossNetwork : nn.Module<Tensor, Tensor>
     }
 }
 
+/// <summary>The settings of DCN-v2: how many cross layers.</summary>
+public sealed class DcnV2Settings : IPluginSettings
+{
+    public int CrossLayers { get; set; } = 2;
+
+    public IEnumerable<string> Problems()
+    {
+        if (CrossLayers < 1) yield return "CrossLayers must be at least 1";
+    }
+}
+
 /// <summary>Registers <see cref="CrossNetwork"/> over the whole input.</summary>
 public sealed class DcnV2Plugin : IInteractionPlugin
 {
@@ -39,16 +51,18 @@ public sealed class DcnV2Plugin : IInteractionPlugin
     public int Order => 20;
     public string ModuleName => "cross";
 
+    public Type? SettingsType => typeof(DcnV2Settings);
+
     public IEnumerable<string> Problems(ArchitectureOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.CrossLayers < 1) yield return "CrossLayers must be at least 1";
+        return options.Settings.Problems<DcnV2Settings>(PluginSettingsJson.ArchitecturePath, Name);
     }
 
     public InteractionLayer? Create(IReadOnlyList<int> fieldDims, int inputDim, ArchitectureOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var cross = new CrossNetwork(inputDim, options.CrossLayers);
+        var cross = new CrossNetwork(inputDim, options.Settings.Read<DcnV2Settings>(Name).CrossLayers);
         return new InteractionLayer(cross, inputDim, NeedsFields: false, (_, x) => cross.call(x)); // [batch, in]
     }
 }

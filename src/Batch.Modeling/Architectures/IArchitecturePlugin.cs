@@ -3,7 +3,7 @@ using Batch.Modeling.Plugins;
 
 namespace Batch.Modeling.Architectures;
 
-/// <summary>An architecture, by name: which of the shared sizes it reads, what it requires of them, and how it is built.</summary>
+/// <summary>An architecture, by name: what it requires of the shared sizes and of its own settings, and how it is built.</summary>
 [PluginKind("architecture")]
 public interface IArchitecturePlugin : IPlugin
 {
@@ -11,9 +11,6 @@ public interface IArchitecturePlugin : IPlugin
     IEnumerable<string> Problems(ArchitectureOptions options);
 
     MultiTaskNetwork Create(ArchitectureContext context);
-
-    /// <summary>The sizes it reads, for the README's table and help texts.</summary>
-    string Sizes { get; }
 
     /// <summary>Whether <c>Wide</c> adds the wide part beside it (not to what is the wide part alone).</summary>
     bool TakesWidePart => true;
@@ -29,10 +26,19 @@ public static class DeepSizes
         if (options.TowerHidden.Any(h => h < 1)) yield return "TowerHidden sizes must be positive";
     }
 
-    /// <summary>The deep sizes, and a pool of <c>Experts</c> experts (OMoE, MMoE).</summary>
-    public static IEnumerable<string> WithExperts(string name, ArchitectureOptions options)
+    /// <summary>The deep sizes, and the settings <paramref name="name"/> holds as <typeparamref name="T"/>.</summary>
+    public static IEnumerable<string> With<T>(string name, ArchitectureOptions options) where T : IPluginSettings =>
+        Problems(options).Concat(options.Settings.Problems<T>(PluginSettingsJson.ArchitecturePath, name));
+}
+
+/// <summary>The settings of an architecture with one pool of experts.</summary>
+public sealed class ExpertPoolSettings : IPluginSettings
+{
+    /// <summary>The number of experts in the pool.</summary>
+    public int Experts { get; set; } = 4;
+
+    public IEnumerable<string> Problems()
     {
-        foreach (var problem in Problems(options)) yield return problem;
-        if (options.Experts < 1) yield return $"{name} needs Experts of at least 1";
+        if (Experts < 1) yield return "Experts must be at least 1";
     }
 }

@@ -32,7 +32,6 @@ public sealed class LogisticPlugin : IArchitecturePlugin
     public const string Id = "logistic";
     public string Name => Id;
     public string Summary => "the wide part alone: per task, logistic regression on the one-hot fields (crosses included) and the numeric values (a yardstick)";
-    public string Sizes => "—";
     public int Order => 80;
     public bool ListedByDefault => false;
     public bool TakesWidePart => false;

@@ -1,4 +1,5 @@
 using Batch.Core.Options;
+using Batch.Modeling.Plugins;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -15,11 +16,11 @@ public sealed class Mmoe : MultiTaskNetwork
     private readonly ModuleList<Linear> gates;
     private readonly TaskTowers towers;
 
-    public Mmoe(ArchitectureContext context) : base(nameof(Mmoe), context.Tasks)
+    public Mmoe(ArchitectureContext context, int expertCount) : base(nameof(Mmoe), context.Tasks)
     {
         input = context.NewInput();
-        experts = context.NewExperts(input.OutputDim, context.Options.Experts);
-        gates = new ModuleList<Linear>(Enumerable.Range(0, context.Tasks).Select(_ => nn.Linear(input.OutputDim, context.Options.Experts)).ToArray());
+        experts = context.NewExperts(input.OutputDim, expertCount);
+        gates = new ModuleList<Linear>(Enumerable.Range(0, context.Tasks).Select(_ => nn.Linear(input.OutputDim, expertCount)).ToArray());
         towers = new TaskTowers(context.Tasks, experts[0].OutputDim, context.Options.TowerHidden, context.Options.Dropout);
         RegisterComponents();
     }
@@ -42,10 +43,14 @@ public sealed class MmoePlugin : IArchitecturePlugin
 {
     public string Name => "mmoe";
     public string Summary => "Experts experts, one softmax gate per task (Ma et al., KDD 2018)";
-    public string Sizes => "Experts, ExpertHidden";
+    public Type? SettingsType => typeof(ExpertPoolSettings);
     public int Order => 30;
 
-    public IEnumerable<string> Problems(ArchitectureOptions options) => DeepSizes.WithExperts(Name, options);
+    public IEnumerable<string> Problems(ArchitectureOptions options) => DeepSizes.With<ExpertPoolSettings>(Name, options);
 
-    public MultiTaskNetwork Create(ArchitectureContext context) => new Mmoe(context);
+    public MultiTaskNetwork Create(ArchitectureContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new Mmoe(context, context.Options.Settings.Read<ExpertPoolSettings>(Name).Experts);
+    }
 }

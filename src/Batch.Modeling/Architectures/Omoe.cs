@@ -1,4 +1,5 @@
 using Batch.Core.Options;
+using Batch.Modeling.Plugins;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -12,11 +13,11 @@ public sealed class Omoe : MultiTaskNetwork
     private readonly Linear gate;
     private readonly TaskTowers towers;
 
-    public Omoe(ArchitectureContext context) : base(nameof(Omoe), context.Tasks)
+    public Omoe(ArchitectureContext context, int expertCount) : base(nameof(Omoe), context.Tasks)
     {
         input = context.NewInput();
-        experts = context.NewExperts(input.OutputDim, context.Options.Experts);
-        gate = nn.Linear(input.OutputDim, context.Options.Experts);
+        experts = context.NewExperts(input.OutputDim, expertCount);
+        gate = nn.Linear(input.OutputDim, expertCount);
         towers = new TaskTowers(context.Tasks, experts[0].OutputDim, context.Options.TowerHidden, context.Options.Dropout);
         RegisterComponents();
     }
@@ -39,10 +40,14 @@ public sealed class OmoePlugin : IArchitecturePlugin
 {
     public string Name => "omoe";
     public string Summary => "Experts experts mixed by one gate for all tasks";
-    public string Sizes => "Experts, ExpertHidden";
+    public Type? SettingsType => typeof(ExpertPoolSettings);
     public int Order => 20;
 
-    public IEnumerable<string> Problems(ArchitectureOptions options) => DeepSizes.WithExperts(Name, options);
+    public IEnumerable<string> Problems(ArchitectureOptions options) => DeepSizes.With<ExpertPoolSettings>(Name, options);
 
-    public MultiTaskNetwork Create(ArchitectureContext context) => new Omoe(context);
+    public MultiTaskNetwork Create(ArchitectureContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new Omoe(context, context.Options.Settings.Read<ExpertPoolSettings>(Name).Experts);
+    }
 }

@@ -1,4 +1,5 @@
 using Batch.Core.Options;
+using Batch.Modeling.Plugins;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
 
@@ -14,15 +15,16 @@ public sealed class Ple : MultiTaskNetwork
     private readonly ModuleList<CgcLevel> levels;
     private readonly TaskTowers towers;
 
-    public Ple(ArchitectureContext context, int levels) : base(nameof(Ple), context.Tasks)
+    public Ple(ArchitectureContext context, int levels, CgcSettings experts) : base(nameof(Ple), context.Tasks)
     {
+        ArgumentNullException.ThrowIfNull(experts);
         var o = context.Options;
         input = context.NewInput();
         var width = input.OutputDim;
         var built = new List<CgcLevel>();
         for (var l = 0; l < levels; l++)
         {
-            var level = new CgcLevel(context.Tasks, width, o.SpecificExperts, o.SharedExperts, o.ExpertHidden, hasSharedGate: l < levels - 1, o.Dropout);
+            var level = new CgcLevel(context.Tasks, width, experts.SpecificExperts, experts.SharedExperts, o.ExpertHidden, hasSharedGate: l < levels - 1, o.Dropout);
             built.Add(level);
             width = level.OutputDim;
         }
@@ -56,15 +58,49 @@ public sealed class Ple : MultiTaskNetwork
     }
 }
 
+/// <summary>The settings of CGC: the experts each level has.</summary>
+public class CgcSettings : IPluginSettings
+{
+    /// <summary>Experts owned by each task, per level.</summary>
+    public int SpecificExperts { get; set; } = 1;
+
+    /// <summary>Experts every task shares, per level.</summary>
+    public int SharedExperts { get; set; } = 1;
+
+    public virtual IEnumerable<string> Problems()
+    {
+        if (SpecificExperts < 1) yield return "SpecificExperts must be at least 1";
+        if (SharedExperts < 1) yield return "SharedExperts must be at least 1";
+    }
+}
+
+/// <summary>The settings of PLE: CGC's, and how many levels are stacked.</summary>
+public sealed class PleSettings : CgcSettings
+{
+    /// <summary>Extraction levels (CGC is one).</summary>
+    public int Levels { get; set; } = 2;
+
+    public override IEnumerable<string> Problems()
+    {
+        if (Levels < 1) yield return "Levels must be at least 1";
+        foreach (var problem in base.Problems()) yield return problem;
+    }
+}
+
 /// <summary>Registers CGC: one level of <see cref="Ple"/>.</summary>
 public sealed class CgcPlugin : IArchitecturePlugin
 {
     public string Name => "cgc";
     public string Summary => "one CGC level: per-task experts + shared experts, a gate per task (Tang et al., RecSys 2020)";
-    public string Sizes => "SpecificExperts, SharedExperts";
+    public Type? SettingsType => typeof(CgcSettings);
     public int Order => 40;
-    public IEnumerable<string> Problems(ArchitectureOptions options) => PlePlugin.ExpertProblems(options);
-    public MultiTaskNetwork Create(ArchitectureContext context) => new Ple(context, levels: 1);
+    public IEnumerable<string> Problems(ArchitectureOptions options) => DeepSizes.With<CgcSettings>(Name, options);
+
+    public MultiTaskNetwork Create(ArchitectureContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new Ple(context, levels: 1, context.Options.Settings.Read<CgcSettings>(Name));
+    }
 }
 
 /// <summary>Registers <see cref="Ple"/>, the default architecture.</summary>
@@ -73,27 +109,16 @@ public sealed class PlePlugin : IArchitecturePlugin
     public const string Id = "ple";
     public string Name => Id;
     public string Summary => "Levels CGC levels with a shared gate below the top level";
-    public string Sizes => "Levels, SpecificExperts, SharedExperts";
+    public Type? SettingsType => typeof(PleSettings);
     public int Order => 50;
     public bool IsDefault => true;
 
-    public IEnumerable<string> Problems(ArchitectureOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.Levels < 1) yield return "Levels must be at least 1";
-        foreach (var problem in ExpertProblems(options)) yield return problem;
-    }
+    public IEnumerable<string> Problems(ArchitectureOptions options) => DeepSizes.With<PleSettings>(Name, options);
 
     public MultiTaskNetwork Create(ArchitectureContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new Ple(context, context.Options.Levels);
-    }
-
-    internal static IEnumerable<string> ExpertProblems(ArchitectureOptions options)
-    {
-        foreach (var problem in DeepSizes.Problems(options)) yield return problem;
-        if (options.SpecificExperts < 1) yield return "SpecificExperts must be at least 1";
-        if (options.SharedExperts < 1) yield return "SharedExperts must be at least 1";
+        var settings = context.Options.Settings.Read<PleSettings>(Name);
+        return new Ple(context, settings.Levels, settings);
     }
 }

@@ -35,7 +35,6 @@ public sealed class SharedBottomPlugin : IArchitecturePlugin
 {
     public string Name => "shared-bottom";
     public string Summary => "one bottom network, one tower per task";
-    public string Sizes => "ExpertHidden";
     public int Order => 10;
     public IEnumerable<string> Problems(ArchitectureOptions options) => DeepSizes.Problems(options);
     public MultiTaskNetwork Create(ArchitectureContext context) => new SharedBottom(context);

@@ -34,7 +34,6 @@ public sealed class SingleTaskPlugin : IArchitecturePlugin
     public const string Id = "single-task";
     public string Name => Id;
     public string Summary => "one independent network per task (the yardstick)";
-    public string Sizes => "ExpertHidden, TowerHidden";
     public int Order => 0;
     public bool ListedByDefault => false;
     public IEnumerable<string> Problems(ArchitectureOptions options) => DeepSizes.Problems(options);

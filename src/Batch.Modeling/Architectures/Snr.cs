@@ -1,4 +1,5 @@
 using Batch.Core.Options;
+using Batch.Modeling.Plugins;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -18,27 +19,22 @@ public sealed class Snr : MultiTaskNetwork
     private readonly TaskTowers towers;
     private readonly double _l0Weight;
 
-    public Snr(ArchitectureContext context, bool transform) : base(nameof(Snr), context.Tasks)
+    public Snr(ArchitectureContext context, bool transform, SnrSettings settings) : base(nameof(Snr), context.Tasks)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         var o = context.Options;
+        var counts = settings.SubNetworks;
         input = context.NewInput();
         var dim = o.ExpertHidden[^1];
-        layers = new ModuleList<ModuleList<Mlp>>(o.SubNetworks.Select((count, i) => new ModuleList<Mlp>(
+        layers = new ModuleList<ModuleList<Mlp>>(counts.Select((count, i) => new ModuleList<Mlp>(
             Enumerable.Range(0, count).Select(_ => new Mlp(i == 0 ? input.OutputDim : dim, o.ExpertHidden, o.Dropout)).ToArray())).ToArray());
-        routes = new ModuleList<HardConcreteRouting>(Enumerable.Range(1, o.SubNetworks.Count - 1)
-            .Select(i => new HardConcreteRouting(o.SubNetworks[i], o.SubNetworks[i - 1], dim, transform)).ToArray());
+        routes = new ModuleList<HardConcreteRouting>(Enumerable.Range(1, counts.Count - 1)
+            .Select(i => new HardConcreteRouting(counts[i], counts[i - 1], dim, transform)).ToArray());
         task_routes = new ModuleList<HardConcreteRouting>(Enumerable.Range(0, context.Tasks)
-            .Select(_ => new HardConcreteRouting(1, o.SubNetworks[^1], dim, transform)).ToArray());
+            .Select(_ => new HardConcreteRouting(1, counts[^1], dim, transform)).ToArray());
         towers = new TaskTowers(context.Tasks, dim, o.TowerHidden, o.Dropout);
-        _l0Weight = o.L0Weight;
+        _l0Weight = settings.L0Weight;
         RegisterComponents();
-    }
-
-    internal static IEnumerable<string> Problems(string name, ArchitectureOptions options)
-    {
-        foreach (var problem in DeepSizes.Problems(options)) yield return problem;
-        if (options.SubNetworks.Count == 0 || options.SubNetworks.Any(n => n < 1)) yield return $"{name} needs SubNetworks, a positive count per layer";
-        if (options.L0Weight < 0) yield return "L0Weight must not be negative";
     }
 
     public override Tensor forward(Tensor indices, Tensor values)
@@ -71,17 +67,37 @@ public sealed class Snr : MultiTaskNetwork
     }
 }
 
-/// <summary>What both SNR variants register: the sizes they read, their checks, how they are built.</summary>
+/// <summary>The settings of SNR: its layers of sub-networks and the weight of the routes' L0 penalty.</summary>
+public sealed class SnrSettings : IPluginSettings
+{
+    /// <summary>The number of sub-networks in each layer, bottom first.</summary>
+    public List<int> SubNetworks { get; set; } = [];
+
+    /// <summary>The weight of the L0 penalty on the routing variables.</summary>
+    public double L0Weight { get; set; } = 1e-3;
+
+    public IEnumerable<string> Problems()
+    {
+        if (SubNetworks.Count == 0 || SubNetworks.Any(n => n < 1)) yield return "SubNetworks needs a positive count per layer";
+        if (L0Weight < 0 || !double.IsFinite(L0Weight)) yield return "L0Weight must be finite and not negative";
+    }
+}
+
+/// <summary>What both SNR variants register: their checks and how they are built.</summary>
 public abstract class SnrPlugin(bool transform) : IArchitecturePlugin
 {
     public abstract string Name { get; }
     public abstract string Summary { get; }
     public abstract int Order { get; }
-    public string Sizes => "SubNetworks (count per layer), L0Weight";
-    public IEnumerable<string> Problems(ArchitectureOptions options) => Snr.Problems(Name, options);
-    public MultiTaskNetwork Create(ArchitectureContext context) => new Snr(context, transform);
-}
+    public Type? SettingsType => typeof(SnrSettings);
+    public IEnumerable<string> Problems(ArchitectureOptions options) => DeepSizes.With<SnrSettings>(Name, options);
 
+    public MultiTaskNetwork Create(ArchitectureContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new Snr(context, transform, context.Options.Settings.Read<SnrSettings>(Name));
+    }
+}
 /// <summary>Registers <see cref="Snr"/> with a linear transform per route.</summary>
 public sealed class SnrTransPlugin() : SnrPlugin(transform: true)
 {

@@ -1,4 +1,5 @@
 using Batch.Core.Options;
+using Batch.Modeling.Plugins;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Balancers;
@@ -31,18 +32,32 @@ public sealed class DynamicWeightAverage(double temperature) : WeightedSumBalanc
 public sealed class DwaPlugin : IBalancerPlugin
 {
     public string Name => "dwa";
-    public string Summary => "weights from the tasks' recent loss ratios, softmax at DwaTemperature (Liu et al., CVPR 2019)";
+    public string Summary => "weights from the tasks' recent loss ratios, softmax at Temperature (Liu et al., CVPR 2019)";
     public int Order => 30;
+
+    public Type? SettingsType => typeof(DwaSettings);
 
     public IEnumerable<string> Problems(BalancerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!(options.DwaTemperature > 0)) yield return "Balancer:DwaTemperature must be positive";
+        return options.Settings.Problems<DwaSettings>(PluginSettingsJson.BalancerPath, Name);
     }
 
     public ILossBalancer Create(BalancerOptions options, int tasks, Device device)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new DynamicWeightAverage(options.DwaTemperature);
+        return new DynamicWeightAverage(options.Settings.Read<DwaSettings>(Name).Temperature);
+    }
+}
+
+/// <summary>The settings of DWA.</summary>
+public sealed class DwaSettings : IPluginSettings
+{
+    /// <summary>The softmax temperature T.</summary>
+    public double Temperature { get; set; } = 2.0;
+
+    public IEnumerable<string> Problems()
+    {
+        if (!(Temperature > 0) || !double.IsFinite(Temperature)) yield return "Temperature must be a positive number";
     }
 }

@@ -1,4 +1,5 @@
 using Batch.Core.Options;
+using Batch.Modeling.Plugins;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Balancers;
@@ -21,17 +22,32 @@ public sealed class FixedPlugin : IBalancerPlugin
     public int Order => 0;
     public bool IsDefault => true;
 
+    public Type? SettingsType => typeof(FixedSettings);
+
     public IEnumerable<string> Problems(BalancerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Weights.Any(w => w < 0 || !double.IsFinite(w))) yield return "Balancer:Weights must be finite and not negative";
+        return options.Settings.Problems<FixedSettings>(PluginSettingsJson.BalancerPath, Name);
     }
 
     public ILossBalancer Create(BalancerOptions options, int tasks, Device device)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Weights.Count is not 0 && options.Weights.Count != tasks)
-            throw new ArgumentException($"Balancer:Weights has {options.Weights.Count} weights for {tasks} tasks.");
-        return new FixedWeights(options.Weights);
+        var weights = options.Settings.Read<FixedSettings>(Name).Weights;
+        if (weights.Count is not 0 && weights.Count != tasks)
+            throw new ArgumentException($"{PluginSettingsJson.BalancerPath}:{Name}:Weights has {weights.Count} weights for {tasks} tasks.");
+        return new FixedWeights(weights);
+    }
+}
+
+/// <summary>The settings of the fixed weights.</summary>
+public sealed class FixedSettings : IPluginSettings
+{
+    /// <summary>One weight per task (empty: 1 each).</summary>
+    public List<double> Weights { get; set; } = [];
+
+    public IEnumerable<string> Problems()
+    {
+        if (Weights.Any(w => w < 0 || !double.IsFinite(w))) yield return "Weights must be finite and not negative";
     }
 }

@@ -1,5 +1,6 @@
 using static TorchSharp.torch;
 using Batch.Core.Options;
+using Batch.Modeling.Plugins;
 namespace Batch.Modeling.Balancers;
 
 
@@ -49,19 +50,37 @@ public sealed class GradNorm(int tasks, double alpha, double learningRate) : Gra
 public sealed class GradNormPlugin : IBalancerPlugin
 {
     public string Name => "gradnorm";
-    public string Summary => "weights that equalise the tasks' gradient norms at their training rates (GradNormAlpha, GradNormLearningRate)";
+    public string Summary => "weights that equalise the tasks' gradient norms at their training rates (Alpha, LearningRate)";
     public int Order => 20;
+
+    public Type? SettingsType => typeof(GradNormSettings);
 
     public IEnumerable<string> Problems(BalancerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.GradNormAlpha < 0) yield return "Balancer:GradNormAlpha must not be negative";
-        if (!(options.GradNormLearningRate > 0)) yield return "Balancer:GradNormLearningRate must be positive";
+        return options.Settings.Problems<GradNormSettings>(PluginSettingsJson.BalancerPath, Name);
     }
 
     public ILossBalancer Create(BalancerOptions options, int tasks, Device device)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new GradNorm(tasks, options.GradNormAlpha, options.GradNormLearningRate);
+        var settings = options.Settings.Read<GradNormSettings>(Name);
+        return new GradNorm(tasks, settings.Alpha, settings.LearningRate);
+    }
+}
+
+/// <summary>The settings of GradNorm.</summary>
+public sealed class GradNormSettings : IPluginSettings
+{
+    /// <summary>The asymmetry α: how strongly a task that trains slower gets a larger gradient.</summary>
+    public double Alpha { get; set; } = 1.5;
+
+    /// <summary>The learning rate of the task weights.</summary>
+    public double LearningRate { get; set; } = 0.025;
+
+    public IEnumerable<string> Problems()
+    {
+        if (!(Alpha >= 0) || !double.IsFinite(Alpha)) yield return "Alpha must be finite and not negative";
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) yield return "LearningRate must be a positive number";
     }
 }

@@ -1,4 +1,5 @@
 using Batch.Core.Options;
+using Batch.Modeling.Plugins;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Balancers;
@@ -76,18 +77,36 @@ public sealed class GradVac(int tasks, double beta, int seed, double initialTarg
 public sealed class GradVacPlugin : IBalancerPlugin
 {
     public string Name => "gradvac";
-    public string Summary => "task gradients moved toward a learned target cosine (GradVacBeta, Seed; Wang et al., ICLR 2021)";
+    public string Summary => "task gradients moved toward a learned target cosine (Beta, Seed; Wang et al., ICLR 2021)";
     public int Order => 70;
+
+    public Type? SettingsType => typeof(GradVacSettings);
 
     public IEnumerable<string> Problems(BalancerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.GradVacBeta is <= 0 or > 1) yield return "Balancer:GradVacBeta must be within (0, 1]";
+        return options.Settings.Problems<GradVacSettings>(PluginSettingsJson.BalancerPath, Name);
     }
 
     public ILossBalancer Create(BalancerOptions options, int tasks, Device device)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new GradVac(tasks, options.GradVacBeta, options.Seed);
+        var settings = options.Settings.Read<GradVacSettings>(Name);
+        return new GradVac(tasks, settings.Beta, settings.Seed);
+    }
+}
+
+/// <summary>The settings of GradVac.</summary>
+public sealed class GradVacSettings : IPluginSettings
+{
+    /// <summary>The rate β of the exponential moving average of each pair's cosine.</summary>
+    public double Beta { get; set; } = 0.01;
+
+    /// <summary>The seed of the random task order.</summary>
+    public int Seed { get; set; } = 1;
+
+    public IEnumerable<string> Problems()
+    {
+        if (!(Beta is > 0 and <= 1)) yield return "Beta must be within (0, 1]";
     }
 }

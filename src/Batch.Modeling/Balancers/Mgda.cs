@@ -1,5 +1,6 @@
 using static TorchSharp.torch;
 using Batch.Core.Options;
+using Batch.Modeling.Plugins;
 namespace Batch.Modeling.Balancers;
 
 /// <summary>
@@ -44,19 +45,33 @@ public sealed class MgdaPlugin : IBalancerPlugin
     public static readonly IReadOnlyList<string> Normalizations = ["none", "l2", "loss", "loss+"];
 
     public string Name => "mgda";
-    public string Summary => "the min-norm combination of the task gradients (MgdaNormalization; Sener & Koltun, NeurIPS 2018)";
+    public string Summary => "the min-norm combination of the task gradients (Normalization; Sener & Koltun, NeurIPS 2018)";
     public int Order => 50;
+
+    public Type? SettingsType => typeof(MgdaSettings);
 
     public IEnumerable<string> Problems(BalancerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!Normalizations.Contains(options.MgdaNormalization, StringComparer.Ordinal))
-            yield return $"Balancer:MgdaNormalization '{options.MgdaNormalization}' is not one of {string.Join(", ", Normalizations)}";
+        return options.Settings.Problems<MgdaSettings>(PluginSettingsJson.BalancerPath, Name);
     }
 
     public ILossBalancer Create(BalancerOptions options, int tasks, Device device)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new Mgda(options.MgdaNormalization);
+        return new Mgda(options.Settings.Read<MgdaSettings>(Name).Normalization);
+    }
+}
+
+/// <summary>The settings of MGDA.</summary>
+public sealed class MgdaSettings : IPluginSettings
+{
+    /// <summary>How task gradients are normalised before the min-norm solve: none, l2, loss, loss+.</summary>
+    public string Normalization { get; set; } = "loss+";
+
+    public IEnumerable<string> Problems()
+    {
+        if (!MgdaPlugin.Normalizations.Contains(Normalization, StringComparer.Ordinal))
+            yield return $"Normalization '{Normalization}' is not one of {string.Join(", ", MgdaPlugin.Normalizations)}";
     }
 }

@@ -1,4 +1,5 @@
 using Batch.Core.Options;
+using Batch.Modeling.Plugins;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Balancers;
@@ -64,11 +65,25 @@ public sealed class PcGradPlugin : IBalancerPlugin
     public string Name => "pcgrad";
     public string Summary => "conflicting task gradients projected off each other in random order (Seed; Yu et al., NeurIPS 2020)";
     public int Order => 60;
-    public IEnumerable<string> Problems(BalancerOptions options) => [];
+    public Type? SettingsType => typeof(TaskOrderSettings);
+
+    public IEnumerable<string> Problems(BalancerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Settings.Problems<TaskOrderSettings>(PluginSettingsJson.BalancerPath, Name);
+    }
 
     public ILossBalancer Create(BalancerOptions options, int tasks, Device device)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new PcGrad(options.Seed);
+        return new PcGrad(options.Settings.Read<TaskOrderSettings>(Name).Seed);
     }
+}
+
+/// <summary>The settings of PCGrad: the seed of its random task order.</summary>
+public sealed class TaskOrderSettings : IPluginSettings
+{
+    public int Seed { get; set; } = 1;
+
+    public IEnumerable<string> Problems() => [];
 }

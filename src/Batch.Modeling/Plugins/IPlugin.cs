@@ -19,6 +19,12 @@ public interface IPlugin
     /// <summary>Whether it is what a profile that names none of its kind gets; one per kind.</summary>
     bool IsDefault => false;
 
+    /// <summary>
+    /// Its settings class (an <see cref="IPluginSettings"/>), read from the profile's settings under its name; null
+    /// when it has no settings of its own.
+    /// </summary>
+    Type? SettingsType => null;
+
     /// <summary>Whether the CLI's research verbs run it when none is named (the yardsticks and the no-op are left out).</summary>
     bool ListedByDefault => true;
 }

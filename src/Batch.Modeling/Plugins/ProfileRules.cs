@@ -22,8 +22,15 @@ public static class ProfileRules
     public static IEnumerable<string> Problems(ModelProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        return profile.Problems().Concat(ArchitecturePlugins(profile.Architecture)).Concat(Balancer(profile.Training.Balancer)).Concat(WideFirst(profile));
+        return profile.Problems().Concat(ArchitecturePlugins(profile.Architecture)).Concat(Balancer(profile.Training.Balancer))
+            .Concat(HeldSettings(profile)).Concat(WideFirst(profile)).Distinct(StringComparer.Ordinal);
     }
+
+    /// <summary>Every plug-in's settings the profile holds, those of plug-ins it does not name included (the research verbs use them).</summary>
+    private static IEnumerable<string> HeldSettings(ModelProfile profile) =>
+        PluginSettingsJson.HeldProblems(profile.Architecture.Settings, PluginSettingsJson.ArchitecturePath,
+                [.. Registries.Architectures.All, .. Registries.Interactions.All])
+            .Concat(PluginSettingsJson.HeldProblems(profile.Training.Balancer.Settings, PluginSettingsJson.BalancerPath, [.. Registries.Balancers.All]));
 
     private static IEnumerable<string> WideFirst(ModelProfile profile)
     {
@@ -55,13 +62,28 @@ public static class ProfileRules
             : [Registries.Balancers.Unknown(options.Name)];
     }
 
-    /// <summary>Names the defaults where the profile names no architecture, interaction layer or balancer, so that manifests record them.</summary>
+    /// <summary>
+    /// Names the defaults where the profile names no architecture, interaction layer or balancer, and writes out every
+    /// setting of the named ones (their defaults included), so that manifests record them.
+    /// </summary>
     public static void ApplyDefaults(ModelProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
         if (string.IsNullOrEmpty(profile.Architecture.Name)) profile.Architecture.Name = Registries.Architectures.Default.Name;
         if (string.IsNullOrEmpty(profile.Architecture.Interaction)) profile.Architecture.Interaction = Registries.Interactions.Default.Name;
         if (string.IsNullOrEmpty(profile.Training.Balancer.Name)) profile.Training.Balancer.Name = Registries.Balancers.Default.Name;
+        WriteOut(profile.Architecture.Settings, Registries.Architectures.Find(profile.Architecture.Name));
+        WriteOut(profile.Architecture.Settings, Registries.Interactions.Find(profile.Architecture.Interaction));
+        WriteOut(profile.Training.Balancer.Settings, Registries.Balancers.Find(profile.Training.Balancer.Name));
+    }
+
+    /// <summary>Holds every setting of <paramref name="plugin"/>, its defaults written out, so that manifests record them.</summary>
+    private static void WriteOut(PluginSettings settings, IPlugin? plugin)
+    {
+        if (plugin?.SettingsType is not { } type) return;
+        // Settings that cannot be read are left as they are, for validation to name the problem.
+        if (PluginSettingsJson.HeldProblems(settings, "", plugin).Any()) return;
+        settings.Write(plugin.Name, settings.Read(plugin.Name, type));
     }
 
     private static IEnumerable<string> ArchitecturePlugins(ArchitectureOptions options)

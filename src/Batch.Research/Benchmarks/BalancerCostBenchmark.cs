@@ -54,7 +54,7 @@ public static class BalancerCostBenchmark
             Name = balancer;
             manual_seed(1);
             _network = ThroughputBenchmark.Network(architecture, device);
-            _balancer = BalancerCatalog.Create(new BalancerOptions { Name = balancer, LowerBounds = [0.1, 0.1] }, MultiTaskModel.TaskCount, device);
+            _balancer = BalancerCatalog.Create(new BalancerOptions { Name = balancer }.With(PeLtrPlugin.Id, new PeLtrSettings { LowerBounds = [0.1, 0.1] }), MultiTaskModel.TaskCount, device);
             _optimizer = optim.Adam(_network.parameters().Concat(_balancer.Parameters), 1e-3);
             _context = BalancerContext.Of(_network);
         }

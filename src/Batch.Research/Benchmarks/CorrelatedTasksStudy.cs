@@ -1,5 +1,6 @@
 using Batch.Core.Options;
 using Batch.Modeling.Architectures;
+using Batch.Modeling.Plugins;
 using static TorchSharp.torch;
 
 namespace Batch.Research.Benchmarks;
@@ -99,10 +100,10 @@ public static class CorrelatedTasksStudy
     public static IReadOnlyList<(string Name, ArchitectureOptions Options)> MatchedSizes(CorrelatedTasksSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        ArchitectureOptions Moe(string name, int width) => new()
+        ArchitectureOptions Moe(string name, int width) => new ArchitectureOptions
         {
-            Name = name, ExpertHidden = [width], TowerHidden = [settings.TowerWidth], Experts = settings.Experts,
-        };
+            Name = name, ExpertHidden = [width], TowerHidden = [settings.TowerWidth],
+        }.With(name, new ExpertPoolSettings { Experts = settings.Experts });
         var mmoe = Moe(Mmoe, settings.ExpertWidth);
         var budget = ParameterMatching.Count(new ArchitectureContext([], settings.InputDim, 2, mmoe));
         var omoe = ParameterMatching.Match([], settings.InputDim, 2, budget, w => Moe(Omoe, w)).Options;
@@ -113,9 +114,8 @@ public static class CorrelatedTasksStudy
         // PLE keeps the expert count of MMoE split into task-specific and shared experts over two levels.
         var ple = ParameterMatching.Match([], settings.InputDim, 2, budget, w => new ArchitectureOptions
         {
-            Name = Ple, ExpertHidden = [w], TowerHidden = [settings.TowerWidth], Levels = 2,
-            SpecificExperts = Math.Max(1, settings.Experts / 4), SharedExperts = Math.Max(1, settings.Experts / 2),
-        }).Options;
+            Name = Ple, ExpertHidden = [w], TowerHidden = [settings.TowerWidth],
+        }.With(Ple, new PleSettings { Levels = 2, SpecificExperts = Math.Max(1, settings.Experts / 4), SharedExperts = Math.Max(1, settings.Experts / 2) })).Options;
         return [(SharedBottom, sharedBottom), (Omoe, omoe), (Mmoe, mmoe), (Ple, ple)];
     }
 

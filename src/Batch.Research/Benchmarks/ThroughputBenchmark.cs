@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Batch.Core.Options;
 using Batch.Modeling.Architectures;
 using Batch.Modeling.Training;
+using Batch.Modeling.Plugins;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -27,11 +28,10 @@ public static class ThroughputBenchmark
     public static readonly IReadOnlyList<string> Variants = ["ple+wide", "ple+fm", "ple+dcn-v2", "ple+fm+wide", "ple+fm+wide+shortcut"];
 
     /// <summary>The benchmark's sizes under a variant name (<see cref="ArchitectureVariants"/>).</summary>
-    public static ArchitectureOptions Sizes(string name) => ArchitectureVariants.Options(name, new()
+    public static ArchitectureOptions Sizes(string name) => ArchitectureVariants.Options(name, new ArchitectureOptions
     {
-        EmbeddingDim = 16, ExpertHidden = [64, 32], TowerHidden = [16], Experts = 4,
-        Levels = 2, SpecificExperts = 1, SharedExperts = 1, SubNetworks = [3, 2], L0Weight = 1e-3,
-    });
+        EmbeddingDim = 16, ExpertHidden = [64, 32], TowerHidden = [16],
+    }.With("snr-trans", new SnrSettings { SubNetworks = [3, 2], L0Weight = 1e-3 }).With("snr-aver", new SnrSettings { SubNetworks = [3, 2], L0Weight = 1e-3 }));
 
     /// <summary>GFLOP/s of an n×n float32 matrix multiply on <paramref name="device"/>.</summary>
     public static double MatmulGflops(Device device, int n = 2048, int repeats = 10)

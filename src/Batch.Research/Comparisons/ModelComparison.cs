@@ -99,7 +99,7 @@ public sealed class ModelComparison(DayShards shards, ResiliencePipeline transie
         var profile = window.Profile;
 
         var plain = profile.Training.WithBalancer(FixedPlugin.Id);
-        plain.Balancer.Weights = [];
+        plain.Balancer.Settings.Remove(FixedPlugin.Id);
         var logistic = profile.Architecture.Named(LogisticPlugin.Id);
         // The logistic model is the wide part: there is no deep part to hold back while it trains first.
         var linear = plain.Copy();

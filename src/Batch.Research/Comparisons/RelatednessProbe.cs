@@ -6,6 +6,7 @@ using Batch.Pipeline.Runs;
 using Microsoft.Extensions.Options;
 using Polly;
 using Batch.Modeling.Balancers;
+using Batch.Modeling.Plugins;
 
 namespace Batch.Research.Comparisons;
 
@@ -34,7 +35,7 @@ public sealed class RelatednessProbe(DayShards shards, ResiliencePipeline transi
         foreach (var (trained, watched, weights) in Probes)
         {
             var training = window.Profile.Training.WithBalancer(FixedPlugin.Id);
-            training.Balancer.Weights = [.. weights];
+            training.Balancer.With(FixedPlugin.Id, new FixedSettings { Weights = [.. weights] });
             using var candidate = MultiTaskModel.Create(window.Encoders, window.Profile.Architecture, window.Device, training.Seed);
             var before = Watched(ModelEvaluation.Evaluate(candidate, window.HeldOut, window.HeldOutEncoded).Metrics, watched);
             var history = Trainer.Train(candidate, window.Encoded, training, ct);

@@ -46,9 +46,10 @@ public class ArchitectureTests
         var unknown = Assert.Throws<ArgumentException>(() => ArchitectureCatalog.Create(new ArchitectureContext(Cardinalities, 1, 2, new ArchitectureOptions { Name = "moe", ExpertHidden = [4] })));
         Assert.Contains("unknown architecture 'moe'", unknown.Message, StringComparison.Ordinal);
         var sizes = Assert.Throws<ArgumentException>(() => ArchitectureCatalog.Create(new ArchitectureContext(Cardinalities, 1, 2, new ArchitectureOptions { Name = "snr-trans", ExpertHidden = [4] })));
-        Assert.Contains("snr-trans needs SubNetworks", sizes.Message, StringComparison.Ordinal);
-        var experts = Assert.Throws<ArgumentException>(() => ArchitectureCatalog.Create(new ArchitectureContext(Cardinalities, 1, 2, new ArchitectureOptions { Name = "mmoe", Experts = 0, ExpertHidden = [] })));
-        Assert.Contains("mmoe needs Experts", experts.Message, StringComparison.Ordinal);
+        Assert.Contains("Architecture:Settings:snr-trans:SubNetworks needs a positive count per layer", sizes.Message, StringComparison.Ordinal);
+        var experts = Assert.Throws<ArgumentException>(() => ArchitectureCatalog.Create(new ArchitectureContext(Cardinalities, 1, 2,
+            new ArchitectureOptions { Name = "mmoe", ExpertHidden = [] }.With("mmoe", new ExpertPoolSettings { Experts = 0 }))));
+        Assert.Contains("Architecture:Settings:mmoe:Experts must be at least 1", experts.Message, StringComparison.Ordinal);
         Assert.Contains("ExpertHidden", experts.Message, StringComparison.Ordinal);
     }
 

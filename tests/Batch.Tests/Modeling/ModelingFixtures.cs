@@ -1,5 +1,6 @@
 using Batch.Core.Frames;
 using Batch.Core.Options;
+using Batch.Modeling.Architectures;
 using Batch.Modeling.Features;
 using Batch.Modeling.Plugins;
 using Xunit;
@@ -17,11 +18,15 @@ internal static class ModelingFixtures
     /// Small sizes that give every architecture something of each part; "+wide" adds the wide part, "+shortcut" the
     /// shortcut, "+fm" and "+dcn-v2" the interaction layer.
     /// </summary>
-    public static ArchitectureOptions Architecture(string name, int levels = 2) => Batch.Research.Benchmarks.ArchitectureVariants.Options(name, new()
+    public static ArchitectureOptions Architecture(string name, int levels = 2) => Batch.Research.Benchmarks.ArchitectureVariants.Options(name, new ArchitectureOptions
     {
-        EmbeddingDim = 4, ExpertHidden = [8, 6], TowerHidden = [4], Experts = 3,
-        Levels = levels, SpecificExperts = 1, SharedExperts = 2, SubNetworks = [3, 2], L0Weight = 1e-3,
-    });
+        EmbeddingDim = 4, ExpertHidden = [8, 6], TowerHidden = [4],
+    }
+        .With("omoe", new ExpertPoolSettings { Experts = 3 }).With("mmoe", new ExpertPoolSettings { Experts = 3 })
+        .With("cgc", new CgcSettings { SpecificExperts = 1, SharedExperts = 2 })
+        .With("ple", new PleSettings { Levels = levels, SpecificExperts = 1, SharedExperts = 2 })
+        .With("snr-trans", new SnrSettings { SubNetworks = [3, 2], L0Weight = 1e-3 })
+        .With("snr-aver", new SnrSettings { SubNetworks = [3, 2], L0Weight = 1e-3 }));
 
     /// <summary>Every architecture, and some with the wide part, the shortcut and the interaction layers.</summary>
     public static IReadOnlyList<string> ArchitectureNames =>

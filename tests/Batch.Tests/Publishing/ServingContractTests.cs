@@ -164,6 +164,7 @@ public sealed class ServingContractTests
                     var bottom = Mlp(x, p + "bottom.");
                     return Towers(p, [bottom, bottom]);
                 case "omoe":
+                    Assert.Equal(_architecture.GetProperty("settings").GetProperty(name).GetProperty("experts").GetInt32(), Experts(p + "experts.", x).Count);
                     var mixed = Mix(p + "gate.", x, Experts(p + "experts.", x));
                     return Towers(p, [mixed, mixed]);
                 case "mmoe":
@@ -171,17 +172,21 @@ public sealed class ServingContractTests
                     return Towers(p, [Mix(p + "gates.0.", x, experts), Mix(p + "gates.1.", x, experts)]);
                 default: // cgc and ple: CGC levels
                     Tensor[] states = [x, x, x]; // task 0, task 1, shared
-                    for (var l = 0; _w.ContainsKey($"{p}levels.{l}.task_gates.0.weight"); l++)
+                    var settings = _architecture.GetProperty("settings").GetProperty(name);
+                    var levels = name == "cgc" ? 1 : settings.GetProperty("levels").GetInt32();
+                    for (var l = 0; l < levels; l++)
                     {
                         var level = $"{p}levels.{l}.";
                         var shared = Experts(level + "shared.", states[2]);
                         var specific = new[] { Experts(level + "specific.0.", states[0]), Experts(level + "specific.1.", states[1]) };
+                        Assert.Equal(settings.GetProperty("sharedExperts").GetInt32(), shared.Count);
+                        Assert.Equal(settings.GetProperty("specificExperts").GetInt32(), specific[0].Count);
                         var next = new List<Tensor>
                         {
                             Mix(level + "task_gates.0.", states[0], [.. specific[0], .. shared]),
                             Mix(level + "task_gates.1.", states[1], [.. specific[1], .. shared]),
                         };
-                        if (_w.ContainsKey(level + "shared_gate.0.weight"))
+                        if (l < levels - 1) // a shared gate below the top level
                             next.Add(Mix(level + "shared_gate.0.", states[2], [.. specific[0], .. specific[1], .. shared]));
                         states = [.. next];
                     }

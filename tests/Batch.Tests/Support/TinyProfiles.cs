@@ -40,7 +40,7 @@ public static class TinyProfiles
         ("Features:Numeric:0", "price"),
         ("Features:Numeric:1", "user_activity"),
         ("Architecture:EmbeddingDim", "4"),
-        ("Architecture:Levels", "2"),
+        ("Architecture:Settings:ple:Levels", "2"),
         ("Architecture:ExpertHidden:0", "16"),
         ("Architecture:TowerHidden:0", "8"),
         ("Training:Epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture)),

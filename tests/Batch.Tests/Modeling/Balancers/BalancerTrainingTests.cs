@@ -1,4 +1,5 @@
 using Batch.Core.Options;
+using Batch.Modeling.Balancers;
 using Batch.Modeling.Features;
 using Batch.Modeling.Training;
 using Batch.Tests.Support;
@@ -24,7 +25,7 @@ public class BalancerTrainingTests
     private static TrainingOptions Options(string balancer, int epochs) => new()
     {
         Epochs = epochs, BatchSize = 32, LearningRate = 0.01, Seed = 5, DiagnosticsEvery = 2,
-        Balancer = new BalancerOptions { Name = balancer, LowerBounds = [0.1, 0.1] },
+        Balancer = new BalancerOptions { Name = balancer }.With(PeLtrPlugin.Id, new PeLtrSettings { LowerBounds = [0.1, 0.1] }),
     };
 
     [Theory]

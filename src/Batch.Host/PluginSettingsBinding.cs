@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+using Batch.Core.Options;
+using Batch.Modeling.Plugins;
+using Microsoft.Extensions.Configuration;
+
+namespace Batch.Host;
+
+/// <summary>
+/// Reads each profile's plug-in settings (<c>Architecture:Settings:{name}</c>, <c>Training:Balancer:Settings:{name}</c>)
+/// from configuration into the plug-in's own settings class, typed as the class says. A name no plug-in has, and a
+/// setting the plug-in does not have, are kept as they are written, for validation to name them.
+/// </summary>
+public static class PluginSettingsBinding
+{
+    public static void Bind(IConfiguration configuration, BatchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (var (model, profile) in options.Models)
+        {
+            var section = configuration.GetSection($"{BatchOptions.Section}:{nameof(BatchOptions.Models)}:{model}");
+            Bind(section.GetSection("Architecture:Settings"), profile.Architecture.Settings, [.. Registries.Architectures.All, .. Registries.Interactions.All]);
+            Bind(section.GetSection("Training:Balancer:Settings"), profile.Training.Balancer.Settings, [.. Registries.Balancers.All]);
+        }
+    }
+
+    private static void Bind(IConfigurationSection section, PluginSettings settings, IReadOnlyList<IPlugin> plugins)
+    {
+        foreach (var held in section.GetChildren())
+        {
+            var plugin = plugins.FirstOrDefault(p => string.Equals(p.Name, held.Key, StringComparison.OrdinalIgnoreCase));
+            var known = plugin?.SettingsType is { } type ? PluginSettingsJson.SettingNames(type) : [];
+            JsonObject written;
+            if (plugin?.SettingsType is { } settingsType)
+            {
+                var typed = (IPluginSettings)(held.Get(settingsType) ?? Activator.CreateInstance(settingsType)!);
+                settings.Write(plugin.Name, typed);
+                written = settings.Of(plugin.Name)!;
+            }
+            else written = [];
+            foreach (var unknown in held.GetChildren().Where(c => !known.Contains(c.Key, StringComparer.OrdinalIgnoreCase)))
+                written[unknown.Key] = unknown.Value;
+            settings.Set(plugin?.Name ?? held.Key, written);
+        }
+    }
+}
