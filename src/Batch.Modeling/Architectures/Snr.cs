@@ -1,3 +1,4 @@
+using Batch.Modeling.Training;
 using Batch.Core.Options;
 using Batch.Modeling.Plugins;
 using TorchSharp.Modules;
@@ -50,7 +51,7 @@ public sealed class Snr : MultiTaskNetwork
     }
 
     public override Tensor? AuxiliaryLoss() =>
-        _l0Weight * routes.Concat(task_routes).Select(r => r.L0()).Aggregate((a, b) => a + b);
+        routes.Concat(task_routes).Select(r => r.L0()).Aggregate((a, b) => a + b).Times(_l0Weight);
 
     public override double? OpenRouteFraction()
     {

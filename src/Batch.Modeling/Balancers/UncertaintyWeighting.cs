@@ -1,3 +1,4 @@
+using Batch.Modeling.Training;
 using Batch.Core.Options;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,7 +27,7 @@ public sealed class UncertaintyWeighting : LossBalancer
         ArgumentNullException.ThrowIfNull(losses);
         Total(losses).backward();
         using var _ = no_grad();
-        var weights = (0.5 * (-_logVariance).exp()).data<float>().Select(w => (double)w).ToArray();
+        var weights = (-_logVariance).exp().Times(0.5).data<float>().Select(w => (double)w).ToArray();
         return new BalancerStep(weights, null);
     }
 
@@ -34,7 +35,7 @@ public sealed class UncertaintyWeighting : LossBalancer
     public Tensor Total(IReadOnlyList<Tensor> losses)
     {
         ArgumentNullException.ThrowIfNull(losses);
-        return losses.Select((l, t) => l * 0.5 * (-_logVariance[t]).exp() + 0.5 * _logVariance[t]).Aggregate((a, b) => a + b);
+        return losses.Select((l, t) => l.Times(0.5) * (-_logVariance[t]).exp() + _logVariance[t].Times(0.5)).Aggregate((a, b) => a + b);
     }
 
     protected override void Dispose(bool disposing)

@@ -1,3 +1,4 @@
+using Batch.Modeling.Training;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Balancers;
@@ -14,7 +15,7 @@ public abstract class WeightedSumBalancer : LossBalancer
     {
         ArgumentNullException.ThrowIfNull(losses);
         var weights = Weights(losses, context);
-        losses.Select((l, t) => l * weights[t]).Aggregate((a, b) => a + b).backward();
+        losses.Select((l, t) => l.Times(weights[t])).Aggregate((a, b) => a + b).backward();
         return new BalancerStep(weights, null);
     }
 }

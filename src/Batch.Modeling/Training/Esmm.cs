@@ -26,7 +26,7 @@ public static class Esmm
     {
         var (ctr, _, ctcvr) = Probabilities(logits);
         return (
-            nn.functional.binary_cross_entropy(ctr.clamp(Epsilon, 1 - Epsilon), clicked),
-            nn.functional.binary_cross_entropy(ctcvr.clamp(Epsilon, 1 - Epsilon), converted));
+            nn.functional.binary_cross_entropy(ctr.Clamped(Epsilon, 1 - Epsilon), clicked),
+            nn.functional.binary_cross_entropy(ctcvr.Clamped(Epsilon, 1 - Epsilon), converted));
     }
 }

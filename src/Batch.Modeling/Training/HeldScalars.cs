@@ -1,0 +1,30 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Batch.Modeling.Training;
+
+/// <summary>
+/// Tensor arithmetic with a number whose libtorch scalar is held until the call returns. TorchSharp's implicit
+/// conversion (<c>tensor * 0.5</c>) makes a <see cref="Scalar"/> whose last reference ends when its handle is read;
+/// a garbage collection during the native call can then finalise it while libtorch still reads it (see
+/// <see cref="AdamWOptimizer"/>). The hot paths — every training step's losses and balancer weights — use these.
+/// </summary>
+public static class HeldScalars
+{
+    /// <summary><paramref name="tensor"/> · <paramref name="factor"/>.</summary>
+    public static Tensor Times(this Tensor tensor, double factor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        using var held = factor.ToScalar();
+        return tensor.mul(held);
+    }
+
+    /// <summary><paramref name="tensor"/> clamped to [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static Tensor Clamped(this Tensor tensor, double min, double max)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        using var low = min.ToScalar();
+        using var high = max.ToScalar();
+        return tensor.clamp(low, high);
+    }
+}

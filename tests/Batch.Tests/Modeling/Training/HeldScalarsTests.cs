@@ -1,0 +1,34 @@
+using Batch.Modeling.Training;
+using Batch.Tests.Support;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Batch.Tests.Modeling.Training;
+
+[Collection(TorchGroup.Name)]
+public sealed class HeldScalarsTests
+{
+    [Fact]
+    public void Times_AndClamped_GiveWhatTheImplicitScalarsGive_AndTheHandComputedValues()
+    {
+        using var scope = NewDisposeScope();
+        var x = tensor(new float[] { -2f, 0.25f, 3f, 1e-9f });
+        var tiny = (float)(1e-9f * 0.375);
+
+        Assert.Equal(new float[] { -0.75f, 0.09375f, 1.125f, tiny }, x.Times(0.375).data<float>().ToArray());
+        Assert.Equal((x * 0.375).data<float>().ToArray(), x.Times(0.375).data<float>().ToArray());
+        Assert.Equal(x.clamp(1e-7, 1).data<float>().ToArray(), x.Clamped(1e-7, 1).data<float>().ToArray());
+        Assert.Equal(new float[] { 1e-7f, 0.25f, 1f, 1e-7f }, x.Clamped(1e-7, 1).data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Times_CarriesTheGradient()
+    {
+        using var scope = NewDisposeScope();
+        var x = tensor(new float[] { 1f, -4f }, requires_grad: true);
+
+        x.Times(2.5).sum().backward();
+
+        Assert.Equal(new float[] { 2.5f, 2.5f }, x.grad!.data<float>().ToArray());
+    }
+}
