@@ -121,11 +121,17 @@ public static class BatchServices
         return services;
     }
 
-    public static List<string> ProfileProblems(BatchOptions options)
+    /// <summary>Every problem of the profiles; with <paramref name="configuration"/>, those of profiles it declares that could not be read, and keys that are no setting.</summary>
+    public static List<string> ProfileProblems(BatchOptions options, IConfiguration? configuration = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = new List<string>();
-        if (options.Models.Count == 0) problems.Add("Batch:Models declares no model profile");
+        var declared = configuration?.GetSection($"{BatchOptions.Section}:{nameof(BatchOptions.Models)}").GetChildren().Select(c => c.Key).ToList() ?? [];
+        // The binder leaves out a profile it cannot read (a value of the wrong type) without a word.
+        var unread = declared.Where(m => !options.Models.Keys.Contains(m, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (options.Models.Count == 0 && unread.Count == 0) problems.Add("Batch:Models declares no model profile");
+        problems.AddRange(unread.Select(m => ProfileKeys.WhyNotRead(configuration!, m)));
+        if (configuration is not null) problems.AddRange(declared.SelectMany(m => ProfileKeys.Unknown(configuration, m)));
         foreach (var (name, profile) in options.Models)
         {
             try { profile.Validate(name); }
@@ -140,8 +146,7 @@ public static class BatchServices
     {
         public ValidateOptionsResult Validate(string? name, BatchOptions options)
         {
-            var problems = ProfileProblems(options);
-            problems.AddRange(options.Models.Keys.SelectMany(model => ProfileKeys.Unknown(configuration, model)));
+            var problems = ProfileProblems(options, configuration);
             return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
         }
     }

@@ -20,6 +20,22 @@ public static class ProfileKeys
         return Unknown(configuration.GetSection(path), typeof(ModelProfile), path);
     }
 
+    /// <summary>Why the profile <paramref name="model"/> that configuration declares could not be read: the binder's own words.</summary>
+    public static string WhyNotRead(IConfiguration configuration, string model)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var path = $"{BatchOptions.Section}:{nameof(BatchOptions.Models)}:{model}";
+        try
+        {
+            configuration.GetSection(path).Get<ModelProfile>();
+            return $"Model profile '{model}' ({path}) could not be read";
+        }
+        catch (InvalidOperationException e)
+        {
+            return $"Model profile '{model}' cannot be read: {e.Message}";
+        }
+    }
+
     private static IEnumerable<string> Unknown(IConfigurationSection section, Type type, string path)
     {
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)

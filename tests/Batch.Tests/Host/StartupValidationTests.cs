@@ -54,6 +54,20 @@ public class StartupValidationTests
     }
 
     [Fact]
+    public async Task Start_FailsNamingTheValue_WhenAProfileHoldsAValueOfTheWrongType()
+    {
+        using var host = HostFactory.Build(configure: c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Batch:Models:m:Features:Categorical:0"] = "device",
+            ["Batch:Models:m:Architecture:EmbeddingDim"] = "eight",
+        }));
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("Model profile 'm' cannot be read: ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'eight' at 'Batch:Models:m:Architecture:EmbeddingDim'", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("declares no model profile", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PluginSettings_AreReadFromConfiguration_TypedByThePluginsSettingsClass_AndTheNamedOnesWrittenOut()
     {
         using var host = HostFactory.Build(configure: c => c.AddInMemoryCollection(new Dictionary<string, string?>
