@@ -135,6 +135,10 @@ public static class BatchCommands
         balance.SetAction((r, ct) => Verbs.BalanceAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(architecture), Split(r.GetValue(balancers)!), r.GetValue(tolerance), r.GetValue(seedCount), r.GetValue(summaryLine), r.GetValue(history), ct));
         root.Subcommands.Add(balance);
 
+        var plugins = new Command("plugins", "List the architectures, interaction layers and loss balancers, each with its settings as the profile gives them (* the profile's choice).") { model };
+        plugins.SetAction(r => Verbs.Plugins(r.GetValue(model)!));
+        root.Subcommands.Add(plugins);
+
         var moveTolerance = new Option<double>("--tolerance") { Description = "Relative loss change that counts as a move", DefaultValueFactory = _ => 0.01 };
         var relatedness = new Command("relatedness", "Train on one task's loss only and watch whether the other task's loss falls too.") { model, day, moveTolerance };
         relatedness.SetAction((r, ct) => Verbs.RelatednessAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(moveTolerance), ct));

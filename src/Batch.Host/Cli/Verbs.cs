@@ -153,6 +153,14 @@ public static class Verbs
         return 0;
     }
 
+    public static int Plugins(string model)
+    {
+        using var host = HostFactory.Build();
+        var profile = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value.Profile(model);
+        foreach (var line in PluginsPrinter.Lines(model, profile)) Console.WriteLine(line);
+        return 0;
+    }
+
     public static async Task<int> StatusAsync(string model, CancellationToken ct)
     {
         using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
