@@ -12,18 +12,24 @@ namespace Batch.Tests.Host;
 
 public class StartupValidationTests
 {
+    /// <summary>The validation failure starting a host with these settings ends in.</summary>
+    private static async Task<OptionsValidationException> StartFailureAsync(Dictionary<string, string?> settings)
+    {
+        using var host = HostFactory.Build(configure: c => c.AddInMemoryCollection(settings));
+        return await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+    }
+
     [Fact]
     public async Task Start_FailsWithTheProblem_WhenAProfileNamesAnUnknownArchitectureOrImpossibleSizes()
     {
-        using var host = HostFactory.Build(configure: c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        var e = await StartFailureAsync(new Dictionary<string, string?>
         {
             ["Batch:Models:bad:Features:Categorical:0"] = "device",
             ["Batch:Models:bad:Architecture:Name"] = "moe",
             ["Batch:Models:worse:Features:Categorical:0"] = "device",
             ["Batch:Models:worse:Architecture:Name"] = "snr-aver",
             ["Batch:Models:worse:Architecture:ExpertHidden:0"] = "8",
-        }));
-        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        });
         Assert.Contains("Model profile 'bad' is invalid: unknown architecture 'moe'", e.Message, StringComparison.Ordinal);
         Assert.Contains("Model profile 'worse' is invalid: Architecture:Settings:snr-aver:SubNetworks needs a positive count per layer", e.Message, StringComparison.Ordinal);
     }
@@ -31,7 +37,7 @@ public class StartupValidationTests
     [Fact]
     public async Task Start_FailsNamingTheKey_WhenAProfileHoldsAKeyThatIsNoSetting_OrAPluginSettingWhereItWasBefore()
     {
-        using var host = HostFactory.Build(configure: c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        var e = await StartFailureAsync(new Dictionary<string, string?>
         {
             ["Batch:Models:old:Features:Categorical:0"] = "device",
             ["Batch:Models:old:Architecture:Levels"] = "3",
@@ -42,8 +48,7 @@ public class StartupValidationTests
             ["Batch:Models:typo:Architecture:ExpertHidden:0"] = "8",
             ["Batch:Models:typo:Architecture:Settings:ple:Levelz"] = "3",
             ["Batch:Models:typo:Architecture:Settings:pel:Levels"] = "3",
-        }));
-        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        });
         Assert.Contains("Batch:Models:old:Architecture:Levels is not a setting (ArchitectureOptions: ", e.Message, StringComparison.Ordinal);
         Assert.Contains("it is a setting of ple: write it as Batch:Models:old:Architecture:Settings:ple:Levels", e.Message, StringComparison.Ordinal);
         Assert.Contains("Batch:Models:old:Training:Balancer:GradNormAlpha is not a setting (BalancerOptions: Name, Settings); a plug-in's own settings are under Batch:Models:old:Training:Balancer:Settings:{name}", e.Message, StringComparison.Ordinal);
@@ -56,12 +61,11 @@ public class StartupValidationTests
     [Fact]
     public async Task Start_FailsNamingTheValue_WhenAProfileHoldsAValueOfTheWrongType()
     {
-        using var host = HostFactory.Build(configure: c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        var e = await StartFailureAsync(new Dictionary<string, string?>
         {
             ["Batch:Models:m:Features:Categorical:0"] = "device",
             ["Batch:Models:m:Architecture:EmbeddingDim"] = "eight",
-        }));
-        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        });
         Assert.Contains("Model profile 'm' cannot be read: ", e.Message, StringComparison.Ordinal);
         Assert.Contains("'eight' at 'Batch:Models:m:Architecture:EmbeddingDim'", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("declares no model profile", e.Message, StringComparison.Ordinal);
