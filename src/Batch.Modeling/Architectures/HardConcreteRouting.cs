@@ -1,3 +1,4 @@
+using Batch.Modeling.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -37,20 +38,23 @@ public sealed class HardConcreteRouting : nn.Module<Tensor, Tensor>
     /// <summary>z: sampled in training mode, deterministic in evaluation mode. [targets, sources] in [0, 1].</summary>
     public Tensor Gates()
     {
-        if (!training) return (log_alpha.sigmoid() * (Zeta - Gamma) + Gamma).clamp(0, 1);
-        var u = rand_like(log_alpha).clamp(1e-6, 1 - 1e-6);
-        var s = ((u.log() - (1 - u).log() + log_alpha) / Beta).sigmoid();
-        return (s * (Zeta - Gamma) + Gamma).clamp(0, 1);
+        if (!training) return Stretched(log_alpha.sigmoid());
+        var u = rand_like(log_alpha).Clamped(1e-6, 1 - 1e-6);
+        var s = (u.log() - u.neg().Plus(1).log() + log_alpha).DividedBy(Beta).sigmoid();
+        return Stretched(s);
     }
 
     /// <summary>The expected number of open routes, differentiable in log α.</summary>
-    public Tensor L0() => (log_alpha - Beta * Math.Log(-Gamma / Zeta)).sigmoid().sum();
+    public Tensor L0() => log_alpha.Plus(-(Beta * Math.Log(-Gamma / Zeta))).sigmoid().sum();
+
+    // s stretched to (γ, ζ) and clipped to [0, 1].
+    private static Tensor Stretched(Tensor s) => s.Times(Zeta - Gamma).Plus(Gamma).Clamped(0, 1);
 
     /// <summary>Routes open at evaluation, and all routes.</summary>
     public (long Open, long Total) OpenRoutes()
     {
         using var _ = no_grad();
-        var z = (log_alpha.sigmoid() * (Zeta - Gamma) + Gamma).clamp(0, 1);
+        var z = Stretched(log_alpha.sigmoid());
         return (z.gt(0).sum().item<long>(), z.numel());
     }
 

@@ -19,6 +19,22 @@ public static class HeldScalars
         return tensor.mul(held);
     }
 
+    /// <summary><paramref name="tensor"/> + <paramref name="term"/>.</summary>
+    public static Tensor Plus(this Tensor tensor, double term)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        using var held = term.ToScalar();
+        return tensor.add(held);
+    }
+
+    /// <summary><paramref name="tensor"/> / <paramref name="divisor"/>.</summary>
+    public static Tensor DividedBy(this Tensor tensor, double divisor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        using var held = divisor.ToScalar();
+        return tensor.div(held);
+    }
+
     /// <summary><paramref name="tensor"/> clamped to [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public static Tensor Clamped(this Tensor tensor, double min, double max)
     {

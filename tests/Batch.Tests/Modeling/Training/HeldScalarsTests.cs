@@ -19,6 +19,10 @@ public sealed class HeldScalarsTests
         Assert.Equal((x * 0.375).data<float>().ToArray(), x.Times(0.375).data<float>().ToArray());
         Assert.Equal(x.clamp(1e-7, 1).data<float>().ToArray(), x.Clamped(1e-7, 1).data<float>().ToArray());
         Assert.Equal(new float[] { 1e-7f, 0.25f, 1f, 1e-7f }, x.Clamped(1e-7, 1).data<float>().ToArray());
+        Assert.Equal(new float[] { -1.5f, 0.75f, 3.5f, 0.5f }, x.Plus(0.5).data<float>().ToArray());
+        Assert.Equal((x + 0.5).data<float>().ToArray(), x.Plus(0.5).data<float>().ToArray());
+        Assert.Equal(new float[] { -8f, 1f, 12f, 4e-9f }, x.DividedBy(0.25).data<float>().ToArray());
+        Assert.Equal((x / 0.3).data<float>().ToArray(), x.DividedBy(0.3).data<float>().ToArray());
     }
 
     [Fact]
