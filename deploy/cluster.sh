@@ -21,7 +21,7 @@ for i in 0 1 2 3 4 5 6; do
 done
 export "Batch__Models__${second}__Features__Numeric__0=price" "Batch__Models__${second}__Features__Numeric__1=user_activity"
 export "Batch__Models__${second}__Features__MinCount=2"
-export "Batch__Models__${second}__Architecture__Name=mmoe" "Batch__Models__${second}__Architecture__Experts=4"
+export "Batch__Models__${second}__Architecture__Name=mmoe" "Batch__Models__${second}__Architecture__Settings__mmoe__Experts=4"
 export "Batch__Models__${second}__Architecture__ExpertHidden__0=64" "Batch__Models__${second}__Architecture__ExpertHidden__1=32"
 export "Batch__Models__${second}__Architecture__TowerHidden__0=16"
 export "Batch__Models__${second}__Training__Epochs=3"
