@@ -77,3 +77,5 @@ overlap=$(psql_batch "
   select count(*) from r a join r b on a.model = 'ranker' and b.model = '$second'
    and a.started_at < b.finished_at and b.started_at < a.finished_at")
 echo "Attempts of the two models that overlapped in time: $overlap pair(s)."
+unfinished=$(psql_batch "select count(*) from batch.runs where $ours and status not in ('succeeded', 'rejected')")
+[ "$unfinished" = 0 ] || { echo "$unfinished attempt(s) neither succeeded nor were rejected by the gate; see $logs" >&2; exit 1; }
