@@ -58,10 +58,11 @@ public static class ProfileKeys
     {
         // Plug-in settings are read, and checked, by their plug-ins (PluginSettingsBinding, ProfileRules).
         if (type == typeof(PluginSettings) || type == typeof(string) || !type.IsClass) return [];
-        if (type.IsGenericType && typeof(IEnumerable).IsAssignableFrom(type))
+        if (typeof(IEnumerable).IsAssignableFrom(type))
         {
-            var item = type.GetGenericArguments()[^1]; // a list's item, a dictionary's value
-            return section.GetChildren().SelectMany(c => Within(c, item, $"{path}:{c.Key}"));
+            // An array's or a list's item, a dictionary's value.
+            var item = type.IsArray ? type.GetElementType()! : type.IsGenericType ? type.GetGenericArguments()[^1] : typeof(object);
+            return item == typeof(object) ? [] : section.GetChildren().SelectMany(c => Within(c, item, $"{path}:{c.Key}"));
         }
         return Unknown(section, type, path);
     }
