@@ -1,5 +1,6 @@
 using Batch.Core.Options;
 using Batch.Modeling.Plugins;
+using Batch.Modeling.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -27,7 +28,7 @@ public sealed class CrossNetwork : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x0)
     {
         var x = x0;
-        foreach (var layer in layers) x = x0 * layer.call(x) + x; // [batch, dim]
+        foreach (var layer in layers) x = (x0 * layer.call(x)).Plus(x); // [batch, dim]
         return x;
     }
 }

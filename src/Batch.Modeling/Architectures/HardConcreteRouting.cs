@@ -40,7 +40,7 @@ public sealed class HardConcreteRouting : nn.Module<Tensor, Tensor>
     {
         if (!training) return Stretched(log_alpha.sigmoid());
         var u = rand_like(log_alpha).Clamped(1e-6, 1 - 1e-6);
-        var s = (u.log() - u.neg().Plus(1).log() + log_alpha).DividedBy(Beta).sigmoid();
+        var s = (u.log() - u.neg().Plus(1).log()).Plus(log_alpha).DividedBy(Beta).sigmoid();
         return Stretched(s);
     }
 

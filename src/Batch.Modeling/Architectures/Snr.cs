@@ -51,7 +51,7 @@ public sealed class Snr : MultiTaskNetwork
     }
 
     public override Tensor? AuxiliaryLoss() =>
-        routes.Concat(task_routes).Select(r => r.L0()).Aggregate((a, b) => a + b).Times(_l0Weight);
+        routes.Concat(task_routes).Select(r => r.L0()).Aggregate((a, b) => a.Plus(b)).Times(_l0Weight);
 
     public override double? OpenRouteFraction()
     {

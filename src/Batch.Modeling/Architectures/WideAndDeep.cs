@@ -1,3 +1,4 @@
+using Batch.Modeling.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -57,9 +58,9 @@ public sealed class WideAndDeep : MultiTaskNetwork
     public override Tensor forward(Tensor indices, Tensor values)
     {
         var logits = deep.call(indices, values);                                                 // [batch, tasks]
-        if (wide is not null) logits = logits + wide.call(indices, values);
+        if (wide is not null) logits = logits.Plus(wide.call(indices, values));
         if (shortcut is not null)                                                                // reads what the deep pass put in
-            logits = logits + cat(Enumerable.Range(0, Tasks).Select(t => shortcut[t].call(_taskInputs[t].LastOutput!)).ToList(), 1);
+            logits = logits.Plus(cat(Enumerable.Range(0, Tasks).Select(t => shortcut[t].call(_taskInputs[t].LastOutput!)).ToList(), 1));
         return logits;
     }
 

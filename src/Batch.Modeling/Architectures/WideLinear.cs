@@ -1,3 +1,4 @@
+using Batch.Modeling.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -35,10 +36,10 @@ public sealed class WideLinear : nn.Module<Tensor, Tensor, Tensor>
     /// <returns>[batch, tasks] the wide logit of each task</returns>
     public override Tensor forward(Tensor indices, Tensor values)
     {
-        var slots = indices + tensor(_starts, dtype: int64, device: indices.device).unsqueeze(0);  // [batch, fields]
+        var slots = indices.Plus(tensor(_starts, dtype: int64, device: indices.device).unsqueeze(0));  // [batch, fields]
         var dense = NumericCount > 0 ? values : zeros(values.shape[0], 1, device: values.device); // [batch, numeric or 1]
         return cat(Enumerable.Range(0, tables.Count)
-            .Select(t => tables[t].call(slots).sum(1) + numeric[t].call(dense)).ToList(), 1);   // [batch, tasks]
+            .Select(t => tables[t].call(slots).sum(1).Plus(numeric[t].call(dense))).ToList(), 1);   // [batch, tasks]
     }
 
     public IEnumerable<Parameter> Of(int task) => tables[task].parameters().Concat(numeric[task].parameters());

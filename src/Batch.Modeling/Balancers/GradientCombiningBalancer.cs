@@ -61,7 +61,7 @@ public abstract class GradientCombiningBalancer : LossBalancer
         for (var p = 0; p < own.Count; p++)
         {
             var reaching = perParameter[shared.Count + p].Select((g, t) => g is null ? null : WeightsOwnParameters ? g.Times(beta[t]) : g).Where(g => g is not null).ToList();
-            if (reaching.Count > 0) own[p].grad = reaching.Aggregate((a, b) => a! + b!);
+            if (reaching.Count > 0) own[p].grad = reaching.Aggregate((a, b) => a!.Plus(b!));
         }
         if (below.Count == 0) { }
         else if (representation is not null) CombinedThroughRepresentation(representation, perParameter[^1], beta, below);
@@ -75,7 +75,7 @@ public abstract class GradientCombiningBalancer : LossBalancer
     /// </summary>
     private static void CombinedThroughRepresentation(Tensor representation, Tensor?[] atRepresentation, double[] beta, IReadOnlyList<TorchSharp.Modules.Parameter> below)
     {
-        var combined = atRepresentation.Select((g, t) => g is null ? null : g.Times(beta[t])).Where(g => g is not null).Aggregate((a, b) => a! + b!);
+        var combined = atRepresentation.Select((g, t) => g is null ? null : g.Times(beta[t])).Where(g => g is not null).Aggregate((a, b) => a!.Plus(b!));
         if (combined is null) return;
         Assign(autograd.grad([representation], below.Cast<Tensor>().ToList(), [combined], retain_graph: false, allow_unused: true), below);
     }
@@ -87,7 +87,7 @@ public abstract class GradientCombiningBalancer : LossBalancer
     private static void CombinedIntoTables(IReadOnlyList<Tensor> losses, double[] beta, IReadOnlyList<TorchSharp.Modules.Parameter> tables)
     {
         Tensor combined;
-        using (enable_grad()) combined = losses.Select((l, t) => l.Times(beta[t])).Aggregate((a, b) => a + b);
+        using (enable_grad()) combined = losses.Select((l, t) => l.Times(beta[t])).Aggregate((a, b) => a.Plus(b));
         Assign(autograd.grad([combined], tables.Cast<Tensor>().ToList(), retain_graph: false, allow_unused: true), tables);
     }
 

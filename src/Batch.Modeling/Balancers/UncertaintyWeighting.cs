@@ -35,7 +35,7 @@ public sealed class UncertaintyWeighting : LossBalancer
     public Tensor Total(IReadOnlyList<Tensor> losses)
     {
         ArgumentNullException.ThrowIfNull(losses);
-        return losses.Select((l, t) => l.Times(0.5) * (-_logVariance[t]).exp() + _logVariance[t].Times(0.5)).Aggregate((a, b) => a + b);
+        return losses.Select((l, t) => (l.Times(0.5) * (-_logVariance[t]).exp()).Plus(_logVariance[t].Times(0.5))).Aggregate((a, b) => a.Plus(b));
     }
 
     protected override void Dispose(bool disposing)

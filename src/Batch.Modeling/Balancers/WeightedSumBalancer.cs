@@ -15,7 +15,7 @@ public abstract class WeightedSumBalancer : LossBalancer
     {
         ArgumentNullException.ThrowIfNull(losses);
         var weights = Weights(losses, context);
-        losses.Select((l, t) => l.Times(weights[t])).Aggregate((a, b) => a + b).backward();
+        losses.Select((l, t) => l.Times(weights[t])).Aggregate((a, b) => a.Plus(b)).backward();
         return new BalancerStep(weights, null);
     }
 }

@@ -11,6 +11,17 @@ namespace Batch.Modeling.Training;
 /// </summary>
 public static class HeldScalars
 {
+    // The alpha of every addition here. TorchSharp's add(x) is add(x, 1) with a temporary 1 of its own. A static
+    // field is a root, so this one is never finalised.
+    private static readonly Scalar One = 1.ToScalar();
+
+    /// <summary><paramref name="tensor"/> + <paramref name="other"/>, with the alpha held (TorchSharp's <c>+</c> makes a temporary one).</summary>
+    public static Tensor Plus(this Tensor tensor, Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        return tensor.add(other, One);
+    }
+
     /// <summary><paramref name="tensor"/> · <paramref name="factor"/>.</summary>
     public static Tensor Times(this Tensor tensor, double factor)
     {
@@ -24,7 +35,7 @@ public static class HeldScalars
     {
         ArgumentNullException.ThrowIfNull(tensor);
         using var held = term.ToScalar();
-        return tensor.add(held);
+        return tensor.add(held, One);
     }
 
     /// <summary><paramref name="tensor"/> / <paramref name="divisor"/>.</summary>

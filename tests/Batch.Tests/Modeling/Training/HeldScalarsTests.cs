@@ -26,6 +26,17 @@ public sealed class HeldScalarsTests
     }
 
     [Fact]
+    public void Plus_AddsTensors_IntegralOnesToo()
+    {
+        using var scope = NewDisposeScope();
+        var a = tensor(new long[] { 1, 2, 3 });
+        var b = tensor(new long[] { 10, 20, 30 });
+        Assert.Equal(new long[] { 11, 22, 33 }, a.Plus(b).data<long>().ToArray());
+        var x = tensor(new float[] { 0.5f, -1f });
+        Assert.Equal(new float[] { 0.75f, -0.5f }, x.Plus(tensor(new float[] { 0.25f, 0.5f })).data<float>().ToArray());
+    }
+
+    [Fact]
     public void Times_CarriesTheGradient()
     {
         using var scope = NewDisposeScope();
