@@ -19,8 +19,8 @@ public static class PluginSettingsBinding
         foreach (var (model, profile) in options.Models)
         {
             var section = configuration.GetSection($"{BatchOptions.Section}:{nameof(BatchOptions.Models)}:{model}");
-            Bind(section.GetSection("Architecture:Settings"), profile.Architecture.Settings, [.. Registries.Architectures.All, .. Registries.Interactions.All]);
-            Bind(section.GetSection("Training:Balancer:Settings"), profile.Training.Balancer.Settings, [.. Registries.Balancers.All]);
+            Bind(section.GetSection(PluginSettingsJson.ArchitecturePath), profile.Architecture.Settings, Registries.ArchitectureSettingsOwners);
+            Bind(section.GetSection(PluginSettingsJson.BalancerPath), profile.Training.Balancer.Settings, Registries.BalancerSettingsOwners);
         }
     }
 

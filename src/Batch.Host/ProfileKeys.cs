@@ -71,8 +71,8 @@ public static class ProfileKeys
     {
         var key = at[(at.LastIndexOf(':') + 1)..];
         var text = $"{at} is not a setting ({type.Name}: {string.Join(", ", settings)})";
-        var kinds = type == typeof(ArchitectureOptions) ? [.. Registries.Architectures.All, .. Registries.Interactions.All]
-            : type == typeof(BalancerOptions) ? Registries.Balancers.All.ToList<IPlugin>()
+        var kinds = type == typeof(ArchitectureOptions) ? Registries.ArchitectureSettingsOwners
+            : type == typeof(BalancerOptions) ? Registries.BalancerSettingsOwners
             : [];
         if (kinds.Count == 0) return text;
         var owners = kinds.Where(p => p.SettingsType is { } s && PluginSettingsJson.SettingNames(s).Contains(key, StringComparer.OrdinalIgnoreCase)).Select(p => p.Name).ToList();

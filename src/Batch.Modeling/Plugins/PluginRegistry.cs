@@ -60,4 +60,10 @@ public static class Registries
     public static PluginRegistry<IBalancerPlugin> Balancers { get; } = new();
 
     public static PluginRegistry<IInteractionPlugin> Interactions { get; } = new();
+
+    /// <summary>The plug-ins whose settings a profile holds under <c>Architecture:Settings</c>: architectures and interaction layers.</summary>
+    public static IReadOnlyList<IPlugin> ArchitectureSettingsOwners => [.. Architectures.All, .. Interactions.All];
+
+    /// <summary>The plug-ins whose settings a profile holds under <c>Training:Balancer:Settings</c>.</summary>
+    public static IReadOnlyList<IPlugin> BalancerSettingsOwners => [.. Balancers.All];
 }

@@ -28,9 +28,8 @@ public static class ProfileRules
 
     /// <summary>Every plug-in's settings the profile holds, those of plug-ins it does not name included (the research verbs use them).</summary>
     private static IEnumerable<string> HeldSettings(ModelProfile profile) =>
-        PluginSettingsJson.HeldProblems(profile.Architecture.Settings, PluginSettingsJson.ArchitecturePath,
-                [.. Registries.Architectures.All, .. Registries.Interactions.All])
-            .Concat(PluginSettingsJson.HeldProblems(profile.Training.Balancer.Settings, PluginSettingsJson.BalancerPath, [.. Registries.Balancers.All]));
+        PluginSettingsJson.HeldProblems(profile.Architecture.Settings, PluginSettingsJson.ArchitecturePath, Registries.ArchitectureSettingsOwners)
+            .Concat(PluginSettingsJson.HeldProblems(profile.Training.Balancer.Settings, PluginSettingsJson.BalancerPath, Registries.BalancerSettingsOwners));
 
     private static IEnumerable<string> WideFirst(ModelProfile profile)
     {

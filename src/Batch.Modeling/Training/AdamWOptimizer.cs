@@ -49,8 +49,7 @@ public sealed class AdamWOptimizer : IDisposable
             if (g.WeightDecay < 0) throw new ArgumentException($"Invalid weight_decay value: {g.WeightDecay}");
         }
         (_groups, _beta1, _beta2) = (groups, beta1, beta2);
-        // The last is add_'s alpha: TorchSharp's add_(Scalar) passes a temporary 1 of its own.
-        _constants = [beta1.ToScalar(), beta2.ToScalar(), (1 - beta1).ToScalar(), (1 - beta2).ToScalar(), eps.ToScalar(), 1.ToScalar()];
+        _constants = [beta1.ToScalar(), beta2.ToScalar(), (1 - beta1).ToScalar(), (1 - beta2).ToScalar(), eps.ToScalar()];
         foreach (var p in groups.SelectMany(g => g.Parameters))
             _moments[p] = new Moments(zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
     }
@@ -75,7 +74,7 @@ public sealed class AdamWOptimizer : IDisposable
         {
             var lr = group.LearningRate;
             using var decay = (1 - lr * group.WeightDecay).ToScalar();
-            var (beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps, one) = (_constants[0], _constants[1], _constants[2], _constants[3], _constants[4], _constants[5]);
+            var (beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps) = (_constants[0], _constants[1], _constants[2], _constants[3], _constants[4]);
             foreach (var param in group.Parameters)
             {
                 var grad = param.grad;
@@ -92,7 +91,8 @@ public sealed class AdamWOptimizer : IDisposable
                 state.Second.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
 
                 using var root = Math.Sqrt(biasCorrection2).ToScalar();
-                var denominator = state.Second.sqrt().div_(root).add_(eps, one);
+                // add_'s alpha held: TorchSharp's add_(Scalar) passes a temporary 1 of its own.
+                var denominator = state.Second.sqrt().div_(root).add_(eps, HeldScalars.One);
 
                 using var stepSize = (-(lr / biasCorrection1)).ToScalar();
                 param.addcdiv_(state.First, denominator, value: stepSize);

@@ -13,7 +13,7 @@ public static class HeldScalars
 {
     // The alpha of every addition here. TorchSharp's add(x) is add(x, 1) with a temporary 1 of its own. A static
     // field is a root, so this one is never finalised.
-    private static readonly Scalar One = 1.ToScalar();
+    internal static readonly Scalar One = 1.ToScalar();
 
     /// <summary><paramref name="tensor"/> + <paramref name="other"/>, with the alpha held (TorchSharp's <c>+</c> makes a temporary one).</summary>
     public static Tensor Plus(this Tensor tensor, Tensor other)
