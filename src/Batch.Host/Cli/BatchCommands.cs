@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Batch.Core.Days;
 using Batch.Modeling.Plugins;
+using Batch.Research.Benchmarks;
 
 namespace Batch.Host.Cli;
 
@@ -119,9 +120,21 @@ public static class BatchCommands
         var nightlyBench = new Command("nightly", "Per size, a scratch database seeded and one nightly attempt in its own process: seconds per step, extraction against plain COPY, training samples/s, peak RSS.") { model, nightlyDay, sizes, seed };
         nightlyBench.SetAction((r, ct) => Benchmarks.NightlyAsync(r.GetValue(model)!, ParseDay(r.GetValue(nightlyDay)), ParseSizes(r.GetValue(sizes)!), r.GetValue(seed), ct));
         var latentSizes = new Option<string>("--impressions") { Description = "Training impressions to learn from (comma-separated)", DefaultValueFactory = _ => "1800000,6000000" };
-        var latentEpochs = new Option<int>("--epochs") { Description = "SGD epochs over each", DefaultValueFactory = _ => 6 };
-        var latent = new Command("latent-terms", "How much of the synthetic world's latent user × item click term a factorisation learns from N impressions, everything else given.") { latentSizes, latentEpochs, seed };
-        latent.SetAction(r => Benchmarks.LatentTerms(ParseSizes(r.GetValue(latentSizes)!), r.GetValue(latentEpochs), r.GetValue(seed)));
+        var defaults = new LatentTermsSettings();
+        var latentEpochs = new Option<int>("--epochs") { Description = "SGD epochs over each", DefaultValueFactory = _ => defaults.Epochs };
+        var latentRate = new Option<double>("--learning-rate") { Description = "SGD step size η", DefaultValueFactory = _ => defaults.LearningRate };
+        var latentL2 = new Option<double>("--l2") { Description = "L2 penalty λ on the factors", DefaultValueFactory = _ => defaults.L2 };
+        var latentScale = new Option<double>("--scale") { Description = "The factors start uniform in ±scale/2", DefaultValueFactory = _ => defaults.Scale };
+        var latentRank = new Option<int>("--rank") { Description = "Factors per user and per item", DefaultValueFactory = _ => defaults.Rank };
+        var latent = new Command("latent-terms", "How much of the synthetic world's latent user × item click term a factorisation learns from N impressions, everything else given.")
+        {
+            latentSizes, latentEpochs, seed, latentRate, latentL2, latentScale, latentRank,
+        };
+        latent.SetAction(r => Benchmarks.LatentTerms(ParseSizes(r.GetValue(latentSizes)!), defaults with
+        {
+            WorldSeed = r.GetValue(seed), Epochs = r.GetValue(latentEpochs), LearningRate = r.GetValue(latentRate),
+            L2 = r.GetValue(latentL2), Scale = r.GetValue(latentScale), Rank = r.GetValue(latentRank),
+        }));
         root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput, balancerCost, gateBench, extractBench, nightlyBench, latent });
 
         var balancers = new Option<string[]>("--balancers")

@@ -28,9 +28,9 @@ public static class Benchmarks
         return 0;
     }
 
-    public static int LatentTerms(int[] impressions, int epochs, long worldSeed)
+    public static int LatentTerms(int[] impressions, LatentTermsSettings settings)
     {
-        var settings = new LatentTermsSettings(WorldSeed: worldSeed, Epochs: epochs);
+        var worldSeed = settings.WorldSeed;
         var result = LatentTermsStudy.Run(impressions, settings);
         Console.WriteLine(string.Create(C, $"Synthetic world {worldSeed} ({result.Users} users, {result.Items} items): p(click) = σ(o + uᵤ·vᵢ), o the truth's click logit without the latent user × item term (given), rank-{settings.Rank} factors by SGD (η {settings.LearningRate}, L2 {settings.L2}), from ±{settings.Scale / 2}."));
         Console.WriteLine(string.Create(C, $"Held out: {settings.TestImpressions} impressions. The truth: AUC {result.Truth.Auc:F4}, logloss {result.Truth.LogLoss:F5}; without the latent term (o alone): AUC {result.WithoutLatent.Auc:F4}, logloss {result.WithoutLatent.LogLoss:F5}."));
