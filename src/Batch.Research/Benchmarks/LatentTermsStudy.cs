@@ -1,3 +1,4 @@
+using System.Globalization;
 using Batch.Data.Synthetic;
 using Batch.Evaluation;
 
@@ -12,7 +13,19 @@ namespace Batch.Research.Benchmarks;
 /// <param name="Scale">the factors start uniform in ±Scale/2</param>
 public sealed record LatentTermsSettings(
     long WorldSeed = 7, int TestImpressions = 300_000, int Epochs = 10, int Rank = SyntheticWorld.LatentDim,
-    double LearningRate = 0.1, double L2 = 0.003, double Scale = 2, long Seed = 1);
+    double LearningRate = 0.1, double L2 = 0.003, double Scale = 2, long Seed = 1)
+{
+    /// <summary>What makes these settings unusable, each as the option a user would change.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (Epochs < 1) yield return string.Create(CultureInfo.InvariantCulture, $"--epochs must be at least 1 (it is {Epochs})");
+        if (Rank < 1) yield return string.Create(CultureInfo.InvariantCulture, $"--rank must be at least 1 (it is {Rank})");
+        if (!(LearningRate > 0)) yield return string.Create(CultureInfo.InvariantCulture, $"--learning-rate must be positive (it is {LearningRate})");
+        if (!(L2 >= 0)) yield return string.Create(CultureInfo.InvariantCulture, $"--l2 must not be negative (it is {L2})");
+        if (!(Scale >= 0)) yield return string.Create(CultureInfo.InvariantCulture, $"--scale must not be negative (it is {Scale})");
+        if (TestImpressions < 1) yield return string.Create(CultureInfo.InvariantCulture, $"the held-out impressions must be at least 1 (it is {TestImpressions})");
+    }
+}
 
 /// <summary>The held-out click AUC and logloss after one epoch of the factorisation.</summary>
 public sealed record LatentTermsEpoch(int Impressions, int Epoch, double Auc, double LogLoss);
@@ -37,6 +50,8 @@ public static class LatentTermsStudy
     {
         ArgumentNullException.ThrowIfNull(impressions);
         ArgumentNullException.ThrowIfNull(settings);
+        var problems = settings.Problems().ToList();
+        if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
         var world = new SyntheticWorld(settings.WorldSeed);
         var random = new Random(unchecked((int)settings.Seed));
         var test = Draw(world, settings.TestImpressions, random);

@@ -18,6 +18,17 @@ public sealed class LatentTermsStudyTests
     }
 
     [Fact]
+    public void Run_RefusesUnusableSettings_NamingEachOption()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            LatentTermsStudy.Run([3_000], Tiny with { Rank = 0, LearningRate = 0, L2 = -1, Scale = -2, Epochs = 0 }));
+        foreach (var option in new[] { "--rank", "--learning-rate", "--l2", "--scale", "--epochs" })
+            Assert.Contains(option, error.Message, StringComparison.Ordinal);
+        Assert.Empty(Tiny.Problems());
+        Assert.Empty(new LatentTermsSettings().Problems());
+    }
+
+    [Fact]
     public void References_TheTruthRanksBetterThanItsPartWithoutTheLatentTerm()
     {
         var result = LatentTermsStudy.Run([], Tiny);
