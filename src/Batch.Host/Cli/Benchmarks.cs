@@ -30,9 +30,8 @@ public static class Benchmarks
 
     public static int LatentTerms(int[] impressions, LatentTermsSettings settings)
     {
-        var worldSeed = settings.WorldSeed;
         var result = LatentTermsStudy.Run(impressions, settings);
-        Console.WriteLine(string.Create(C, $"Synthetic world {worldSeed} ({result.Users} users, {result.Items} items): p(click) = σ(o + uᵤ·vᵢ), o the truth's click logit without the latent user × item term (given), rank-{settings.Rank} factors by SGD (η {settings.LearningRate}, L2 {settings.L2}), from ±{settings.Scale / 2}."));
+        Console.WriteLine(string.Create(C, $"Synthetic world {settings.WorldSeed} ({result.Users} users, {result.Items} items): p(click) = σ(o + uᵤ·vᵢ), o the truth's click logit without the latent user × item term (given), rank-{settings.Rank} factors by SGD (η {settings.LearningRate}, L2 {settings.L2}), from ±{settings.Scale / 2}."));
         Console.WriteLine(string.Create(C, $"Held out: {settings.TestImpressions} impressions. The truth: AUC {result.Truth.Auc:F4}, logloss {result.Truth.LogLoss:F5}; without the latent term (o alone): AUC {result.WithoutLatent.Auc:F4}, logloss {result.WithoutLatent.LogLoss:F5}."));
         Console.WriteLine($"{"impressions",12} {"epoch",6} {"AUC",8} {"logloss",9}");
         foreach (var e in result.Epochs)

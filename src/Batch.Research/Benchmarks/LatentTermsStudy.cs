@@ -15,15 +15,17 @@ public sealed record LatentTermsSettings(
     long WorldSeed = 7, int TestImpressions = 300_000, int Epochs = 10, int Rank = SyntheticWorld.LatentDim,
     double LearningRate = 0.1, double L2 = 0.003, double Scale = 2, long Seed = 1)
 {
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
     /// <summary>What makes these settings unusable, each as the option a user would change.</summary>
     public IEnumerable<string> Problems()
     {
-        if (Epochs < 1) yield return string.Create(CultureInfo.InvariantCulture, $"--epochs must be at least 1 (it is {Epochs})");
-        if (Rank < 1) yield return string.Create(CultureInfo.InvariantCulture, $"--rank must be at least 1 (it is {Rank})");
-        if (!(LearningRate > 0)) yield return string.Create(CultureInfo.InvariantCulture, $"--learning-rate must be positive (it is {LearningRate})");
-        if (!(L2 >= 0)) yield return string.Create(CultureInfo.InvariantCulture, $"--l2 must not be negative (it is {L2})");
-        if (!(Scale >= 0)) yield return string.Create(CultureInfo.InvariantCulture, $"--scale must not be negative (it is {Scale})");
-        if (TestImpressions < 1) yield return string.Create(CultureInfo.InvariantCulture, $"the held-out impressions must be at least 1 (it is {TestImpressions})");
+        if (Epochs < 1) yield return string.Create(C, $"--epochs must be at least 1 (it is {Epochs})");
+        if (Rank < 1) yield return string.Create(C, $"--rank must be at least 1 (it is {Rank})");
+        if (!(LearningRate > 0)) yield return string.Create(C, $"--learning-rate must be positive (it is {LearningRate})");
+        if (!(L2 >= 0)) yield return string.Create(C, $"--l2 must not be negative (it is {L2})");
+        if (!(Scale >= 0)) yield return string.Create(C, $"--scale must not be negative (it is {Scale})");
+        if (TestImpressions < 1) yield return string.Create(C, $"the held-out impressions must be at least 1 (it is {TestImpressions})");
     }
 }
 
