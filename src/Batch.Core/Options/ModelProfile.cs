@@ -157,9 +157,10 @@ public sealed class TrainingOptions
     public double? SecondStageLearningRate { get; set; }
 
     /// <summary>
-    /// The learning rate of the linear terms' weights (the wide part's, the shortcut's, the linear yardstick's);
-    /// unset, <see cref="LearningRate"/>. A linear model converges in fewer steps at a higher rate than the deep part
-    /// can bear, as Wide &amp; Deep trains its wide part with an optimizer of its own.
+    /// The learning rate of the linear terms' weights (the wide part's, the shortcut's; the logistic yardstick tries it
+    /// beside <see cref="LearningRate"/> and keeps the better); unset, <see cref="LearningRate"/>. A linear model
+    /// converges in fewer steps at a higher rate than the deep part can bear, as Wide &amp; Deep trains its wide part
+    /// with an optimizer of its own.
     /// </summary>
     public double? WideLearningRate { get; set; }
 

@@ -30,6 +30,18 @@ public abstract class MultiTaskNetwork : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>The weights of the linear terms added to the logits (the wide part, the shortcut): <c>Training:WideLearningRate</c> trains them.</summary>
     public virtual IEnumerable<Parameter> LinearTermParameters() => [];
 
+    /// <summary>
+    /// Each task's feature input (what the shortcut reads): the one every task shares, or one per task. An architecture
+    /// with any other arrangement names them itself.
+    /// </summary>
+    public virtual IReadOnlyList<FeatureInput> TaskInputs()
+    {
+        var inputs = modules().OfType<FeatureInput>().ToArray();
+        if (inputs.Length != 1 && inputs.Length != Tasks)
+            throw new ArgumentException($"This architecture has {inputs.Length} feature inputs for {Tasks} tasks and does not say which is whose.");
+        return [.. Enumerable.Range(0, Tasks).Select(t => inputs[inputs.Length == 1 ? 0 : t])];
+    }
+
     /// <summary>A regularisation term to add to the training loss (SNR's L0 penalty), or null.</summary>
     public virtual Tensor? AuxiliaryLoss() => null;
 

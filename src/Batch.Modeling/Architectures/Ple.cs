@@ -7,11 +7,15 @@ namespace Batch.Modeling.Architectures;
 
 /// <summary>
 /// Progressive Layered Extraction (Tang et al., RecSys 2020): stacked CGC levels over the feature input, then
-/// one tower per task. With one level it is CGC.
+/// one tower per task. With one level it is CGC. With <c>TaskEmbeddings</c> each task's specific experts of the
+/// first level read a feature input (embedding tables, interaction layer) of the task's own, and the shared experts
+/// the shared one, as in STEM (Su et al., AAAI 2024): a task whose gradients are small (the rare conversions) is not
+/// left with tables the other task has shaped alone.
 /// </summary>
 public sealed class Ple : MultiTaskNetwork
 {
     private readonly FeatureInput input;
+    private readonly ModuleList<FeatureInput> task_inputs; // empty without TaskEmbeddings
     private readonly ModuleList<CgcLevel> levels;
     private readonly TaskTowers towers;
 
@@ -20,6 +24,7 @@ public sealed class Ple : MultiTaskNetwork
         ArgumentNullException.ThrowIfNull(experts);
         var o = context.Options;
         input = context.NewInput();
+        task_inputs = new ModuleList<FeatureInput>(experts.TaskEmbeddings ? [.. Enumerable.Range(0, context.Tasks).Select(_ => context.NewInput())] : []);
         var width = input.OutputDim;
         var built = new List<CgcLevel>();
         for (var l = 0; l < levels; l++)
@@ -36,7 +41,10 @@ public sealed class Ple : MultiTaskNetwork
     public override Tensor forward(Tensor indices, Tensor values)
     {
         var x = input.call(indices, values);                    // [batch, features]
-        var states = Enumerable.Repeat(x, Tasks + 1).ToArray();    // level 1: every input is the feature input
+        // Level 1: every input is the feature input, or each task's its own and the shared experts' the shared one.
+        var states = task_inputs.Count == 0
+            ? Enumerable.Repeat(x, Tasks + 1).ToArray()
+            : [.. task_inputs.Select(i => i.call(indices, values)), x];
         for (var l = 0; l < levels.Count; l++)
         {
             var level = l;
@@ -47,9 +55,14 @@ public sealed class Ple : MultiTaskNetwork
 
     /// <remarks>
     /// Below the top level, a task's specific experts also feed the shared gate and so reach every task:
-    /// only the top level's specific experts and gate, and the tower, belong to one task.
+    /// only the top level's specific experts and gate, and the tower, belong to one task — and with one level (CGC),
+    /// the task's own feature input.
     /// </remarks>
-    public override IEnumerable<Parameter> TaskParameters(int task) => levels[^1].TaskParameters(task).Concat(towers.Of(task));
+    public override IEnumerable<Parameter> TaskParameters(int task) =>
+        levels[^1].TaskParameters(task).Concat(towers.Of(task)).Concat(levels.Count == 1 && task_inputs.Count > 0 ? task_inputs[task].parameters() : []);
+
+    /// <summary>Each task's input: the task's own with <c>TaskEmbeddings</c>, else the one every task shares.</summary>
+    public override IReadOnlyList<FeatureInput> TaskInputs() => task_inputs.Count == 0 ? base.TaskInputs() : [.. task_inputs];
 
     public override IEnumerable<Parameter> SharedParameters()
     {
@@ -66,6 +79,12 @@ public class CgcSettings : IPluginSettings
 
     /// <summary>Experts every task shares, per level.</summary>
     public int SharedExperts { get; set; } = 1;
+
+    /// <summary>
+    /// Each task's specific experts of the first level read embedding tables (and interaction layer) of the task's own;
+    /// the shared experts read the shared ones.
+    /// </summary>
+    public bool TaskEmbeddings { get; set; }
 
     public virtual IEnumerable<string> Problems()
     {

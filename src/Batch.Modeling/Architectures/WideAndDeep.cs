@@ -26,7 +26,7 @@ public sealed class WideAndDeep : MultiTaskNetwork
         ArgumentNullException.ThrowIfNull(deep);
         ArgumentNullException.ThrowIfNull(context);
         this.deep = deep;
-        _taskInputs = context.Options.Shortcut ? TaskInputs(deep) : [];
+        _taskInputs = context.Options.Shortcut ? [.. deep.TaskInputs()] : [];
         if (context.Options.Wide) wide = new WideLinear(context.Cardinalities, context.NumericCount, context.Tasks);
         if (context.Options.Shortcut)
         {
@@ -35,15 +35,6 @@ public sealed class WideAndDeep : MultiTaskNetwork
             foreach (var p in shortcut.parameters()) p.zero_();
         }
         RegisterComponents();
-    }
-
-    /// <summary>Each task's input: the one every task shares, or the task's own.</summary>
-    private static FeatureInput[] TaskInputs(MultiTaskNetwork deep)
-    {
-        var inputs = deep.modules().OfType<FeatureInput>().ToArray();
-        if (inputs.Length != 1 && inputs.Length != deep.Tasks)
-            throw new ArgumentException($"Architecture:Shortcut needs one input shared by every task or one per task; this architecture has {inputs.Length}.");
-        return [.. Enumerable.Range(0, deep.Tasks).Select(t => inputs[inputs.Length == 1 ? 0 : t])];
     }
 
     /// <summary>Whether the wide part is there (<c>Architecture:Wide</c>).</summary>

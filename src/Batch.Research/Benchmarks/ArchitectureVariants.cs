@@ -1,10 +1,12 @@
+using System.Text.Json.Nodes;
 using Batch.Core.Options;
 
 namespace Batch.Research.Benchmarks;
 
 /// <summary>
 /// Variant names as the benchmarks (and the tests) write them: an architecture's name, then any of "+wide" (the wide
-/// part), "+shortcut" (the shortcut), "+fm" or "+dcn-v2" (the interaction layer), e.g. <c>ple+fm+wide+shortcut</c>.
+/// part), "+shortcut" (the shortcut), "+fm" or "+dcn-v2" (the interaction layer), "+task-embeddings" (PLE's and CGC's
+/// <c>TaskEmbeddings</c> setting), e.g. <c>ple+fm+wide+shortcut</c>.
 /// </summary>
 public static class ArchitectureVariants
 {
@@ -18,6 +20,12 @@ public static class ArchitectureVariants
         options.Wide = parts.Contains("wide");
         options.Shortcut = parts.Contains("shortcut");
         options.Interaction = parts.Contains("fm") ? "fm" : parts.Contains("dcn-v2") ? "dcn-v2" : "none";
+        if (parts.Contains("task-embeddings"))
+        {
+            var own = options.Settings.Of(parts[0]) ?? [];
+            own["taskEmbeddings"] = true; // camelCase, as settings are written out
+            options.Settings.Set(parts[0], own);
+        }
         return options;
     }
 }

@@ -22,10 +22,12 @@ public static class ThroughputBenchmark
     public const int Cardinality = 10_000;
 
     /// <summary>
-    /// The variants beyond the plain architectures: PLE with the wide part, with each interaction layer, and as the
-    /// default profile builds it (fm, wide part and shortcut).
+    /// The variants beyond the plain architectures: PLE with the wide part, with each interaction layer, with fm, the
+    /// wide part and the shortcut, and so again with each task's own tables (one level, as the default profile builds
+    /// it, and two).
     /// </summary>
-    public static readonly IReadOnlyList<string> Variants = ["ple+wide", "ple+fm", "ple+dcn-v2", "ple+fm+wide", "ple+fm+wide+shortcut"];
+    public static readonly IReadOnlyList<string> Variants =
+        ["ple+wide", "ple+fm", "ple+dcn-v2", "ple+fm+wide", "ple+fm+wide+shortcut", "cgc+task-embeddings+fm+wide+shortcut", "ple+task-embeddings+fm+wide+shortcut"];
 
     /// <summary>The benchmark's sizes under a variant name (<see cref="ArchitectureVariants"/>).</summary>
     public static ArchitectureOptions Sizes(string name) => ArchitectureVariants.Options(name, new ArchitectureOptions

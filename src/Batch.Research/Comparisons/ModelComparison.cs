@@ -134,7 +134,7 @@ public sealed class ModelComparison(DayShards shards, ResiliencePipeline transie
     /// </summary>
     private static TrainingOptions Yardstick(TrainingOptions linear, DecayChoice tuned, bool validates)
     {
-        var options = LogisticTuning.Converging(linear, tuned.Decay);
+        var options = LogisticTuning.Converging(linear, tuned.Decay, tuned.Rate);
         if (!validates) options.Epochs = tuned.Epochs;
         return options;
     }

@@ -55,7 +55,7 @@ public class StartupValidationTests
         Assert.Contains("Batch:Models:old:Training:Epocs is not a setting (TrainingOptions: ", e.Message, StringComparison.Ordinal);
         Assert.Contains("Batch:Models:old:Features:Columns:device:HashBucket is not a setting (ColumnOptions: ", e.Message, StringComparison.Ordinal);
         Assert.Contains("Model profile 'typo' is invalid: Architecture:Settings:pel names no plug-in that has settings here (known: single-task, ", e.Message, StringComparison.Ordinal);
-        Assert.Contains("Architecture:Settings:ple:Levelz is not a setting of ple (its settings: Levels, SpecificExperts, SharedExperts)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Architecture:Settings:ple:Levelz is not a setting of ple (its settings: Levels, SpecificExperts, SharedExperts, TaskEmbeddings)", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public class StartupValidationTests
         var profile = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value.Profile("m");
 
         var ple = profile.Architecture.Settings.Of("ple")!;
-        Assert.Equal("""{"levels":3,"specificExperts":1,"sharedExperts":1}""", ple.ToJsonString());
+        Assert.Equal("""{"levels":3,"specificExperts":1,"sharedExperts":1,"taskEmbeddings":false}""", ple.ToJsonString());
         Assert.Equal([4, 2], profile.Architecture.Settings.Read<SnrSettings>("snr-aver").SubNetworks);
         Assert.Equal("""{"crossLayers":2}""", profile.Architecture.Settings.Of("dcn-v2")!.ToJsonString());
         Assert.Equal("""{"alpha":1.5,"learningRate":0.025}""", profile.Training.Balancer.Settings.Of("gradnorm")!.ToJsonString());

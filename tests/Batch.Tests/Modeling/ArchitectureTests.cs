@@ -14,9 +14,9 @@ public class ArchitectureTests
 {
     private static readonly int[] Cardinalities = [3, 2];
 
-    private static MultiTaskNetwork Build(string name, int tasks, int levels = 2)
+    private static MultiTaskNetwork Build(string name, int tasks, int levels = 2, int seed = 11)
     {
-        manual_seed(11);
+        manual_seed(seed);
         return ArchitectureCatalog.Create(new ArchitectureContext(Cardinalities, 1, tasks, ModelingFixtures.Architecture(name, levels)));
     }
 
@@ -159,6 +159,7 @@ public class ArchitectureTests
     [Theory]
     [InlineData("ple+fm+shortcut", "deep.input.")]
     [InlineData("single-task+fm+shortcut", "deep.inputs.1.")]
+    [InlineData("ple+task-embeddings+fm+shortcut", "deep.task_inputs.1.")]
     public void TheShortcut_AddsALinearTermOfTheTasksInput_AndItsGradientReachesOnlyItsTask(string name, string taskOneInput)
     {
         using var scope = NewDisposeScope();
@@ -187,6 +188,40 @@ public class ArchitectureTests
         Assert.True(weights["shortcut.0.weight"].grad is null || weights["shortcut.0.weight"].grad!.abs().sum().item<float>() == 0);
         Assert.True(weights["shortcut.1.weight"].grad!.abs().sum().item<float>() > 0);
         Assert.Contains(weights["shortcut.1.weight"], network.TaskParameters(1));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void TaskEmbeddings_GiveEachTaskTablesOfItsOwn_TheSharedExpertsReadingTheSharedOnes(int levels)
+    {
+        using var scope = NewDisposeScope();
+        // Seed 12: with seed 11 and one level every unit of task 1's tiny tower is dead on every row.
+        using var network = Build("ple+task-embeddings", tasks: 2, levels, seed: 12);
+        var weights = network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var tables = weights.Keys.Where(n => n.Contains("embeddings.0.weight", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["input.embeddings.0.weight", "task_inputs.0.embeddings.0.weight", "task_inputs.1.embeddings.0.weight"], tables);
+        var (indices, values) = Batch(4);
+
+        // Task 1's logit alone: its own tables and the shared ones take its gradient.
+        network.zero_grad();
+        network.forward(indices, values)[.., 1].sum().backward();
+        float Moved(string table) => weights[table].grad is { } g ? g.abs().sum().item<float>() : 0;
+        Assert.True(Moved("task_inputs.1.embeddings.0.weight") > 0, "task 1's tables took no gradient");
+        Assert.True(Moved("input.embeddings.0.weight") > 0, "the shared tables took no gradient");
+        // Task 0's tables feed task 1 only through the shared gate below the top level: with one level, never.
+        var reached = Moved("task_inputs.0.embeddings.0.weight") > 0;
+        Assert.Equal(levels > 1, reached);
+        var own = network.TaskParameters(0).ToHashSet(ReferenceEqualityComparer.Instance);
+        Assert.Equal(levels == 1, own.Contains(weights["task_inputs.0.embeddings.0.weight"]));
+    }
+
+    [Fact]
+    public void TaskEmbeddings_AreRefusedByAnArchitectureWithoutThem()
+    {
+        List<string> Problems(string name) => [.. ProfileRules.Problems(new ModelProfile { Architecture = ModelingFixtures.Architecture(name) })];
+        Assert.Contains(Problems("mmoe+task-embeddings"), p => p.StartsWith("Architecture:Settings:mmoe:taskEmbeddings is not a setting of mmoe", StringComparison.Ordinal));
+        Assert.DoesNotContain(Problems("cgc+task-embeddings"), p => p.Contains("taskEmbeddings", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

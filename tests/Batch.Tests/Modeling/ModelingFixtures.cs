@@ -16,7 +16,7 @@ internal static class ModelingFixtures
 
     /// <summary>
     /// Small sizes that give every architecture something of each part; "+wide" adds the wide part, "+shortcut" the
-    /// shortcut, "+fm" and "+dcn-v2" the interaction layer.
+    /// shortcut, "+fm" and "+dcn-v2" the interaction layer, "+task-embeddings" PLE's and CGC's tables per task.
     /// </summary>
     public static ArchitectureOptions Architecture(string name, int levels = 2) => Batch.Research.Benchmarks.ArchitectureVariants.Options(name, new ArchitectureOptions
     {
@@ -30,7 +30,8 @@ internal static class ModelingFixtures
 
     /// <summary>Every architecture, and some with the wide part, the shortcut and the interaction layers.</summary>
     public static IReadOnlyList<string> ArchitectureNames =>
-        [.. Registries.Architectures.Names, "ple+wide", "mmoe+wide", "single-task+wide", "ple+fm", "shared-bottom+fm", "mmoe+dcn-v2", "ple+dcn-v2+wide", "ple+fm+shortcut", "single-task+fm+wide+shortcut"];
+        [.. Registries.Architectures.Names, "ple+wide", "mmoe+wide", "single-task+wide", "ple+fm", "shared-bottom+fm", "mmoe+dcn-v2", "ple+dcn-v2+wide", "ple+fm+shortcut", "single-task+fm+wide+shortcut",
+         "ple+task-embeddings+fm+wide+shortcut", "cgc+task-embeddings"];
 
     public static TheoryData<string> AllArchitectures() => [.. ArchitectureNames];
 

@@ -175,6 +175,31 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
     }
 
     [Fact]
+    public async Task Logistic_TrainsAtTheBetterOfTheProfilesTwoLearningRates_NeverAtAWideRateThatWeakensIt()
+    {
+        // A wide rate far too small to train in the epochs allowed: the yardstick must not take it.
+        var training = Options.Profile("e2e").Training;
+        training.WideLearningRate = 1e-7;
+        try
+        {
+            var result = await _host.Services.GetRequiredService<ModelComparison>()
+                .CompareArchitecturesAsync("e2e", LastDay, ["shared-bottom"], tolerance: 0.001, seeds: 1, CancellationToken.None);
+            var tuning = result.Rows.Single(r => r.Label == "logistic").Tuning!;
+            Assert.Equal([1e-7, training.LearningRate], tuning.RateTrials.Select(t => t.Rate));
+            Assert.All(tuning.RateTrials, t => Assert.Equal(0, t.Decay));
+            Assert.True(tuning.RateTrials[1].ValidationLoss < tuning.RateTrials[0].ValidationLoss, "the tiny rate trained as well as the profile's");
+            Assert.Equal(training.LearningRate, tuning.Rate);
+            Assert.All(tuning.Trials, t => Assert.Equal(training.LearningRate, t.Rate));
+            Assert.Equal(LogisticTuning.Decays, tuning.Trials.Select(t => t.Decay));
+            Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; at learning rate {training.LearningRate:G3}, the better without decay of 1E-07 → "), tuning.Describe(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            training.WideLearningRate = null;
+        }
+    }
+
+    [Fact]
     public async Task Relatedness_TrainsEachTaskAlone_AndReadsTheOthersLoss()
     {
         var results = await _host.Services.GetRequiredService<RelatednessProbe>().ProbeAsync("e2e", LastDay, 0.01, CancellationToken.None);

@@ -22,7 +22,8 @@ namespace Batch.Tests.Publishing;
 [Collection(TorchGroup.Name)]
 public sealed class ServingContractTests
 {
-    public static TheoryData<string> Served() => ["ple+wide", "ple+fm+wide+shortcut", "cgc", "mmoe+fm", "omoe", "shared-bottom+dcn-v2", "logistic"];
+    public static TheoryData<string> Served() => ["ple+wide", "ple+fm+wide+shortcut", "cgc", "mmoe+fm", "omoe", "shared-bottom+dcn-v2", "logistic",
+        "ple+task-embeddings+fm+wide+shortcut", "cgc+task-embeddings+wide"];
 
     [Theory]
     [MemberData(nameof(Served))]
@@ -98,10 +99,10 @@ public sealed class ServingContractTests
             var deepPrefix = (wide || shortcut) && name != "logistic" ? "deep." : "";
             var logits = name == "logistic" ? zeros(2) : Deep(name, deepPrefix, slots, values);
             if (wide) logits = logits + Wide(slots, values);
-            if (shortcut) // logit_t += shortcut.{t}.weight · x, x being the architecture's input
+            if (shortcut) // logit_t += shortcut.{t}.weight · x_t, x_t being task t's input
             {
-                var x = Input(deepPrefix + "input.", slots, values);
-                logits = logits + stack([matmul(_w["shortcut.0.weight"][0], x), matmul(_w["shortcut.1.weight"][0], x)]);
+                var inputs = TaskEmbeddings(name) ? [$"{deepPrefix}task_inputs.0.", $"{deepPrefix}task_inputs.1."] : new[] { deepPrefix + "input.", deepPrefix + "input." };
+                logits = logits + stack([.. inputs.Select((input, t) => matmul(_w[$"shortcut.{t}.weight"][0], Input(input, slots, values)))]);
             }
             var p = logits.sigmoid();
             return (p[0].item<float>(), p[1].item<float>());
@@ -171,8 +172,10 @@ public sealed class ServingContractTests
                     var experts = Experts(p + "experts.", x);
                     return Towers(p, [Mix(p + "gates.0.", x, experts), Mix(p + "gates.1.", x, experts)]);
                 default: // cgc and ple: CGC levels
-                    Tensor[] states = [x, x, x]; // task 0, task 1, shared
                     var settings = _architecture.GetProperty("settings").GetProperty(name);
+                    Tensor[] states = TaskEmbeddings(name) // task 0, task 1, shared
+                        ? [Input(p + "task_inputs.0.", slots, values), Input(p + "task_inputs.1.", slots, values), x]
+                        : [x, x, x];
                     var levels = name == "cgc" ? 1 : settings.GetProperty("levels").GetInt32();
                     for (var l = 0; l < levels; l++)
                     {
@@ -193,6 +196,9 @@ public sealed class ServingContractTests
                     return Towers(p, states[..2]);
             }
         }
+
+        private bool TaskEmbeddings(string name) =>
+            _architecture.GetProperty("settings").TryGetProperty(name, out var own) && own.TryGetProperty("taskEmbeddings", out var on) && on.GetBoolean();
 
         // Embeddings of every field, the numeric values, then fm's pairwise inner products; or dcn-v2's cross layers.
         private Tensor Input(string p, long[] slots, Tensor values)

@@ -60,7 +60,7 @@ public sealed class ProfileRulesTests
         var e = Assert.Throws<InvalidOperationException>(() => profile.Validate("p"));
 
         Assert.Contains("Architecture:Settings:pel names no plug-in that has settings here (known: single-task, shared-bottom, omoe, mmoe, cgc, ple, snr-trans, snr-aver, logistic, none, fm, dcn-v2)", e.Message, StringComparison.Ordinal);
-        Assert.Contains("Architecture:Settings:ple:levelz is not a setting of ple (its settings: Levels, SpecificExperts, SharedExperts)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Architecture:Settings:ple:levelz is not a setting of ple (its settings: Levels, SpecificExperts, SharedExperts, TaskEmbeddings)", e.Message, StringComparison.Ordinal);
         Assert.Contains("Architecture:Settings:fm:rank: fm has no settings", e.Message, StringComparison.Ordinal);
         Assert.Contains("Training:Balancer:Settings:gradnorm cannot be read: ", e.Message, StringComparison.Ordinal);
     }
@@ -91,7 +91,7 @@ public sealed class ProfileRulesTests
 
         Assert.Equal(("ple", "none", "fixed"), (profile.Architecture.Name, profile.Architecture.Interaction, profile.Training.Balancer.Name));
         // The named ones' settings written out, defaults included, for the manifest to record.
-        Assert.Equal("""{"levels":2,"specificExperts":1,"sharedExperts":1}""", profile.Architecture.Settings.Of("ple")!.ToJsonString());
+        Assert.Equal("""{"levels":2,"specificExperts":1,"sharedExperts":1,"taskEmbeddings":false}""", profile.Architecture.Settings.Of("ple")!.ToJsonString());
         Assert.Equal("""{"weights":[]}""", profile.Training.Balancer.Settings.Of("fixed")!.ToJsonString());
         Assert.Equal(["ple"], profile.Architecture.Settings.PluginNames());
         profile.Validate("p");
