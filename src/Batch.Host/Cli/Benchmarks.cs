@@ -45,16 +45,18 @@ public static class Benchmarks
         var matmul = ThroughputBenchmark.MatmulGflops(device);
         Console.WriteLine(string.Create(C, $"Device {device}, {TorchSharp.torch.get_num_threads()} threads. Reference: 2048×2048 float32 matmul at {matmul:F1} GFLOP/s."));
         Console.WriteLine(string.Create(C, $"Batch: {ThroughputBenchmark.Tables} embedding tables of {ThroughputBenchmark.Cardinality}×16, 2 numeric features, ESMM losses, Adam; GFLOP/s counts dense layers only (6 FLOPs per weight per sample)."));
-        Console.WriteLine($"{"architecture",-20} {"batch",6} {"params",9} {"samples/s",11} {"GFLOP/s",8} {"of matmul",10} {"step × ple",10}");
+        var names = Registries.Architectures.Names.Concat(ThroughputBenchmark.Variants).ToList();
+        var width = names.Max(n => n.Length);
+        Console.WriteLine($"{"architecture".PadRight(width)} {"batch",6} {"params",9} {"samples/s",11} {"GFLOP/s",8} {"of matmul",10} {"step × ple",10}");
         var ple = new Dictionary<int, double>();
-        foreach (var name in Registries.Architectures.Names.Concat(ThroughputBenchmark.Variants))
+        foreach (var name in names)
         {
             foreach (var batch in new[] { 1024, 4096 })
             {
                 var r = ThroughputBenchmark.Measure(name, batch, steps, matmul, device);
                 if (name == PlePlugin.Id) ple[batch] = r.SamplesPerSecond;
                 var relative = ple.TryGetValue(batch, out var reference) ? (reference / r.SamplesPerSecond).ToString("F2", C) : "";
-                Console.WriteLine(string.Create(C, $"{r.Architecture,-20} {r.BatchSize,6} {r.Parameters,9} {r.SamplesPerSecond,11:F0} {r.GflopsPerSecond,8:F2} {r.FractionOfMatmul,10:P1} {relative,10}"));
+                Console.WriteLine(string.Create(C, $"{r.Architecture.PadRight(width)} {r.BatchSize,6} {r.Parameters,9} {r.SamplesPerSecond,11:F0} {r.GflopsPerSecond,8:F2} {r.FractionOfMatmul,10:P1} {relative,10}"));
             }
         }
         return 0;
