@@ -170,6 +170,14 @@ public sealed class TrainingOptions
     /// </summary>
     public double? EmbeddingLearningRate { get; set; }
 
+    /// <summary>
+    /// Each step updates only the embedding tables' rows in the batch (lazy AdamW), catching up the decays a row missed
+    /// when it is next updated and before every validation, instead of every row of every table: a step's optimizer
+    /// work follows the batch rather than the vocabularies. What is left out is the fading momentum the full update
+    /// would keep applying to a row outside the batch. False updates every row every step.
+    /// </summary>
+    public bool LazyEmbeddingUpdates { get; set; }
+
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
 

@@ -7,6 +7,9 @@ namespace Batch.Data.Synthetic;
 public sealed class SyntheticWorld
 {
     public const int LatentDim = 4;
+
+    /// <summary>Slot positions run from 1 to this.</summary>
+    public const int Slots = 10;
     public static readonly string[] Segments = ["new", "casual", "regular", "loyal"];
     public static readonly string[] Categories = ["fashion", "home", "electronics", "beauty", "sports", "toys", "books", "grocery"];
     public static readonly string[] Devices = ["mobile", "desktop", "tablet"];
@@ -55,7 +58,7 @@ public sealed class SyntheticWorld
         var itemIndex = random.Next(_items.Length);
         var item = _items[itemIndex];
         var device = random.NextDouble() < user.DesktopShare ? 1 : (random.NextDouble() < 0.85 ? 0 : 2);
-        var slot = 1 + Math.Min(9, (int)(-Math.Log(1 - random.NextDouble()) * 3));
+        var slot = 1 + Math.Min(Slots - 1, (int)(-Math.Log(1 - random.NextDouble()) * 3));
 
         // The latent user × item terms: inner products of factors no column shows.
         var clickLatent = 0.5 * Dot(user.Taste, item.Appeal);

@@ -39,27 +39,46 @@ public static class Benchmarks
         return 0;
     }
 
+    /// <summary>Rounds of the throughput benchmark; each row reports its median.</summary>
+    public const int ThroughputRounds = 5;
+
+    private static readonly int[] ThroughputBatches = [1024, 4096];
+
     public static int Throughput(int steps)
     {
         var device = TorchDevices.Resolve("auto");
         var matmul = ThroughputBenchmark.MatmulGflops(device);
         Console.WriteLine(string.Create(C, $"Device {device}, {TorchSharp.torch.get_num_threads()} threads. Reference: 2048×2048 float32 matmul at {matmul:F1} GFLOP/s."));
-        Console.WriteLine(string.Create(C, $"Batch: {ThroughputBenchmark.Tables} embedding tables of {ThroughputBenchmark.Cardinality}×16, 2 numeric features, ESMM losses, Adam; GFLOP/s counts dense layers only (6 FLOPs per weight per sample)."));
+        Console.WriteLine(string.Create(C, $"Batch: {TableShape.Large.Description}, 2 numeric features, ESMM losses, AdamW (tables at rate {ThroughputBenchmark.TableLearningRate} and decay {ThroughputBenchmark.TableDecay}; +{ThroughputBenchmark.Lazy}: only their rows in the batch updated); GFLOP/s counts dense layers only (6 FLOPs per weight per sample)."));
         var names = Registries.Architectures.Names.Concat(ThroughputBenchmark.Variants).ToList();
+        ThroughputTable(names, steps, matmul, device, TableShape.Large);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(C, $"The same at {TableShape.Demo.Description}:"));
+        ThroughputTable(ThroughputBenchmark.DemoShapeVariants, steps, matmul, device, TableShape.Demo);
+        return 0;
+    }
+
+    /// <summary>
+    /// One row per variant and batch size, the median of <see cref="ThroughputRounds"/> interleaved rounds (so that a
+    /// busy moment of the machine falls on every row alike); the last column is the step time relative to plain PLE's
+    /// in the same table.
+    /// </summary>
+    private static void ThroughputTable(IReadOnlyList<string> names, int steps, double matmul, TorchSharp.torch.Device device, TableShape shape)
+    {
         var width = names.Max(n => n.Length);
+        var cells = names.SelectMany(n => ThroughputBatches.Select(b => (Name: n, Batch: b))).ToList();
+        var rounds = Enumerable.Range(0, ThroughputRounds)
+            .Select(_ => cells.Select(c => ThroughputBenchmark.Measure(c.Name, c.Batch, steps, matmul, device, shape)).ToList()).ToList();
         Console.WriteLine($"{"architecture".PadRight(width)} {"batch",6} {"params",9} {"samples/s",11} {"GFLOP/s",8} {"of matmul",10} {"step × ple",10}");
         var ple = new Dictionary<int, double>();
-        foreach (var name in names)
+        for (var i = 0; i < cells.Count; i++)
         {
-            foreach (var batch in new[] { 1024, 4096 })
-            {
-                var r = ThroughputBenchmark.Measure(name, batch, steps, matmul, device);
-                if (name == PlePlugin.Id) ple[batch] = r.SamplesPerSecond;
-                var relative = ple.TryGetValue(batch, out var reference) ? (reference / r.SamplesPerSecond).ToString("F2", C) : "";
-                Console.WriteLine(string.Create(C, $"{r.Architecture.PadRight(width)} {r.BatchSize,6} {r.Parameters,9} {r.SamplesPerSecond,11:F0} {r.GflopsPerSecond,8:F2} {r.FractionOfMatmul,10:P1} {relative,10}"));
-            }
+            var (name, batch) = cells[i];
+            var r = rounds.Select(round => round[i]).OrderBy(m => m.SamplesPerSecond).ElementAt(ThroughputRounds / 2);
+            if (name == PlePlugin.Id) ple[batch] = r.SamplesPerSecond;
+            var relative = ple.TryGetValue(batch, out var reference) ? (reference / r.SamplesPerSecond).ToString("F2", C) : "";
+            Console.WriteLine(string.Create(C, $"{r.Architecture.PadRight(width)} {r.BatchSize,6} {r.Parameters,9} {r.SamplesPerSecond,11:F0} {r.GflopsPerSecond,8:F2} {r.FractionOfMatmul,10:P1} {relative,10}"));
         }
-        return 0;
     }
 
     public static int Balancers(string architecture, int batchSize, int steps)

@@ -123,6 +123,7 @@ public static class Trainer
                     onBatch?.Invoke(new TrainingProgress(epoch, options.Epochs, batches, batchesPerEpoch,
                         (long)(epoch - 1) * data.Rows + seen, (long)options.Epochs * data.Rows));
                     if (validation is null || (long)batches * checks / batchesPerEpoch == (long)(batches - 1) * checks / batchesPerEpoch) continue;
+                    optimizer.Settle();
                     validated = Validate(model, validation);
                     stale = best.Offer(epoch, batches == batchesPerEpoch ? null : batches, validated.Value.Ctr + validated.Value.Ctcvr) ? 0 : stale + 1;
                     if (stale >= options.Patience) { stop = true; break; }
@@ -135,6 +136,7 @@ public static class Trainer
                 if (validated is { } v) mean = mean with { ValidationCtr = v.Ctr, ValidationCtcvr = v.Ctcvr };
                 history.Add(mean);
             }
+            optimizer.Settle();
             if (validation is not null) best.Restore();
         }
         finally
@@ -157,14 +159,14 @@ public static class Trainer
         var wideRate = options.WideLearningRate ?? options.LearningRate;
         var embeddingRate = options.EmbeddingLearningRate ?? options.LearningRate;
         var groups = new List<AdamWOptimizer.Group>();
-        void Group(Func<Parameter, bool> take, double rate, double decay)
+        void Group(Func<Parameter, bool> take, double rate, double decay, bool byRow = false)
         {
             var members = network.parameters().Where(take).ToList();
-            if (members.Count > 0) groups.Add(new(members, rate, decay));
+            if (members.Count > 0) groups.Add(new(members, rate, decay, byRow));
         }
-        Group(p => embedded.Contains(p) && !linear.Contains(p), embeddingRate, options.EmbeddingWeightDecay);
+        Group(p => embedded.Contains(p) && !linear.Contains(p), embeddingRate, options.EmbeddingWeightDecay, options.LazyEmbeddingUpdates);
         Group(p => !embedded.Contains(p) && !linear.Contains(p), options.LearningRate, options.WeightDecay);
-        Group(p => embedded.Contains(p) && linear.Contains(p), wideRate, options.EmbeddingWeightDecay);
+        Group(p => embedded.Contains(p) && linear.Contains(p), wideRate, options.EmbeddingWeightDecay, options.LazyEmbeddingUpdates);
         Group(p => !embedded.Contains(p) && linear.Contains(p), wideRate, options.WeightDecay);
         if (balancer.Parameters.Any()) groups.Add(new([.. balancer.Parameters], options.LearningRate, 0));
         return new AdamWOptimizer(groups);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Batch.Core.Options;
+using Batch.Data.Synthetic;
 using Batch.Modeling.Architectures;
 using Batch.Modeling.Training;
 using Batch.Modeling.Plugins;
@@ -8,6 +9,23 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Batch.Research.Benchmarks;
+
+/// <summary>The embedding tables a benchmark's network reads: one per field, of these sizes, all of one dimension.</summary>
+public sealed record TableShape(string Description, IReadOnlyList<int> Cardinalities, int EmbeddingDim)
+{
+    /// <summary>The benchmark's own: 10 tables of 10 000 rows, dimension 16 — vocabularies larger than the demo's.</summary>
+    public static readonly TableShape Large = new("10 embedding tables of 10000×16", Enumerable.Repeat(10_000, 10).ToArray(), 16);
+
+    /// <summary>
+    /// The default profile's tables as the nightly fits them on the demo's window: user, item, segment, category,
+    /// device, hour, slot and segment × category, each value seen (the synthetic world has every one many times
+    /// over) plus the unknown row; dimension 8.
+    /// </summary>
+    public static readonly TableShape Demo = new(
+        "the default profile's 8 tables on the demo's data (3001, 601, 5, 9, 4, 25, 11 and 33 rows ×8)",
+        [3000 + 1, 600 + 1, SyntheticWorld.Segments.Length + 1, SyntheticWorld.Categories.Length + 1, SyntheticWorld.Devices.Length + 1, 24 + 1,
+         SyntheticWorld.Slots + 1, SyntheticWorld.Segments.Length * SyntheticWorld.Categories.Length + 1], 8);
+}
 
 /// <summary>Training throughput of one architecture at one batch size.</summary>
 public sealed record ThroughputResult(string Architecture, int BatchSize, long Parameters, double SamplesPerSecond, double GflopsPerSecond, double FractionOfMatmul);
@@ -18,21 +36,32 @@ public sealed record ThroughputResult(string Architecture, int BatchSize, long P
 /// </summary>
 public static class ThroughputBenchmark
 {
-    public const int Tables = 10;
-    public const int Cardinality = 10_000;
+    /// <summary>The suffix of a variant trained with <c>LazyEmbeddingUpdates</c>: the tables' rows in the batch updated alone.</summary>
+    public const string Lazy = "lazy";
 
     /// <summary>
     /// The variants beyond the plain architectures: PLE with the wide part, with each interaction layer, with fm, the
     /// wide part and the shortcut, and so again with each task's own tables (one level, as the default profile builds
-    /// it, and two).
+    /// it, and two); then the default profile's shape and the task-embedding ones with the tables updated by row.
     /// </summary>
     public static readonly IReadOnlyList<string> Variants =
-        ["ple+wide", "ple+fm", "ple+dcn-v2", "ple+fm+wide", "ple+fm+wide+shortcut", "cgc+task-embeddings+fm+wide+shortcut", "ple+task-embeddings+fm+wide+shortcut"];
+        ["ple+wide", "ple+fm", "ple+dcn-v2", "ple+fm+wide", "ple+fm+wide+shortcut", "cgc+task-embeddings+fm+wide+shortcut", "ple+task-embeddings+fm+wide+shortcut",
+         $"ple+{Lazy}", $"ple+fm+wide+shortcut+{Lazy}", $"cgc+task-embeddings+fm+wide+shortcut+{Lazy}", $"ple+task-embeddings+fm+wide+shortcut+{Lazy}"];
+
+    /// <summary>The embedding tables' learning rate and decay in the benchmark's AdamW (the dense layers': 1e-3, none).</summary>
+    public const double TableLearningRate = 0.01, TableDecay = 0.1;
+
+    /// <summary>
+    /// The variants measured again at the default profile's own table shape (<see cref="TableShape.Demo"/>): PLE,
+    /// the default profile's shape, and each task's own tables with one level and with two.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DemoShapeVariants =
+        ["ple", "ple+fm+wide+shortcut", "cgc+task-embeddings+fm+wide+shortcut", "ple+task-embeddings+fm+wide+shortcut"];
 
     /// <summary>The benchmark's sizes under a variant name (<see cref="ArchitectureVariants"/>).</summary>
-    public static ArchitectureOptions Sizes(string name) => ArchitectureVariants.Options(name, new ArchitectureOptions
+    public static ArchitectureOptions Sizes(string name, int embeddingDim = 16) => ArchitectureVariants.Options(name, new ArchitectureOptions
     {
-        EmbeddingDim = 16, ExpertHidden = [64, 32], TowerHidden = [16],
+        EmbeddingDim = embeddingDim, ExpertHidden = [64, 32], TowerHidden = [16],
     }.With("snr-trans", new SnrSettings { SubNetworks = [3, 2], L0Weight = 1e-3 }).With("snr-aver", new SnrSettings { SubNetworks = [3, 2], L0Weight = 1e-3 }));
 
     /// <summary>GFLOP/s of an n×n float32 matrix multiply on <paramref name="device"/>.</summary>
@@ -49,13 +78,14 @@ public static class ThroughputBenchmark
         return 2.0 * n * n * n * repeats / clock.Elapsed.TotalSeconds / 1e9;
     }
 
-    public static ThroughputResult Measure(string architecture, int batchSize, int steps, double matmulGflops, Device device)
+    public static ThroughputResult Measure(string architecture, int batchSize, int steps, double matmulGflops, Device device, TableShape? shape = null)
     {
+        shape ??= TableShape.Large;
         using var scope = NewDisposeScope();
         manual_seed(1);
-        using var network = Network(architecture, device);
-        using var optimizer = optim.Adam(network.parameters(), 1e-3);
-        var (indices, values, clicked, converted) = Batch(batchSize, device);
+        using var network = Network(architecture, device, shape);
+        using var optimizer = Optimizer(network, architecture.Split('+').Contains(Lazy));
+        var (indices, values, clicked, converted) = Batch(batchSize, device, shape);
 
         void Step()
         {
@@ -63,9 +93,9 @@ public static class ThroughputBenchmark
             var (ctr, ctcvr) = Esmm.Losses(network.call(indices, values), clicked, converted);
             var loss = ctr + ctcvr;
             if (network.AuxiliaryLoss() is { } auxiliary) loss = loss + auxiliary;
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
             loss.item<float>(); // waits for the device
         }
 
@@ -77,18 +107,30 @@ public static class ThroughputBenchmark
         return new ThroughputResult(architecture, batchSize, network.parameters().Sum(p => p.numel()), samplesPerSecond, gflops, gflops / matmulGflops);
     }
 
-    /// <summary>A CTR-shaped batch: indices, numeric values, clicks (5 %) and conversions (10 % of clicks).</summary>
-    public static (Tensor Indices, Tensor Values, Tensor Clicked, Tensor Converted) Batch(int batchSize, Device device)
+    /// <summary>AdamW as training builds it: the embedding tables in a group of their own, updated by row if asked.</summary>
+    public static AdamWOptimizer Optimizer(MultiTaskNetwork network, bool byRow)
     {
-        var indices = randint(Cardinality, [batchSize, Tables], dtype: int64, device: device);
+        ArgumentNullException.ThrowIfNull(network);
+        var tables = network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).ToHashSet(ReferenceEqualityComparer.Instance);
+        return new AdamWOptimizer(
+            [new([.. network.parameters().Where(tables.Contains)], TableLearningRate, TableDecay, byRow),
+             new([.. network.parameters().Where(p => !tables.Contains(p))], 1e-3, 0)]);
+    }
+
+    /// <summary>A CTR-shaped batch: indices, numeric values, clicks (5 %) and conversions (10 % of clicks).</summary>
+    public static (Tensor Indices, Tensor Values, Tensor Clicked, Tensor Converted) Batch(int batchSize, Device device, TableShape? shape = null)
+    {
+        shape ??= TableShape.Large;
+        var indices = stack(shape.Cardinalities.Select(c => randint(c, [batchSize], dtype: int64, device: device)).ToArray(), 1);
         var values = randn(batchSize, 2, device: device);
         var clicked = bernoulli(full(batchSize, 0.05, device: device));
         return (indices, values, clicked, clicked * bernoulli(full(batchSize, 0.1, device: device)));
     }
 
-    public static MultiTaskNetwork Network(string architecture, Device device)
+    public static MultiTaskNetwork Network(string architecture, Device device, TableShape? shape = null)
     {
-        var network = ArchitectureCatalog.Create(new ArchitectureContext(Enumerable.Repeat(Cardinality, Tables).ToArray(), 2, MultiTaskModel.TaskCount, Sizes(architecture)));
+        shape ??= TableShape.Large;
+        var network = ArchitectureCatalog.Create(new ArchitectureContext([.. shape.Cardinalities], 2, MultiTaskModel.TaskCount, Sizes(architecture, shape.EmbeddingDim)));
         network.to(device);
         return network;
     }

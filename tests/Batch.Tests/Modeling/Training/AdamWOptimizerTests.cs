@@ -67,6 +67,86 @@ public class AdamWOptimizerTests
         Assert.Equal(-2.0f * 0.95f + 0.1f, w[1].item<float>(), 5);
     }
 
+    /// <summary>Gradients of a 5×2 table: at each step, the given rows take a gradient (the rest zero).</summary>
+    private static Tensor RowGradient(int step, params int[] rows)
+    {
+        var g = zeros(5, 2);
+        foreach (var r in rows) g[r] = tensor(new[] { 0.3f * (step + 1) - r, 0.2f * r - 0.5f * step + 0.1f });
+        return g;
+    }
+
+    [Fact]
+    public void ByRow_WhenEveryRowHasAGradientEveryStep_IsTheFullUpdate()
+    {
+        random.manual_seed(4);
+        using var start = randn(5, 2);
+        using var full = nn.Parameter(start.clone());
+        using var byRow = nn.Parameter(start.clone());
+        using var dense = new AdamWOptimizer([new([full], 0.05, 0.3)]);
+        using var lazy = new AdamWOptimizer([new([byRow], 0.05, 0.3, ByRow: true)]);
+        for (var step = 0; step < 6; step++)
+        {
+            full.grad = RowGradient(step, 0, 1, 2, 3, 4);
+            byRow.grad = RowGradient(step, 0, 1, 2, 3, 4);
+            dense.Step();
+            lazy.Step();
+        }
+        lazy.Settle();
+        Assert.True(full.eq(byRow).all().item<bool>(), $"{full.str()} against {byRow.str()}");
+    }
+
+    [Fact]
+    public void ByRow_ARowOutOfTheBatch_CatchesUpItsMissedDecays_WhenNextUpdated_AsComputedByHand()
+    {
+        const double lr = 0.1, wd = 0.5, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+        using var w = nn.Parameter(tensor(new[,] { { 1.0f }, { -2.0f } }));
+        using var optimizer = new AdamWOptimizer([new([w], lr, wd, ByRow: true)]);
+        // Row 1 takes gradients at steps 1 and 4 only; row 0 at every step, so steps 2 and 3 happen without row 1.
+        double[] g1 = [3.0, -0.5];
+        for (var step = 1; step <= 4; step++)
+        {
+            w.grad = tensor(new[,] { { 1.0f }, { step == 1 ? (float)g1[0] : step == 4 ? (float)g1[1] : 0f } });
+            optimizer.Step();
+        }
+        // Step 1: m = 0.1·3, v = 0.001·9; w = −2·(1 − 0.05) − 0.1·m̂/(√v̂ + ε) with m̂ = 3, √v̂ = 3.
+        var m = (1 - b1) * g1[0];
+        var v = (1 - b2) * g1[0] * g1[0];
+        var x = -2.0 * (1 - lr * wd) - lr * (m / (1 - b1)) / (Math.Sqrt(v / (1 - b2)) + eps);
+        // Step 4, three steps on: the weight decays three times, the moments by β³, then step 4's update.
+        m = m * Math.Pow(b1, 3) + (1 - b1) * g1[1];
+        v = v * Math.Pow(b2, 3) + (1 - b2) * g1[1] * g1[1];
+        x = x * Math.Pow(1 - lr * wd, 3) - lr / (1 - Math.Pow(b1, 4)) * m / (Math.Sqrt(v) / Math.Sqrt(1 - Math.Pow(b2, 4)) + eps);
+        Assert.Equal(x, w[1, 0].item<float>(), 5);
+    }
+
+    [Fact]
+    public void ByRow_RowsThatNeverTakeAGradient_AreDecayedAsByTheFullUpdate_OnceSettled()
+    {
+        random.manual_seed(6);
+        using var start = randn(5, 2);
+        using var full = nn.Parameter(start.clone());
+        using var byRow = nn.Parameter(start.clone());
+        using var dense = new AdamWOptimizer([new([full], 0.05, 0.3)]);
+        using var lazy = new AdamWOptimizer([new([byRow], 0.05, 0.3, ByRow: true)]);
+        for (var step = 0; step < 7; step++)
+        {
+            // Rows 3 and 4 never appear: their moments stay zero, so the full update only decays them.
+            int[] rows = step % 2 == 0 ? [0, 1, 2] : [0, 1];
+            full.grad = RowGradient(step, rows);
+            byRow.grad = RowGradient(step, rows);
+            dense.Step();
+            lazy.Step();
+        }
+        // Before settling, rows 3 and 4 have not moved at all.
+        Assert.True(byRow[3..].eq(start[3..]).all().item<bool>());
+        lazy.Settle();
+        Assert.True(allclose(full[3..], byRow[3..], rtol: 1e-6, atol: 0), $"{full.str()} against {byRow.str()}");
+        Assert.True(allclose(full[..2], byRow[..2], rtol: 1e-6, atol: 0));
+        // Row 2 missed every other step while its first moment was not zero: the full update kept moving it by that
+        // fading moment, which the update by row leaves out — the one place the two differ.
+        Assert.False(allclose(full[2], byRow[2], rtol: 1e-6, atol: 0));
+    }
+
     [Fact]
     public void ANegativeRateOrDecay_IsRefused()
     {
