@@ -59,4 +59,42 @@ public class BenchmarkPartsTests
         var weights = 9 * 8 + 8 * 6 + 2 * (6 * 4 + 4 * 1);
         Assert.Equal(6.0 * weights, ThroughputBenchmark.FlopsPerSample(network));
     }
+
+    [Fact]
+    public void TheDemoShape_HasTheDefaultProfilesTables_AndItsBatchesStayInsideThem()
+    {
+        // The default profile's 7 categorical columns and 1 cross, each table its values plus the unknown row.
+        Assert.Equal([3001, 601, 5, 9, 4, 25, 11, 33], TableShape.Demo.Cardinalities);
+        using var scope = NewDisposeScope();
+        var (indices, _, _, _) = ThroughputBenchmark.Batch(4096, CPU, TableShape.Demo);
+        Assert.Equal([4096L, 8L], indices.shape);
+        for (var j = 0; j < 8; j++)
+        {
+            Assert.True(indices[.., j].min().item<long>() >= 0);
+            Assert.True(indices[.., j].max().item<long>() < TableShape.Demo.Cardinalities[j]);
+        }
+    }
+
+    [Fact]
+    public void TheBenchmarksOptimizer_PutsTheTablesInAGroupOfTheirOwn_UpdatedByRowOnlyForLazyRows()
+    {
+        using var network = ThroughputBenchmark.Network("ple+fm", CPU, TableShape.Demo);
+        var table = network.named_parameters().First(p => p.name.Contains("embeddings", StringComparison.Ordinal)).parameter;
+        foreach (var lazy in new[] { false, true })
+        {
+            using var optimizer = ThroughputBenchmark.Optimizer(network, lazy);
+            using var before = table.detach().clone();
+            var grad = zeros_like(table);
+            grad[1] = ones(table.shape[1]);
+            table.grad = grad;
+            optimizer.Step();
+            // Row 0 has no gradient: the full update decays it, the update by row leaves it until settled.
+            var untouched = table[0].eq(before[0]).all().item<bool>();
+            Assert.Equal(lazy, untouched);
+            // Row 1 is decayed, then moved by the tables' rate against its gradient (Adam's first step is ±1 a weight).
+            using var moved = table[1] - before[1] * (1 - ThroughputBenchmark.TableLearningRate * ThroughputBenchmark.TableDecay);
+            Assert.Equal(-ThroughputBenchmark.TableLearningRate, moved.max().item<float>(), 5);
+            Assert.Equal(-ThroughputBenchmark.TableLearningRate, moved.min().item<float>(), 5);
+        }
+    }
 }
