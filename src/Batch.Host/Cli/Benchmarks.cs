@@ -55,6 +55,9 @@ public static class Benchmarks
         Console.WriteLine();
         Console.WriteLine(string.Create(C, $"The same at {TableShape.Demo.Description}:"));
         ThroughputTable(ThroughputBenchmark.DemoShapeVariants, steps, matmul, device, TableShape.Demo);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(C, $"And at {TableShape.Huge.Description}, where updating every row every step is most of the work:"));
+        ThroughputTable(ThroughputBenchmark.HugeShapeVariants, steps, matmul, device, TableShape.Huge);
         return 0;
     }
 

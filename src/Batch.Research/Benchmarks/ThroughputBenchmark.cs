@@ -16,6 +16,9 @@ public sealed record TableShape(string Description, IReadOnlyList<int> Cardinali
     /// <summary>The benchmark's own: 10 tables of 10 000 rows, dimension 16 — vocabularies larger than the demo's.</summary>
     public static readonly TableShape Large = new("10 embedding tables of 10000×16", Enumerable.Repeat(10_000, 10).ToArray(), 16);
 
+    /// <summary>Vocabularies of a production's size: 10 tables of 200 000 rows, dimension 16.</summary>
+    public static readonly TableShape Huge = new("10 embedding tables of 200000×16", Enumerable.Repeat(200_000, 10).ToArray(), 16);
+
     /// <summary>
     /// The default profile's tables as the nightly fits them on the demo's window: user, item, segment, category,
     /// device, hour, slot and segment × category, each value seen (the synthetic world has every one many times
@@ -57,6 +60,9 @@ public static class ThroughputBenchmark
     /// </summary>
     public static readonly IReadOnlyList<string> DemoShapeVariants =
         ["ple", "ple+fm+wide+shortcut", "cgc+task-embeddings+fm+wide+shortcut", "ple+task-embeddings+fm+wide+shortcut"];
+
+    /// <summary>The variants measured at <see cref="TableShape.Huge"/>: PLE and the default profile's shape, each with and without lazy updates.</summary>
+    public static readonly IReadOnlyList<string> HugeShapeVariants = ["ple", $"ple+{Lazy}", "ple+fm+wide+shortcut", $"ple+fm+wide+shortcut+{Lazy}"];
 
     /// <summary>The benchmark's sizes under a variant name (<see cref="ArchitectureVariants"/>).</summary>
     public static ArchitectureOptions Sizes(string name, int embeddingDim = 16) => ArchitectureVariants.Options(name, new ArchitectureOptions
