@@ -82,70 +82,66 @@ public sealed class AdamWOptimizer : IDisposable
         using var scope = NewDisposeScope();
         foreach (var group in _groups)
         {
-            var lr = group.LearningRate;
-            using var decay = (1 - lr * group.WeightDecay).ToScalar();
-            var (beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps) = (_constants[0], _constants[1], _constants[2], _constants[3], _constants[4]);
+            using var decay = (1 - group.LearningRate * group.WeightDecay).ToScalar();
             foreach (var param in group.Parameters)
             {
                 var grad = param.grad;
                 if (grad is null) continue;
                 var state = _moments[param];
                 state.Step += 1;
-                if (state.Updated is not null)
+                if (state.Updated is null)
                 {
-                    StepRows(param, grad, state, lr, group.WeightDecay);
+                    Update(param, state.First, state.Second, grad, state.Step, group.LearningRate, decay);
                     continue;
                 }
-
-                param.mul_(decay);
-
-                var biasCorrection1 = 1 - Math.Pow(_beta1, state.Step);
-                var biasCorrection2 = 1 - Math.Pow(_beta2, state.Step);
-
-                state.First.mul_(beta1).add_(grad, alpha: oneMinusBeta1);
-                state.Second.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
-
-                using var root = Math.Sqrt(biasCorrection2).ToScalar();
-                // add_'s alpha held: TorchSharp's add_(Scalar) passes a temporary 1 of its own.
-                var denominator = state.Second.sqrt().div_(root).add_(eps, HeldScalars.One);
-
-                using var stepSize = (-(lr / biasCorrection1)).ToScalar();
-                param.addcdiv_(state.First, denominator, value: stepSize);
+                // By row: the rows with a gradient catch up the steps they missed before this one, then take it.
+                var rows = grad.ne(0).any(1L).nonzero().squeeze(1L);
+                if (rows.shape[0] == 0) continue;
+                var (weights, first, second) = (param.index_select(0, rows), state.First.index_select(0, rows), state.Second.index_select(0, rows));
+                CatchUp(weights, first, second, state.Updated.index_select(0, rows), state.Step - 1, group);
+                Update(weights, first, second, grad.index_select(0, rows), state.Step, group.LearningRate, decay);
+                param.index_copy_(0, rows, weights);
+                state.First.index_copy_(0, rows, first);
+                state.Second.index_copy_(0, rows, second);
+                using var now = state.Step.ToScalar();
+                state.Updated.index_fill_(0, rows, now);
             }
         }
     }
 
-    /// <summary>
-    /// AdamW on the rows of <paramref name="param"/> with a gradient, at step <c>state.Step</c>: a row last updated
-    /// k steps ago first takes the k decays of the weight and of both moments it missed (the factors raised to k, as
-    /// the full update would have applied them one step at a time), then this step's update. What the full update
-    /// would also have done to a row outside the batch — move it by its fading first moment — is not done.
-    /// </summary>
-    private void StepRows(Parameter param, Tensor grad, Moments state, double lr, double weightDecay)
+    /// <summary>One AdamW step at <paramref name="step"/> of <paramref name="weights"/> and its moments, in place.</summary>
+    private void Update(Tensor weights, Tensor first, Tensor second, Tensor grad, long step, double lr, Scalar decay)
     {
-        var rows = grad.ne(0).any(1L).nonzero().squeeze(1L);
-        if (rows.shape[0] == 0) return;
         var (beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps) = (_constants[0], _constants[1], _constants[2], _constants[3], _constants[4]);
-        using var now = state.Step.ToScalar();
-        var missed = Missed(state.Updated!.index_select(0, rows), now);
-        var g = grad.index_select(0, rows);
-        var weights = param.index_select(0, rows).mul_(Powers(1 - lr * weightDecay, missed, param.dtype));
-        var first = state.First.index_select(0, rows).mul_(Powers(_beta1, missed, param.dtype)).add_(g, alpha: oneMinusBeta1);
-        var second = state.Second.index_select(0, rows).mul_(Powers(_beta2, missed, param.dtype)).addcmul_(g, g, value: oneMinusBeta2);
-        var biasCorrection1 = 1 - Math.Pow(_beta1, state.Step);
-        var biasCorrection2 = 1 - Math.Pow(_beta2, state.Step);
+        weights.mul_(decay);
+
+        var biasCorrection1 = 1 - Math.Pow(_beta1, step);
+        var biasCorrection2 = 1 - Math.Pow(_beta2, step);
+
+        first.mul_(beta1).add_(grad, alpha: oneMinusBeta1);
+        second.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
+
         using var root = Math.Sqrt(biasCorrection2).ToScalar();
+        // add_'s alpha held: TorchSharp's add_(Scalar) passes a temporary 1 of its own.
         var denominator = second.sqrt().div_(root).add_(eps, HeldScalars.One);
+
         using var stepSize = (-(lr / biasCorrection1)).ToScalar();
         weights.addcdiv_(first, denominator, value: stepSize);
-        param.index_copy_(0, rows, weights);
-        state.First.index_copy_(0, rows, first);
-        state.Second.index_copy_(0, rows, second);
-        state.Updated.index_fill_(0, rows, now);
     }
 
-    /// <summary>Steps since each row's last update, as a float64 column.</summary>
-    private static Tensor Missed(Tensor updated, Scalar now) => updated.neg().add_(now, HeldScalars.One).to(float64).unsqueeze(1L);
+    /// <summary>
+    /// What the full update would have done to rows without a gradient from the step after
+    /// <paramref name="updated"/> (each row's last update) up to <paramref name="upTo"/>: the k decays of the weight
+    /// and of both moments (the factors raised to k), in place. Not done: moving a row by its fading first moment.
+    /// </summary>
+    private void CatchUp(Tensor weights, Tensor first, Tensor second, Tensor updated, long upTo, Group group)
+    {
+        using var until = upTo.ToScalar();
+        var missed = updated.neg().add_(until, HeldScalars.One).to(float64).unsqueeze(1L); // [rows, 1]
+        weights.mul_(Powers(1 - group.LearningRate * group.WeightDecay, missed, weights.dtype));
+        first.mul_(Powers(_beta1, missed, first.dtype));
+        second.mul_(Powers(_beta2, missed, second.dtype));
+    }
 
     /// <summary><paramref name="factor"/> to the power of each row's missed steps, in <paramref name="dtype"/>.</summary>
     private static Tensor Powers(double factor, Tensor missed, ScalarType dtype)
@@ -167,11 +163,8 @@ public sealed class AdamWOptimizer : IDisposable
             {
                 var state = _moments[param];
                 if (state.Updated is null || state.Step == 0) continue;
+                CatchUp(param, state.First, state.Second, state.Updated, state.Step, group);
                 using var now = state.Step.ToScalar();
-                var missed = Missed(state.Updated, now);
-                param.mul_(Powers(1 - group.LearningRate * group.WeightDecay, missed, param.dtype));
-                state.First.mul_(Powers(_beta1, missed, param.dtype));
-                state.Second.mul_(Powers(_beta2, missed, param.dtype));
                 state.Updated.fill_(now);
             }
     }

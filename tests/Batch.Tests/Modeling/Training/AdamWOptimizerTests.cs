@@ -75,24 +75,51 @@ public class AdamWOptimizerTests
         return g;
     }
 
+    /// <summary>One 5×2 table twice from the same start, one under the full update and one by row (rate 0.05, decay 0.3).</summary>
+    private sealed class Twins : IDisposable
+    {
+        public Twins(int seed)
+        {
+            random.manual_seed(seed);
+            Start = randn(5, 2);
+            Full = nn.Parameter(Start.clone());
+            ByRow = nn.Parameter(Start.clone());
+            Dense = new AdamWOptimizer([new([Full], 0.05, 0.3)]);
+            Lazy = new AdamWOptimizer([new([ByRow], 0.05, 0.3, ByRow: true)]);
+        }
+
+        public Tensor Start { get; }
+        public Parameter Full { get; }
+        public Parameter ByRow { get; }
+        public AdamWOptimizer Dense { get; }
+        public AdamWOptimizer Lazy { get; }
+
+        /// <summary>One step of both, the same rows taking the same gradient.</summary>
+        public void Step(int step, params int[] rows)
+        {
+            Full.grad = RowGradient(step, rows);
+            ByRow.grad = RowGradient(step, rows);
+            Dense.Step();
+            Lazy.Step();
+        }
+
+        public void Dispose()
+        {
+            Dense.Dispose();
+            Lazy.Dispose();
+            Full.Dispose();
+            ByRow.Dispose();
+            Start.Dispose();
+        }
+    }
+
     [Fact]
     public void ByRow_WhenEveryRowHasAGradientEveryStep_IsTheFullUpdate()
     {
-        random.manual_seed(4);
-        using var start = randn(5, 2);
-        using var full = nn.Parameter(start.clone());
-        using var byRow = nn.Parameter(start.clone());
-        using var dense = new AdamWOptimizer([new([full], 0.05, 0.3)]);
-        using var lazy = new AdamWOptimizer([new([byRow], 0.05, 0.3, ByRow: true)]);
-        for (var step = 0; step < 6; step++)
-        {
-            full.grad = RowGradient(step, 0, 1, 2, 3, 4);
-            byRow.grad = RowGradient(step, 0, 1, 2, 3, 4);
-            dense.Step();
-            lazy.Step();
-        }
-        lazy.Settle();
-        Assert.True(full.eq(byRow).all().item<bool>(), $"{full.str()} against {byRow.str()}");
+        using var twins = new Twins(4);
+        for (var step = 0; step < 6; step++) twins.Step(step, 0, 1, 2, 3, 4);
+        twins.Lazy.Settle();
+        Assert.True(twins.Full.eq(twins.ByRow).all().item<bool>(), $"{twins.Full.str()} against {twins.ByRow.str()}");
     }
 
     [Fact]
@@ -122,24 +149,13 @@ public class AdamWOptimizerTests
     [Fact]
     public void ByRow_RowsThatNeverTakeAGradient_AreDecayedAsByTheFullUpdate_OnceSettled()
     {
-        random.manual_seed(6);
-        using var start = randn(5, 2);
-        using var full = nn.Parameter(start.clone());
-        using var byRow = nn.Parameter(start.clone());
-        using var dense = new AdamWOptimizer([new([full], 0.05, 0.3)]);
-        using var lazy = new AdamWOptimizer([new([byRow], 0.05, 0.3, ByRow: true)]);
-        for (var step = 0; step < 7; step++)
-        {
-            // Rows 3 and 4 never appear: their moments stay zero, so the full update only decays them.
-            int[] rows = step % 2 == 0 ? [0, 1, 2] : [0, 1];
-            full.grad = RowGradient(step, rows);
-            byRow.grad = RowGradient(step, rows);
-            dense.Step();
-            lazy.Step();
-        }
+        using var twins = new Twins(6);
+        // Rows 3 and 4 never appear: their moments stay zero, so the full update only decays them.
+        for (var step = 0; step < 7; step++) twins.Step(step, step % 2 == 0 ? [0, 1, 2] : [0, 1]);
+        var (full, byRow) = (twins.Full, twins.ByRow);
         // Before settling, rows 3 and 4 have not moved at all.
-        Assert.True(byRow[3..].eq(start[3..]).all().item<bool>());
-        lazy.Settle();
+        Assert.True(byRow[3..].eq(twins.Start[3..]).all().item<bool>());
+        twins.Lazy.Settle();
         Assert.True(allclose(full[3..], byRow[3..], rtol: 1e-6, atol: 0), $"{full.str()} against {byRow.str()}");
         Assert.True(allclose(full[..2], byRow[..2], rtol: 1e-6, atol: 0));
         // Row 2 missed every other step while its first moment was not zero: the full update kept moving it by that
