@@ -178,6 +178,13 @@ public sealed class TrainingOptions
     /// </summary>
     public bool LazyEmbeddingUpdates { get; set; }
 
+    /// <summary>
+    /// Each task's logit starts at its base rate on the training frame — the log-odds of the click rate, and of the
+    /// conversion rate among clicks — instead of at 0 (probability one half): training spends no steps learning the
+    /// rates. The bias of the wide part's numeric term takes it where there is a wide part, else each task head's bias.
+    /// </summary>
+    public bool StartAtBaseRates { get; set; }
+
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
 

@@ -19,6 +19,8 @@ public sealed class Logistic : MultiTaskNetwork
 
     public override Tensor forward(Tensor indices, Tensor values) => wide.call(indices, values); // [batch, tasks]
 
+    public override void ShiftLogits(IReadOnlyList<double> shifts) => wide.ShiftBiases(shifts);
+
     public override IEnumerable<TorchSharp.Modules.Parameter> SharedParameters() => [];
 
     public override IEnumerable<TorchSharp.Modules.Parameter> LinearTermParameters() => wide.parameters();

@@ -42,6 +42,18 @@ public abstract class MultiTaskNetwork : nn.Module<Tensor, Tensor, Tensor>
         return [.. Enumerable.Range(0, Tasks).Select(t => inputs[inputs.Length == 1 ? 0 : t])];
     }
 
+    /// <summary>
+    /// Moves each task's logit by a constant: the bias every task's logit ends in (its head's) takes
+    /// <paramref name="shifts"/>[task]. Architectures whose logits end elsewhere say where.
+    /// </summary>
+    public virtual void ShiftLogits(IReadOnlyList<double> shifts)
+    {
+        ArgumentNullException.ThrowIfNull(shifts);
+        var towers = modules().OfType<TaskTowers>().ToArray();
+        if (towers.Length != 1) throw new InvalidOperationException($"{GetType().Name} has {towers.Length} sets of task heads and does not say which ends its logits.");
+        towers[0].ShiftBiases(shifts);
+    }
+
     /// <summary>A regularisation term to add to the training loss (SNR's L0 penalty), or null.</summary>
     public virtual Tensor? AuxiliaryLoss() => null;
 

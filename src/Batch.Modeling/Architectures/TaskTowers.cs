@@ -24,6 +24,14 @@ public sealed class TaskTowers : nn.Module<Tensor[], Tensor>
 
     public IEnumerable<Parameter> Of(int task) => towers[task].parameters().Concat(heads[task].parameters());
 
+    /// <summary>Adds <paramref name="shifts"/>[task] to each task head's bias.</summary>
+    public void ShiftBiases(IReadOnlyList<double> shifts)
+    {
+        ArgumentNullException.ThrowIfNull(shifts);
+        using var _ = no_grad();
+        for (var t = 0; t < heads.Count; t++) heads[t].bias!.add_(shifts[t]);
+    }
+
     /// <summary>Sets every head to zero, so that every logit is 0 until the heads learn.</summary>
     public void Silence()
     {

@@ -55,6 +55,13 @@ public sealed class WideAndDeep : MultiTaskNetwork
         return logits;
     }
 
+    /// <summary>The wide part's biases take the shift where there is a wide part (it is never silenced), else the deep network's heads.</summary>
+    public override void ShiftLogits(IReadOnlyList<double> shifts)
+    {
+        if (wide is not null) wide.ShiftBiases(shifts);
+        else deep.ShiftLogits(shifts);
+    }
+
     public override IEnumerable<Parameter> SharedParameters() => deep.SharedParameters();
 
     public override IEnumerable<Parameter> TaskParameters(int task) =>

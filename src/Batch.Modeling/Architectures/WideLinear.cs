@@ -42,6 +42,14 @@ public sealed class WideLinear : nn.Module<Tensor, Tensor, Tensor>
             .Select(t => tables[t].call(slots).sum(1).Plus(numeric[t].call(dense))).ToList(), 1);   // [batch, tasks]
     }
 
+    /// <summary>Adds <paramref name="shifts"/>[task] to the bias of each task's numeric term.</summary>
+    public void ShiftBiases(IReadOnlyList<double> shifts)
+    {
+        ArgumentNullException.ThrowIfNull(shifts);
+        using var _ = no_grad();
+        for (var t = 0; t < numeric.Count; t++) numeric[t].bias!.add_(shifts[t]);
+    }
+
     public IEnumerable<Parameter> Of(int task) => tables[task].parameters().Concat(numeric[task].parameters());
 
     private static T Zeroed<T>(T module) where T : nn.Module

@@ -43,6 +43,7 @@ public static class Trainer
         MultiTaskModel model, IEncodedRows data, TrainingOptions options, CancellationToken ct, Action<TrainingProgress>? onBatch = null, IEncodedRows? validation = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.StartAtBaseRates) StartAtBaseRates(model, data);
         return options.WideFirstEpochs > 0
             ? WideFirst.Train(model, data, options, onBatch, validation, ct)
             : Train(model, data, options, keepStartIfBest: false, onBatch, validation, ct);
@@ -170,6 +171,28 @@ public static class Trainer
         Group(p => !embedded.Contains(p) && linear.Contains(p), wideRate, options.WeightDecay);
         if (balancer.Parameters.Any()) groups.Add(new([.. balancer.Parameters], options.LearningRate, 0));
         return new AdamWOptimizer(groups);
+    }
+
+    /// <summary>
+    /// Shifts the model's logits so that, where they stood at 0, they stand at the base rates of <paramref name="data"/>:
+    /// logit(clicks / impressions) for CTR and logit(conversions / clicks) for CVR (ESMM's CVR is among clicks).
+    /// </summary>
+    public static IReadOnlyList<double> StartAtBaseRates(MultiTaskModel model, IEncodedRows data)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        double clicks = 0, conversions = 0;
+        foreach (var (_, batch) in data.InOrder(65536))
+        {
+            foreach (var c in batch.Clicked) clicks += c;
+            foreach (var c in batch.Converted) conversions += c;
+        }
+        if (clicks == 0 || clicks == data.Rows || conversions == 0 || conversions == clicks)
+            throw new ArgumentException(
+                $"Training:StartAtBaseRates needs both outcomes of both tasks in the training frame; it has {data.Rows} impressions, {clicks} clicks and {conversions} conversions.");
+        double[] shifts = [Math.Log(clicks / (data.Rows - clicks)), Math.Log(conversions / (clicks - conversions))];
+        model.Network.ShiftLogits(shifts);
+        return shifts;
     }
 
     /// <summary>Mean CTR and CTCVR losses of the model on a frame, in evaluation mode, without gradients.</summary>

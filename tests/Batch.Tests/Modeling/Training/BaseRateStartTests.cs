@@ -1,0 +1,75 @@
+using Batch.Core.Options;
+using Batch.Modeling.Training;
+using Batch.Tests.Support;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Batch.Tests.Modeling.Training;
+
+/// <summary>Training:StartAtBaseRates — each task's logit starts at the training frame's base rate instead of at 0.</summary>
+[Collection(TorchGroup.Name)]
+public class BaseRateStartTests
+{
+    [Fact]
+    public void TheLogisticModel_StartsPredictingTheClickRate_AndTheConversionRateAmongClicks()
+    {
+        var (frame, encoders) = ModelingFixtures.Fitted(300);
+        using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture("logistic"), CPU, seed: 9);
+        var clicks = frame.Clicked.Count(c => c);
+        var conversions = frame.Converted.Count(c => c);
+
+        var shifts = Trainer.StartAtBaseRates(model, encoders.Encode(frame));
+
+        // Every weight of the wide part starts at zero, so its logit is the bias alone: the log-odds of each rate.
+        Assert.Equal(Math.Log(clicks / (300.0 - clicks)), shifts[0], 12);
+        Assert.Equal(Math.Log(conversions / (double)(clicks - conversions)), shifts[1], 12);
+        var scores = Scorer.Predict(model, encoders.Encode(frame));
+        Assert.All(scores.Ctr, p => Assert.Equal(clicks / 300.0, p, 6));
+        Assert.All(scores.Cvr, p => Assert.Equal(conversions / (double)clicks, p, 6));
+        Assert.All(scores.Ctcvr, p => Assert.Equal(conversions / 300.0, p, 6));
+    }
+
+    [Theory]
+    [InlineData("ple+fm+wide+shortcut", "wide.numeric.{0}.bias")]
+    [InlineData("ple", "towers.heads.{0}.bias")]
+    [InlineData("single-task", "towers.heads.{0}.bias")]
+    public void TheShift_GoesToTheBiasThatEndsEachLogit(string architecture, string bias)
+    {
+        var (frame, encoders) = ModelingFixtures.Fitted(300);
+        using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture(architecture), CPU, seed: 9);
+        var before = model.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+        var scoresBefore = Scorer.Predict(model, encoders.Encode(frame));
+
+        var shifts = Trainer.StartAtBaseRates(model, encoders.Encode(frame));
+
+        foreach (var (name, parameter) in model.Network.named_parameters())
+        {
+            using var change = parameter.detach() - before[name];
+            var moved = change.abs().max().item<float>();
+            var task = Enumerable.Range(0, 2).SingleOrDefault(t => name.EndsWith(string.Format(System.Globalization.CultureInfo.InvariantCulture, bias, t), StringComparison.Ordinal), -1);
+            if (task < 0) Assert.True(moved == 0, $"{name} moved by {moved}");
+            else Assert.Equal(shifts[task], change.item<float>(), 5);
+        }
+        // Every impression's logit moves by its task's shift, whatever its features.
+        var scoresAfter = Scorer.Predict(model, encoders.Encode(frame));
+        static double Logit(float p) => Math.Log(p / (1.0 - p));
+        for (var i = 0; i < frame.Count; i++)
+        {
+            Assert.Equal(shifts[0], Logit(scoresAfter.Ctr[i]) - Logit(scoresBefore.Ctr[i]), 3);
+            Assert.Equal(shifts[1], Logit(scoresAfter.Cvr[i]) - Logit(scoresBefore.Cvr[i]), 3);
+        }
+    }
+
+    [Fact]
+    public void AFrameWithoutClicks_IsRefusedWithWhatItHas()
+    {
+        var (frame, encoders) = ModelingFixtures.Fitted(300);
+        using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture("ple"), CPU, seed: 9);
+        Array.Fill(frame.Clicked, false);
+        Array.Fill(frame.Converted, false);
+
+        var error = Assert.Throws<ArgumentException>(() =>
+            Trainer.Train(model, encoders.Encode(frame), new TrainingOptions { Epochs = 1, BatchSize = 64, LearningRate = 0.01, StartAtBaseRates = true }, CancellationToken.None));
+        Assert.Contains("300 impressions, 0 clicks and 0 conversions", error.Message, StringComparison.Ordinal);
+    }
+}
