@@ -185,6 +185,14 @@ public sealed class TrainingOptions
     /// </summary>
     public bool StartAtBaseRates { get; set; }
 
+    /// <summary>
+    /// The weight of a conversion loss on the clicked impressions, each weighted by the inverse of its pCTR (at least
+    /// 0.02, not differentiated), added to the CTCVR task's training loss: ESCM²-IPS (Wang et al., SIGIR 2022), which
+    /// holds pCVR to the conversions it should predict where ESMM alone lets it lean toward CTCVR. 0 (the default)
+    /// trains on the ESMM losses alone. Validation always measures the ESMM losses.
+    /// </summary>
+    public double InversePropensityCvrWeight { get; set; }
+
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
 
@@ -220,6 +228,7 @@ public sealed class TrainingOptions
         if (SecondStageLearningRate is { } second && !(second > 0)) yield return "Training:SecondStageLearningRate must be positive";
         if (WideLearningRate is { } wide && !(wide > 0)) yield return "Training:WideLearningRate must be positive";
         if (EmbeddingLearningRate is { } tables && !(tables > 0)) yield return "Training:EmbeddingLearningRate must be positive";
+        if (!(InversePropensityCvrWeight >= 0) || !double.IsFinite(InversePropensityCvrWeight)) yield return "Training:InversePropensityCvrWeight must be a number not below 0";
         if (Epochs < 1) yield return "Training:Epochs must be at least 1";
         if (BatchSize < 1) yield return "Training:BatchSize must be at least 1";
         if (!(LearningRate > 0)) yield return "Training:LearningRate must be positive";

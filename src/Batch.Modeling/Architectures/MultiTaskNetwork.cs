@@ -50,7 +50,8 @@ public abstract class MultiTaskNetwork : nn.Module<Tensor, Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(shifts);
         var towers = modules().OfType<TaskTowers>().ToArray();
-        if (towers.Length != 1) throw new InvalidOperationException($"{GetType().Name} has {towers.Length} sets of task heads and does not say which ends its logits.");
+        if (towers.Length != 1) throw new InvalidOperationException(
+                $"{GetType().Name} has {towers.Length} sets of task heads and does not say which ends its logits: it needs to override ShiftLogits for Training:StartAtBaseRates, or set that to false.");
         towers[0].ShiftBiases(shifts);
     }
 

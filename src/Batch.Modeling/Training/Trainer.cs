@@ -100,8 +100,11 @@ public static class Trainer
                     using var scope = NewDisposeScope();
                     var (indices, values) = ModelInputs.Of(batch, device);
                     var logits = network.forward(indices, values); // [batch, 2]
-                    var (ctrLoss, ctcvrLoss) = Esmm.Losses(logits, tensor(batch.Clicked, device: device), tensor(batch.Converted, device: device));
-                    Tensor[] losses = [ctrLoss, ctcvrLoss];
+                    var (clicked, converted) = (tensor(batch.Clicked, device: device), tensor(batch.Converted, device: device));
+                    var (ctrLoss, ctcvrLoss) = Esmm.Losses(logits, clicked, converted);
+                    Tensor[] losses = options.InversePropensityCvrWeight > 0
+                        ? [ctrLoss, ctcvrLoss + options.InversePropensityCvrWeight * Esmm.InversePropensityCvrLoss(logits, clicked, converted)]
+                        : [ctrLoss, ctcvrLoss];
 
                     double? measured = null;
                     var measure = options.DiagnosticsEvery > 0 && step % options.DiagnosticsEvery == 0 && context.SharedDense.Count > 0;
