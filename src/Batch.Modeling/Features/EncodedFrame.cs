@@ -4,6 +4,8 @@ namespace Batch.Modeling.Features;
 public sealed record EncodedFrame(
     int Rows, int[] Indices, int CategoricalCount, float[] Values, int NumericCount, float[] Clicked, float[] Converted) : IEncodedRows
 {
+    public (double Clicks, double Conversions) Outcomes => (Clicked.Sum(c => (double)c), Converted.Sum(c => (double)c));
+
     public EncodedBatch Read(ReadOnlySpan<int> rows)
     {
         var into = new EncodedBatch(rows.Length, CategoricalCount, NumericCount);

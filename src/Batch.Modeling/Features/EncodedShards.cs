@@ -30,6 +30,9 @@ public sealed class EncodedShards : IEncodedRows, IDisposable
     public int NumericCount { get; }
     public int ShardCount => _shards.Count;
 
+    /// <summary>Summed as each shard is appended.</summary>
+    public (double Clicks, double Conversions) Outcomes { get; private set; }
+
     /// <summary>Writes <paramref name="frame"/> as the next shard; its rows follow the rows already written.</summary>
     public void Append(EncodedFrame frame)
     {
@@ -61,6 +64,8 @@ public sealed class EncodedShards : IEncodedRows, IDisposable
         }
         _shards.Add((path, File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read), Rows, frame.Rows));
         Rows = checked(Rows + frame.Rows);
+        var (clicks, conversions) = frame.Outcomes;
+        Outcomes = (Outcomes.Clicks + clicks, Outcomes.Conversions + conversions);
     }
 
     public EncodedBatch Read(ReadOnlySpan<int> rows)

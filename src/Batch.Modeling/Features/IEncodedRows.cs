@@ -11,6 +11,9 @@ public interface IEncodedRows
     int CategoricalCount { get; }
     int NumericCount { get; }
 
+    /// <summary>The clicks and conversions over every row, known without reading the rows back.</summary>
+    (double Clicks, double Conversions) Outcomes { get; }
+
     /// <summary>The given rows, in that order.</summary>
     EncodedBatch Read(ReadOnlySpan<int> rows);
 }

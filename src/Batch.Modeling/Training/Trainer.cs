@@ -184,12 +184,7 @@ public static class Trainer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
-        double clicks = 0, conversions = 0;
-        foreach (var (_, batch) in data.InOrder(65536))
-        {
-            foreach (var c in batch.Clicked) clicks += c;
-            foreach (var c in batch.Converted) conversions += c;
-        }
+        var (clicks, conversions) = data.Outcomes;
         if (clicks == 0 || clicks == data.Rows || conversions == 0 || conversions == clicks)
             throw new ArgumentException(
                 $"Training:StartAtBaseRates needs both outcomes of both tasks in the training frame; it has {data.Rows} impressions, {clicks} clicks and {conversions} conversions.");

@@ -44,6 +44,11 @@ public sealed class ShardedTrainingTests : IDisposable
         Assert.Equal(expected.Clicked, got.Clicked);
         Assert.Equal(expected.Converted, got.Converted);
         Assert.Equal(data.Clicked[49], got.Clicked[0]);
+        // The totals the shards keep as they are written are the labels' sums, as the frame's are.
+        var outcomes = (frame.Clicked.Count(c => c), frame.Converted.Count(c => c));
+        Assert.True(outcomes.Item1 > 0 && outcomes.Item2 > 0);
+        Assert.Equal(outcomes, ((int)data.Outcomes.Clicks, (int)data.Outcomes.Conversions));
+        Assert.Equal(data.Outcomes, shards.Outcomes);
         Assert.Throws<ArgumentOutOfRangeException>(() => shards.Read([50]));
     }
 
