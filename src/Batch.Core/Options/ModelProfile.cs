@@ -100,6 +100,19 @@ public sealed class ArchitectureOptions
     }
 }
 
+/// <summary>The parameters <see cref="TrainingOptions.InversePropensityCvrWeight"/>'s loss trains.</summary>
+public enum InversePropensityReach
+{
+    /// <summary>Every parameter: the loss is part of the CTCVR task's loss, balanced with it.</summary>
+    Everything,
+
+    /// <summary>Every parameter but the field embedding tables the tasks share (the wide part's tables included).</summary>
+    AboveTables,
+
+    /// <summary>The conversion task's own parameters (its tower and what else only it reaches).</summary>
+    ConversionTask,
+}
+
 public sealed class TrainingOptions
 {
     public int Epochs { get; set; } = 2;
@@ -193,6 +206,13 @@ public sealed class TrainingOptions
     /// </summary>
     public double InversePropensityCvrWeight { get; set; }
 
+    /// <summary>
+    /// Which parameters the inverse-propensity conversion loss trains (<see cref="InversePropensityCvrWeight"/>):
+    /// all of them, through the CTCVR task's loss (the default), or, added beside the balanced losses, every one but
+    /// the shared field embedding tables, or the conversion task's own parameters only.
+    /// </summary>
+    public InversePropensityReach InversePropensityCvrReaches { get; set; }
+
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
 
@@ -229,6 +249,8 @@ public sealed class TrainingOptions
         if (WideLearningRate is { } wide && !(wide > 0)) yield return "Training:WideLearningRate must be positive";
         if (EmbeddingLearningRate is { } tables && !(tables > 0)) yield return "Training:EmbeddingLearningRate must be positive";
         if (!(InversePropensityCvrWeight >= 0) || !double.IsFinite(InversePropensityCvrWeight)) yield return "Training:InversePropensityCvrWeight must be a number not below 0";
+        if (!Enum.IsDefined(InversePropensityCvrReaches))
+            yield return $"Training:InversePropensityCvrReaches must be one of {string.Join(", ", Enum.GetNames<InversePropensityReach>())}";
         if (Epochs < 1) yield return "Training:Epochs must be at least 1";
         if (BatchSize < 1) yield return "Training:BatchSize must be at least 1";
         if (!(LearningRate > 0)) yield return "Training:LearningRate must be positive";

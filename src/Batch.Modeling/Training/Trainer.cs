@@ -64,6 +64,7 @@ public static class Trainer
         using var balancer = BalancerCatalog.Create(options.Balancer, MultiTaskModel.TaskCount, device);
         using var optimizer = Optimizer(network, balancer, options);
         var context = BalancerContext.Of(network);
+        var inversePropensity = new InversePropensityTerm(network, options);
         var shuffle = new Random(unchecked((int)options.Seed));
         var order = Enumerable.Range(0, data.Rows).ToArray();
         var history = new List<EpochLoss>();
@@ -102,9 +103,7 @@ public static class Trainer
                     var logits = network.forward(indices, values); // [batch, 2]
                     var (clicked, converted) = (tensor(batch.Clicked, device: device), tensor(batch.Converted, device: device));
                     var (ctrLoss, ctcvrLoss) = Esmm.Losses(logits, clicked, converted);
-                    Tensor[] losses = options.InversePropensityCvrWeight > 0
-                        ? [ctrLoss, ctcvrLoss + options.InversePropensityCvrWeight * Esmm.InversePropensityCvrLoss(logits, clicked, converted)]
-                        : [ctrLoss, ctcvrLoss];
+                    var losses = inversePropensity.Losses(logits, clicked, converted, ctrLoss, ctcvrLoss);
 
                     double? measured = null;
                     var measure = options.DiagnosticsEvery > 0 && step % options.DiagnosticsEvery == 0 && context.SharedDense.Count > 0;
@@ -112,6 +111,7 @@ public static class Trainer
                     if (measure && !balancer.MeasuresGradients)
                         measured = TaskGradients.MeanPairCosine(TaskGradients.Compute(losses, context.SharedDense, keepGraph: true));
                     var result = balancer.Backward(losses, context);
+                    inversePropensity.AddGradients();
                     if (measure) measured ??= result.GradientCosine;
                     if (measured is { } cosine) cosines.Add(cosine);
                     // SNR's L0 penalty depends on the routing parameters only, not on the batch's graph.
@@ -160,6 +160,7 @@ public static class Trainer
     {
         var embedded = network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).ToHashSet(ReferenceEqualityComparer.Instance);
         var linear = network.LinearTermParameters().ToHashSet(ReferenceEqualityComparer.Instance);
+        var fieldTables = FieldTables(network).ToHashSet(ReferenceEqualityComparer.Instance);
         var wideRate = options.WideLearningRate ?? options.LearningRate;
         var embeddingRate = options.EmbeddingLearningRate ?? options.LearningRate;
         var groups = new List<AdamWOptimizer.Group>();
@@ -168,12 +169,19 @@ public static class Trainer
             var members = network.parameters().Where(take).ToList();
             if (members.Count > 0) groups.Add(new(members, rate, decay, byRow));
         }
-        Group(p => embedded.Contains(p) && !linear.Contains(p), embeddingRate, options.EmbeddingWeightDecay, options.LazyEmbeddingUpdates);
+        Group(fieldTables.Contains, embeddingRate, options.EmbeddingWeightDecay, options.LazyEmbeddingUpdates);
         Group(p => !embedded.Contains(p) && !linear.Contains(p), options.LearningRate, options.WeightDecay);
         Group(p => embedded.Contains(p) && linear.Contains(p), wideRate, options.EmbeddingWeightDecay, options.LazyEmbeddingUpdates);
         Group(p => !embedded.Contains(p) && linear.Contains(p), wideRate, options.WeightDecay);
         if (balancer.Parameters.Any()) groups.Add(new([.. balancer.Parameters], options.LearningRate, 0));
         return new AdamWOptimizer(groups);
+    }
+
+    /// <summary>The field embedding tables: every embedding table's weights but the linear terms' (the wide part's).</summary>
+    internal static IEnumerable<Parameter> FieldTables(Architectures.MultiTaskNetwork network)
+    {
+        var linear = network.LinearTermParameters().ToHashSet(ReferenceEqualityComparer.Instance);
+        return network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).Where(p => !linear.Contains(p));
     }
 
     /// <summary>
