@@ -213,6 +213,12 @@ public sealed class TrainingOptions
     /// </summary>
     public InversePropensityReach InversePropensityCvrReaches { get; set; }
 
+    /// <summary>
+    /// The least pCTR the inverse-propensity conversion loss divides a click's loss by: the most a click weighs is its
+    /// inverse. Higher caps the weights (less variance, more bias); 1 weighs every click alike.
+    /// </summary>
+    public double InversePropensityFloor { get; set; } = 0.02;
+
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
 
@@ -249,6 +255,7 @@ public sealed class TrainingOptions
         if (WideLearningRate is { } wide && !(wide > 0)) yield return "Training:WideLearningRate must be positive";
         if (EmbeddingLearningRate is { } tables && !(tables > 0)) yield return "Training:EmbeddingLearningRate must be positive";
         if (!(InversePropensityCvrWeight >= 0) || !double.IsFinite(InversePropensityCvrWeight)) yield return "Training:InversePropensityCvrWeight must be a number not below 0";
+        if (!(InversePropensityFloor > 0 && InversePropensityFloor <= 1)) yield return "Training:InversePropensityFloor must be above 0 and at most 1";
         if (!Enum.IsDefined(InversePropensityCvrReaches))
             yield return $"Training:InversePropensityCvrReaches must be one of {string.Join(", ", Enum.GetNames<InversePropensityReach>())}";
         if (Epochs < 1) yield return "Training:Epochs must be at least 1";

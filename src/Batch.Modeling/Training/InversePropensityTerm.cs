@@ -13,12 +13,14 @@ namespace Batch.Modeling.Training;
 public sealed class InversePropensityTerm
 {
     private readonly double weight;
+    private readonly double floor;
     private readonly List<Parameter> reached; // empty: every parameter, through the CTCVR loss
     private Tensor?[]? pending;
 
     public InversePropensityTerm(MultiTaskNetwork network, TrainingOptions options)
     {
         weight = options.InversePropensityCvrWeight;
+        floor = options.InversePropensityFloor;
         reached = weight == 0 ? [] : options.InversePropensityCvrReaches switch
         {
             InversePropensityReach.Everything => [],
@@ -36,7 +38,7 @@ public sealed class InversePropensityTerm
     {
         pending = null;
         if (weight == 0) return [ctrLoss, ctcvrLoss];
-        var term = weight * Esmm.InversePropensityCvrLoss(logits, clicked, converted);
+        var term = weight * Esmm.InversePropensityCvrLoss(logits, clicked, converted, floor);
         if (reached.Count == 0) return [ctrLoss, ctcvrLoss + term];
         pending = [.. autograd.grad([term], reached.Cast<Tensor>().ToList(), retain_graph: true, allow_unused: true)];
         return [ctrLoss, ctcvrLoss];

@@ -29,6 +29,20 @@ public class InversePropensityCvrLossTests
         Assert.Equal(0f, gradient[5]);
     }
 
+    [Theory]
+    [InlineData(0.5, 2)] // both clicks' pCTR (0.5 and 0.0067) floored to 0.5: (2 ln 2 + 2 ln 4) / 3 = 2 ln 2
+    [InlineData(1, 1)]   // every click weighs 1: (ln 2 + ln 4) / 3 = ln 2
+    public void AHigherFloor_CapsTheWeights(double floor, double lnTwos)
+    {
+        using var scope = NewDisposeScope();
+        var logits = tensor(new float[] { 0, 0, -5, MathF.Log(3), 1, 2 }, [3, 2]);
+        var loss = Esmm.InversePropensityCvrLoss(logits, tensor(new float[] { 1, 1, 0 }), tensor(new float[] { 1, 0, 0 }), floor);
+        Assert.Equal(lnTwos * Math.Log(2), loss.item<float>(), 5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Esmm.InversePropensityCvrLoss(logits, tensor(new float[] { 1, 1, 0 }), tensor(new float[] { 1, 0, 0 }), 0));
+        foreach (var bad in new[] { 0, 1.5, double.NaN })
+            Assert.Contains(new TrainingOptions { InversePropensityFloor = bad }.Problems(), p => p.Contains("InversePropensityFloor must be above 0 and at most 1", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Training_RecordsTheEsmmLossesAlone_AndTheWeightChangesWhatIsLearned()
     {
