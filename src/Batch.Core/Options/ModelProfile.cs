@@ -164,6 +164,14 @@ public sealed class TrainingOptions
     public int WideFirstEpochs { get; set; }
 
     /// <summary>
+    /// After training has stopped (and the best weights are back), up to this many more epochs train every weight but
+    /// the embedding tables' (the field tables and the wide part's), which keep what they learned: embedding tables
+    /// memorise their rows within an epoch or two, while the dense layers can still learn. With validation days the
+    /// weights the stage starts from compete as its epoch 0, and it stops early like the first. 0 (the default): no such stage.
+    /// </summary>
+    public int FrozenTablesEpochs { get; set; }
+
+    /// <summary>
     /// With <see cref="WideFirstEpochs"/>: the learning rate of the second stage (the whole model, starting from the
     /// trained wide part); unset, <see cref="LearningRate"/>.
     /// </summary>
@@ -251,6 +259,7 @@ public sealed class TrainingOptions
         if (Patience < 1) yield return "Training:Patience must be at least 1";
         if (ValidationsPerEpoch < 1) yield return "Training:ValidationsPerEpoch must be at least 1";
         if (WideFirstEpochs < 0) yield return "Training:WideFirstEpochs must not be negative";
+        if (FrozenTablesEpochs < 0) yield return "Training:FrozenTablesEpochs must not be negative";
         if (SecondStageLearningRate is { } second && !(second > 0)) yield return "Training:SecondStageLearningRate must be positive";
         if (WideLearningRate is { } wide && !(wide > 0)) yield return "Training:WideLearningRate must be positive";
         if (EmbeddingLearningRate is { } tables && !(tables > 0)) yield return "Training:EmbeddingLearningRate must be positive";

@@ -44,15 +44,35 @@ public static class Trainer
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.StartAtBaseRates) StartAtBaseRates(model, data);
-        return options.WideFirstEpochs > 0
+        var trained = options.WideFirstEpochs > 0
             ? WideFirst.Train(model, data, options, onBatch, validation, ct)
             : Train(model, data, options, keepStartIfBest: false, onBatch, validation, ct);
+        if (options.FrozenTablesEpochs == 0) return trained;
+        var stage = options.Copy();
+        stage.Epochs = options.FrozenTablesEpochs;
+        stage.WideFirstEpochs = 0;
+        return Then(trained, Train(model, data, stage, keepStartIfBest: true, onBatch, validation, ct, freezeTables: true), validation is not null);
+    }
+
+    /// <summary>
+    /// The history of two stages, the second started from where the first left off: the second's epochs numbered on,
+    /// and the first's kept epoch marked only when no epoch of the second was kept (it competed as the second's epoch 0).
+    /// </summary>
+    internal static IReadOnlyList<EpochLoss> Then(IReadOnlyList<EpochLoss> first, IReadOnlyList<EpochLoss> second, bool validated)
+    {
+        var keptFirst = validated && !second.Any(e => e.Kept);
+        return
+        [
+            .. first.Select(e => e with { Kept = keptFirst && e.Kept }),
+            .. second.Select(e => e with { Epoch = first.Count + e.Epoch }),
+        ];
     }
 
     /// <param name="keepStartIfBest">with validation, the weights the model starts with compete as epoch 0</param>
+    /// <param name="freezeTables">every embedding table (the wide part's too) keeps its weights: the optimizer leaves them out</param>
     internal static IReadOnlyList<EpochLoss> Train(
         MultiTaskModel model, IEncodedRows data, TrainingOptions options, bool keepStartIfBest, Action<TrainingProgress>? onBatch, IEncodedRows? validation,
-        CancellationToken ct)
+        CancellationToken ct, bool freezeTables = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -62,7 +82,9 @@ public static class Trainer
         var device = model.Device;
         var network = model.Network;
         using var balancer = BalancerCatalog.Create(options.Balancer, MultiTaskModel.TaskCount, device);
-        using var optimizer = Optimizer(network, balancer, options);
+        // Frozen tables still take the balancer's gradients (every balancer may differentiate them); they are cleared each step.
+        var frozen = freezeTables ? network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).ToHashSet(ReferenceEqualityComparer.Instance) : [];
+        using var optimizer = Optimizer(network, balancer, options, frozen);
         var context = BalancerContext.Of(network);
         var inversePropensity = new InversePropensityTerm(network, options);
         var shuffle = new Random(unchecked((int)options.Seed));
@@ -108,6 +130,7 @@ public static class Trainer
                     double? measured = null;
                     var measure = options.DiagnosticsEvery > 0 && step % options.DiagnosticsEvery == 0 && context.SharedDense.Count > 0;
                     optimizer.ZeroGrad();
+                    foreach (var table in frozen.Cast<Parameter>()) table.grad?.zero_();
                     if (measure && !balancer.MeasuresGradients)
                         measured = TaskGradients.MeanPairCosine(TaskGradients.Compute(losses, context.SharedDense, keepGraph: true));
                     var result = balancer.Backward(losses, context);
@@ -156,7 +179,7 @@ public static class Trainer
     /// everything else with the dense decay; the linear terms (wide part, shortcut) at <c>WideLearningRate</c> and the
     /// field embedding tables at <c>EmbeddingLearningRate</c> when set — and the balancer's own parameters, never decayed.
     /// </summary>
-    private static AdamWOptimizer Optimizer(Architectures.MultiTaskNetwork network, ILossBalancer balancer, TrainingOptions options)
+    private static AdamWOptimizer Optimizer(Architectures.MultiTaskNetwork network, ILossBalancer balancer, TrainingOptions options, HashSet<object?> frozen)
     {
         var embedded = network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).ToHashSet(ReferenceEqualityComparer.Instance);
         var linear = network.LinearTermParameters().ToHashSet(ReferenceEqualityComparer.Instance);
@@ -166,7 +189,7 @@ public static class Trainer
         var groups = new List<AdamWOptimizer.Group>();
         void Group(Func<Parameter, bool> take, double rate, double decay, bool byRow = false)
         {
-            var members = network.parameters().Where(take).ToList();
+            var members = network.parameters().Where(p => take(p) && !frozen.Contains(p)).ToList();
             if (members.Count > 0) groups.Add(new(members, rate, decay, byRow));
         }
         Group(fieldTables.Contains, embeddingRate, options.EmbeddingWeightDecay, options.LazyEmbeddingUpdates);

@@ -18,14 +18,7 @@ public static class WideFirst
         ArgumentNullException.ThrowIfNull(options);
         var first = TrainWideOnly(model, data, options, onBatch, validation, ct);
         var second = Trainer.Train(model, data, Stage(options, options.Epochs, wideOnly: false), keepStartIfBest: true, onBatch, validation, ct);
-
-        // Without validation, or when a second-stage epoch was kept, the first stage's epochs are history only.
-        var keptFirst = validation is not null && !second.Any(e => e.Kept);
-        return
-        [
-            .. first.Select(e => e with { Kept = keptFirst && e.Kept }),
-            .. second.Select(e => e with { Epoch = first.Count + e.Epoch }),
-        ];
+        return Trainer.Then(first, second, validation is not null);
     }
 
     /// <summary>The first stage alone: the deep part silenced and frozen, the wide part trained for <c>WideFirstEpochs</c>.</summary>
