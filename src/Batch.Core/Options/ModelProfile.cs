@@ -100,7 +100,8 @@ public sealed class ArchitectureOptions
     }
 }
 
-/// <summary>The parameters <see cref="TrainingOptions.InversePropensityCvrWeight"/>'s loss trains.</summary>
+/// <summary>The parameters <see cref="TrainingOptions.InversePropensityCvrWeight"/>'s loss trains (by name in the manifest, as in the profile).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<InversePropensityReach>))]
 public enum InversePropensityReach
 {
     /// <summary>Every parameter: the loss is part of the CTCVR task's loss, balanced with it.</summary>

@@ -80,6 +80,8 @@ public class InversePropensityTermTests
         var a = Scorer.Predict(plain, encoders.Encode(frame)).Cvr;
         var b = Scorer.Predict(weighted, encoders.Encode(frame)).Cvr;
         Assert.True(a.Zip(b, (x, y) => Math.Abs(x - y)).Max() > 0.01, "the weight changed no pCVR");
+        // The manifest's training block names the reach as the profile does.
+        Assert.Contains("\"inversePropensityCvrReaches\": \"AboveTables\"", System.Text.Json.JsonSerializer.Serialize(Options(1), Batch.Publishing.ModelManifest.Json), StringComparison.Ordinal);
         Assert.Contains(new TrainingOptions { InversePropensityCvrReaches = (InversePropensityReach)7 }.Problems(),
             p => p.Contains("InversePropensityCvrReaches must be one of Everything, AboveTables, ConversionTask", StringComparison.Ordinal));
     }
