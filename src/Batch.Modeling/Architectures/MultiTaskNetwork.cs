@@ -30,6 +30,16 @@ public abstract class MultiTaskNetwork : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>The weights of the linear terms added to the logits (the wide part, the shortcut): <c>Training:WideLearningRate</c> trains them.</summary>
     public virtual IEnumerable<Parameter> LinearTermParameters() => [];
 
+    /// <summary>Every embedding table's weights: the field tables and the wide part's.</summary>
+    public IEnumerable<Parameter> TableParameters() => modules().OfType<Embedding>().SelectMany(m => m.parameters());
+
+    /// <summary>The field embedding tables' weights: every table's but the linear terms' (the wide part's).</summary>
+    public IEnumerable<Parameter> FieldTableParameters()
+    {
+        var linear = LinearTermParameters().ToHashSet(ReferenceEqualityComparer.Instance);
+        return TableParameters().Where(p => !linear.Contains(p));
+    }
+
     /// <summary>
     /// Each task's feature input (what the shortcut reads): the one every task shares, or one per task. An architecture
     /// with any other arrangement names them itself.

@@ -43,7 +43,7 @@ public sealed record BalancerContext(IReadOnlyList<Parameter> Shared, IReadOnlyL
             var input = inputs[0];
             return new BalancerContext(shared, tasks) { SharedInput = [.. input.parameters()], Representation = () => input.LastOutput };
         }
-        var tables = network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).ToHashSet(ReferenceEqualityComparer.Instance);
+        var tables = network.TableParameters().ToHashSet(ReferenceEqualityComparer.Instance);
         return new BalancerContext(shared, tasks) { SharedInput = [.. shared.Where(tables.Contains)] };
     }
 }

@@ -24,7 +24,7 @@ public sealed class InversePropensityTerm
         reached = weight == 0 ? [] : options.InversePropensityCvrReaches switch
         {
             InversePropensityReach.Everything => [],
-            InversePropensityReach.AboveTables => network.parameters().Except(Trainer.FieldTables(network), ReferenceEqualityComparer.Instance).Cast<Parameter>().ToList(),
+            InversePropensityReach.AboveTables => network.parameters().Except(network.FieldTableParameters(), ReferenceEqualityComparer.Instance).Cast<Parameter>().ToList(),
             InversePropensityReach.ConversionTask => network.TaskParameters(Esmm.CvrTask).ToList(),
             var other => throw new ArgumentOutOfRangeException(nameof(options), other, "Training:InversePropensityCvrReaches"),
         };

@@ -83,7 +83,7 @@ public static class Trainer
         var network = model.Network;
         using var balancer = BalancerCatalog.Create(options.Balancer, MultiTaskModel.TaskCount, device);
         // Frozen tables still take the balancer's gradients (every balancer may differentiate them); they are cleared each step.
-        var frozen = freezeTables ? network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).ToHashSet(ReferenceEqualityComparer.Instance) : [];
+        var frozen = freezeTables ? network.TableParameters().ToHashSet(ReferenceEqualityComparer.Instance) : [];
         using var optimizer = Optimizer(network, balancer, options, frozen);
         var context = BalancerContext.Of(network);
         var inversePropensity = new InversePropensityTerm(network, options);
@@ -181,9 +181,8 @@ public static class Trainer
     /// </summary>
     private static AdamWOptimizer Optimizer(Architectures.MultiTaskNetwork network, ILossBalancer balancer, TrainingOptions options, HashSet<object?> frozen)
     {
-        var embedded = network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).ToHashSet(ReferenceEqualityComparer.Instance);
+        var embedded = network.TableParameters().ToHashSet(ReferenceEqualityComparer.Instance);
         var linear = network.LinearTermParameters().ToHashSet(ReferenceEqualityComparer.Instance);
-        var fieldTables = FieldTables(network).ToHashSet(ReferenceEqualityComparer.Instance);
         var wideRate = options.WideLearningRate ?? options.LearningRate;
         var embeddingRate = options.EmbeddingLearningRate ?? options.LearningRate;
         var groups = new List<AdamWOptimizer.Group>();
@@ -192,19 +191,12 @@ public static class Trainer
             var members = network.parameters().Where(p => take(p) && !frozen.Contains(p)).ToList();
             if (members.Count > 0) groups.Add(new(members, rate, decay, byRow));
         }
-        Group(fieldTables.Contains, embeddingRate, options.EmbeddingWeightDecay, options.LazyEmbeddingUpdates);
+        Group(p => embedded.Contains(p) && !linear.Contains(p), embeddingRate, options.EmbeddingWeightDecay, options.LazyEmbeddingUpdates);
         Group(p => !embedded.Contains(p) && !linear.Contains(p), options.LearningRate, options.WeightDecay);
         Group(p => embedded.Contains(p) && linear.Contains(p), wideRate, options.EmbeddingWeightDecay, options.LazyEmbeddingUpdates);
         Group(p => !embedded.Contains(p) && linear.Contains(p), wideRate, options.WeightDecay);
         if (balancer.Parameters.Any()) groups.Add(new([.. balancer.Parameters], options.LearningRate, 0));
         return new AdamWOptimizer(groups);
-    }
-
-    /// <summary>The field embedding tables: every embedding table's weights but the linear terms' (the wide part's).</summary>
-    internal static IEnumerable<Parameter> FieldTables(Architectures.MultiTaskNetwork network)
-    {
-        var linear = network.LinearTermParameters().ToHashSet(ReferenceEqualityComparer.Instance);
-        return network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).Where(p => !linear.Contains(p));
     }
 
     /// <summary>

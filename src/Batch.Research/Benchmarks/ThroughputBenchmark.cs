@@ -117,7 +117,7 @@ public static class ThroughputBenchmark
     public static AdamWOptimizer Optimizer(MultiTaskNetwork network, bool byRow)
     {
         ArgumentNullException.ThrowIfNull(network);
-        var tables = network.modules().OfType<Embedding>().SelectMany(m => m.parameters()).ToHashSet(ReferenceEqualityComparer.Instance);
+        var tables = network.TableParameters().ToHashSet(ReferenceEqualityComparer.Instance);
         return new AdamWOptimizer(
             [new([.. network.parameters().Where(tables.Contains)], TableLearningRate, TableDecay, byRow),
              new([.. network.parameters().Where(p => !tables.Contains(p))], 1e-3, 0)]);

@@ -43,11 +43,17 @@ public class InversePropensityCvrLossTests
             Assert.Contains(new TrainingOptions { InversePropensityFloor = bad }.Problems(), p => p.Contains("InversePropensityFloor must be above 0 and at most 1", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void Training_RecordsTheEsmmLossesAlone_AndTheWeightChangesWhatIsLearned()
+    [Theory]
+    [InlineData(InversePropensityReach.Everything)]
+    [InlineData(InversePropensityReach.AboveTables)]
+    [InlineData(InversePropensityReach.ConversionTask)]
+    public void Training_RecordsTheEsmmLossesAlone_AndTheWeightChangesWhatIsLearned(InversePropensityReach reach)
     {
         var (frame, encoders) = ModelingFixtures.Fitted(256);
-        TrainingOptions Options(double weight) => new() { Epochs = 3, BatchSize = 64, LearningRate = 0.01, Seed = 5, InversePropensityCvrWeight = weight };
+        TrainingOptions Options(double weight) => new()
+        {
+            Epochs = 3, BatchSize = 64, LearningRate = 0.01, Seed = 5, InversePropensityCvrWeight = weight, InversePropensityCvrReaches = reach,
+        };
         using var plain = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture("ple+fm+wide+shortcut"), CPU, seed: 9);
         using var weighted = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture("ple+fm+wide+shortcut"), CPU, seed: 9);
         var (ctrBefore, ctcvrBefore) = Trainer.Validate(weighted, encoders.Encode(frame));
