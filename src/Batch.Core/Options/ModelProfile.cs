@@ -228,6 +228,15 @@ public sealed class TrainingOptions
     /// </summary>
     public double InversePropensityFloor { get; set; } = 0.02;
 
+    /// <summary>
+    /// Above 0: the model is validated, kept and saved with an exponential moving average of its weights over the
+    /// training steps instead of the last step's (Polyak averaging): after each step the average moves
+    /// 1 − min(this, (1 + t) / (10 + t)) of the way to the weights, t the steps so far; about 1 / (1 − this) steps
+    /// count. It smooths the noise of the last steps where one epoch is all a model can learn before it overfits.
+    /// 0 (the default): the weights as trained.
+    /// </summary>
+    public double WeightAverageDecay { get; set; }
+
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
 
@@ -268,6 +277,7 @@ public sealed class TrainingOptions
         if (!(InversePropensityFloor > 0 && InversePropensityFloor <= 1)) yield return "Training:InversePropensityFloor must be above 0 and at most 1";
         if (!Enum.IsDefined(InversePropensityCvrReaches))
             yield return $"Training:InversePropensityCvrReaches must be one of {string.Join(", ", Enum.GetNames<InversePropensityReach>())}";
+        if (!(WeightAverageDecay >= 0 && WeightAverageDecay < 1)) yield return "Training:WeightAverageDecay must lie within [0, 1) (0 turns averaging off)";
         if (Epochs < 1) yield return "Training:Epochs must be at least 1";
         if (BatchSize < 1) yield return "Training:BatchSize must be at least 1";
         if (!(LearningRate > 0)) yield return "Training:LearningRate must be positive";

@@ -93,6 +93,7 @@ public static class Trainer
         var step = 0;
         var batchesPerEpoch = (data.Rows + options.BatchSize - 1) / options.BatchSize;
         var best = new BestEpoch(network);
+        using var average = options.WeightAverageDecay > 0 ? new WeightAverage(network, options.WeightAverageDecay) : null;
 
         try
         {
@@ -140,6 +141,12 @@ public static class Trainer
                     // SNR's L0 penalty depends on the routing parameters only, not on the batch's graph.
                     network.AuxiliaryLoss()?.backward();
                     optimizer.Step();
+                    if (average is not null)
+                    {
+                        // Rows a lazy step left behind are brought up to date before they are averaged.
+                        if (options.LazyEmbeddingUpdates) optimizer.Settle();
+                        average.Update();
+                    }
 
                     ctrSum += ctrLoss.item<float>();
                     ctcvrSum += ctcvrLoss.item<float>();
@@ -151,8 +158,11 @@ public static class Trainer
                         (long)(epoch - 1) * data.Rows + seen, (long)options.Epochs * data.Rows));
                     if (validation is null || (long)batches * checks / batchesPerEpoch == (long)(batches - 1) * checks / batchesPerEpoch) continue;
                     optimizer.Settle();
-                    validated = Validate(model, validation);
-                    stale = best.Offer(epoch, batches == batchesPerEpoch ? null : batches, validated.Value.Ctr + validated.Value.Ctcvr) ? 0 : stale + 1;
+                    using (average?.Applied())
+                    {
+                        validated = Validate(model, validation);
+                        stale = best.Offer(epoch, batches == batchesPerEpoch ? null : batches, validated.Value.Ctr + validated.Value.Ctcvr) ? 0 : stale + 1;
+                    }
                     if (stale >= options.Patience) { stop = true; break; }
                 }
                 var mean = new EpochLoss(epoch, ctrSum / batches, ctcvrSum / batches, weightSums.Select(w => w / batches).ToArray(),
@@ -165,6 +175,7 @@ public static class Trainer
             }
             optimizer.Settle();
             if (validation is not null) best.Restore();
+            else average?.Apply();
         }
         finally
         {
