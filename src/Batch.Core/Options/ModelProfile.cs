@@ -124,6 +124,30 @@ public sealed class TrainingOptions
     /// <summary>How the per-task losses are combined.</summary>
     public BalancerOptions Balancer { get; set; } = new();
 
+    /// <summary>
+    /// Above 0: where a pass over the training frame at <see cref="BatchSize"/> would take fewer steps than this, the
+    /// batch is halved until it takes at least this many (or is 1), and both weight decays shrink with it, so that an
+    /// epoch decays the weights as much as at <see cref="BatchSize"/> (AdamW decays per step). A small window, on
+    /// which a model learns all it can in its first epoch, then gets more steps from that epoch; a large one trains
+    /// as set. 0 (the default): always <see cref="BatchSize"/>.
+    /// </summary>
+    public int MinStepsPerEpoch { get; set; }
+
+    /// <summary>These settings for a training frame of <paramref name="rows"/> rows: <see cref="MinStepsPerEpoch"/> applied.</summary>
+    public TrainingOptions ForRows(long rows)
+    {
+        if (MinStepsPerEpoch <= 0) return this;
+        var batch = BatchSize;
+        while (batch > 1 && (rows + batch - 1) / batch < MinStepsPerEpoch) batch /= 2;
+        if (batch == BatchSize) return this;
+        var copy = Copy();
+        var scale = (double)batch / BatchSize;
+        copy.BatchSize = batch;
+        copy.WeightDecay = WeightDecay * scale;
+        copy.EmbeddingWeightDecay = EmbeddingWeightDecay * scale;
+        return copy;
+    }
+
     /// <summary>A copy of these settings, its balancer settings copied too, to change without touching these.</summary>
     public TrainingOptions Copy()
     {
@@ -280,6 +304,7 @@ public sealed class TrainingOptions
         if (!(WeightAverageDecay >= 0 && WeightAverageDecay < 1)) yield return "Training:WeightAverageDecay must lie within [0, 1) (0 turns averaging off)";
         if (Epochs < 1) yield return "Training:Epochs must be at least 1";
         if (BatchSize < 1) yield return "Training:BatchSize must be at least 1";
+        if (MinStepsPerEpoch < 0) yield return "Training:MinStepsPerEpoch must not be negative (0 turns it off)";
         if (!(LearningRate > 0)) yield return "Training:LearningRate must be positive";
         if (DiagnosticsEvery < 0) yield return "Training:DiagnosticsEvery must not be negative (0 turns it off)";
     }

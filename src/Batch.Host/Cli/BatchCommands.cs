@@ -101,7 +101,7 @@ public static class BatchCommands
         var correlated = new Command("correlated-tasks", "The MMoE paper's synthetic study: final loss per architecture per task correlation.") { correlations, samples, epochs, repeats };
         correlated.SetAction(r => Benchmarks.CorrelatedTasks(r.GetValue(correlations)!, r.GetValue(samples), r.GetValue(epochs), r.GetValue(repeats)));
         var steps = new Option<int>("--steps") { Description = "Timed training steps per measurement", DefaultValueFactory = _ => 20 };
-        var throughput = new Command("throughput", "Training samples per second per architecture at batch 1024 and 4096, against a large matrix multiply.") { steps };
+        var throughput = new Command("throughput", "Training samples per second per architecture at batch 256, 1024 and 4096, against a large matrix multiply.") { steps };
         throughput.SetAction(r => Benchmarks.Throughput(r.GetValue(steps)));
         var benchArchitecture = new Option<string>("--architecture") { Description = "Architecture to time the balancers on", DefaultValueFactory = _ => Registries.Architectures.Default.Name };
         var batchSize = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 1024 };

@@ -42,7 +42,7 @@ public static class Benchmarks
     /// <summary>Rounds of the throughput benchmark; each row reports its median.</summary>
     public const int ThroughputRounds = 5;
 
-    private static readonly int[] ThroughputBatches = [1024, 4096];
+    private static readonly int[] ThroughputBatches = [256, 1024, 4096];
 
     public static int Throughput(int steps)
     {

@@ -43,6 +43,8 @@ public static class Trainer
         MultiTaskModel model, IEncodedRows data, TrainingOptions options, CancellationToken ct, Action<TrainingProgress>? onBatch = null, IEncodedRows? validation = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(data);
+        options = options.ForRows(data.Rows);
         if (options.StartAtBaseRates) StartAtBaseRates(model, data);
         var trained = options.WideFirstEpochs > 0
             ? WideFirst.Train(model, data, options, onBatch, validation, ct)
