@@ -14,6 +14,17 @@ public static class DataDays
         return today.AddDays(-1 - conversionWindowDays);
     }
 
+    /// <summary>
+    /// When every label of <paramref name="day"/> is final: the start of D + window + 1 in <paramref name="zone"/>. Day D's
+    /// impressions can convert until the end of D + window; before this instant a conversion may still arrive. The
+    /// nightly day is, by construction, the newest day final at the start of today.
+    /// </summary>
+    public static DateTimeOffset LabelsFinalAt(DateOnly day, TimeZoneInfo zone, int conversionWindowDays)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        return StartOf(day.AddDays(conversionWindowDays + 1), zone);
+    }
+
     /// <summary>The instants [start, end) that make up <paramref name="day"/> in <paramref name="zone"/>.</summary>
     public static (DateTimeOffset Start, DateTimeOffset End) Bounds(DateOnly day, TimeZoneInfo zone) =>
         (StartOf(day, zone), StartOf(day.AddDays(1), zone));

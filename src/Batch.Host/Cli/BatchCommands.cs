@@ -34,12 +34,16 @@ public static class BatchCommands
         seedCommand.SetAction((r, ct) => Verbs.SeedAsync(r.GetValue(days), r.GetValue(perDay), ParseDay(r.GetValue(endDay)), r.GetValue(seed), ct));
         root.Subcommands.Add(seedCommand);
 
-        var run = new Command("run", "Run the pipeline for one (model, day) in this process.") { model, day };
-        run.SetAction((r, ct) => Verbs.RunAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), ct));
+        var immature = new Option<bool>("--allow-immature-labels")
+        {
+            Description = "Train on a day whose conversion window has not closed (its labels may still change); recorded on the run",
+        };
+        var run = new Command("run", "Run the pipeline for one (model, day) in this process.") { model, day, immature };
+        run.SetAction((r, ct) => Verbs.RunAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(immature), ct));
         root.Subcommands.Add(run);
 
-        var rerun = new Command("rerun", "Enqueue a new attempt of (model, day) on the gpu queue.") { model, day, wait };
-        rerun.SetAction((r, ct) => Verbs.RerunAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(wait), ct));
+        var rerun = new Command("rerun", "Enqueue a new attempt of (model, day) on the gpu queue.") { model, day, wait, immature };
+        rerun.SetAction((r, ct) => Verbs.RerunAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(wait), r.GetValue(immature), ct));
         root.Subcommands.Add(rerun);
 
         var to = new Option<string?>("--to") { Description = "Version to put back in production (default: the one before the current)" };
@@ -64,8 +68,8 @@ public static class BatchCommands
 
         var from = new Option<string>("--from") { Description = "First day, yyyy-MM-dd", Required = true };
         var until = new Option<string>("--until") { Description = "Last day, yyyy-MM-dd", Required = true };
-        var backfill = new Command("backfill", "Enqueue the days of a range in order, each after the previous one finished.") { model, from, until };
-        backfill.SetAction((r, ct) => Verbs.BackfillAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(from)!), DataDays.Parse(r.GetValue(until)!), ct));
+        var backfill = new Command("backfill", "Enqueue the days of a range in order, each after the previous one finished.") { model, from, until, immature };
+        backfill.SetAction((r, ct) => Verbs.BackfillAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(from)!), DataDays.Parse(r.GetValue(until)!), r.GetValue(immature), ct));
         root.Subcommands.Add(backfill);
 
         var status = new Command("status", "List the runs of a model from the ledger.") { model };

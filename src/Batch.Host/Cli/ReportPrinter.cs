@@ -40,6 +40,7 @@ public static class ReportPrinter
             output.WriteLine($"   version: {report.Version} ({report.VersionStatus?.Text()}) at {report.BlobPrefix}");
         if (report.Promotion is { } move)
             output.WriteLine($"   production: {move.Status.Text()} ({move.ExpectedPrevious ?? "nothing"} -> {move.Version}): {move.Outcome ?? "not settled yet"}");
+        if (run.AllowImmatureLabels) output.WriteLine("   labels: allowed to train before the day's conversion window closed (--allow-immature-labels)");
         if (run.Note is not null) output.WriteLine($"   note: {run.Note}");
         if (run.Error is not null && run.Status != RunStatus.Rejected) output.WriteLine($"   error: {run.Error}");
     }

@@ -1,6 +1,7 @@
 using Batch.Core.Days;
 using Batch.Core.Options;
 using Batch.Data.Synthetic;
+using Batch.Data.Validation;
 using Batch.Research.Comparisons;
 using Batch.Pipeline.Jobs;
 using Batch.Pipeline.Ledger;
@@ -32,25 +33,26 @@ public static class Verbs
         return 0;
     }
 
-    public static async Task<int> RunAsync(string model, DateOnly day, CancellationToken ct)
+    public static async Task<int> RunAsync(string model, DateOnly day, bool allowImmatureLabels, CancellationToken ct)
     {
         using var host = await HostFactory.BuildMigratedAsync(ct, services: s => s.AddSingleton<IRunObserver>(ConsoleProgress.ForConsole())).ConfigureAwait(false);
         var pipeline = host.Services.GetRequiredService<RetrainPipeline>();
         var ledger = host.Services.GetRequiredService<RunLedger>();
-        var outcome = await pipeline.RunAsync(model, day, "cli", null, ct).ConfigureAwait(false);
+        var outcome = await pipeline.RunAsync(model, day, "cli", null, allowImmatureLabels, ct).ConfigureAwait(false);
         ReportPrinter.Print(await ledger.ReportAsync(outcome.RunId, ct).ConfigureAwait(false), Console.Out);
         return 0;
     }
 
-    public static async Task<int> RerunAsync(string model, DateOnly day, bool wait, CancellationToken ct)
+    public static async Task<int> RerunAsync(string model, DateOnly day, bool wait, bool allowImmatureLabels, CancellationToken ct)
     {
         using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         host.Services.GetRequiredService<IOptions<BatchOptions>>().Value.Profile(model).Validate(model);
         if (await host.Services.GetRequiredService<RunLedger>().HolderAsync(model, day, ct).ConfigureAwait(false) is { } running)
             throw new RunAlreadyActiveException(
                 $"Not re-run: attempt {running.Attempt} of {model} for {day:yyyy-MM-dd} is still running (run {running.Id} on {running.Host}, started {running.StartedAt:u}); wait for it to finish.", null);
+        if (!allowImmatureLabels) await RequireMatureAsync(host.Services, model, day, ct).ConfigureAwait(false);
         var client = host.Services.GetRequiredService<IBackgroundJobClient>();
-        var jobId = client.Enqueue<RetrainJob>(job => job.RunAsync(model, DataDays.Format(day), null, CancellationToken.None));
+        var jobId = RetrainJob.Enqueue(client, model, day, allowImmatureLabels);
         Console.WriteLine($"Enqueued job {jobId}: retrain {model} for {day:yyyy-MM-dd} on queue '{RetrainJob.Queue}'.");
         if (!wait) return 0;
         var state = await JobWaiter.WaitAsync(host.Services.GetRequiredService<JobStorage>(), jobId, TimeSpan.FromHours(6), ct).ConfigureAwait(false);
@@ -144,11 +146,20 @@ public static class Verbs
 
     private static string Actor => $"{Environment.UserName}@{Environment.MachineName}";
 
-    public static async Task<int> BackfillAsync(string model, DateOnly first, DateOnly last, CancellationToken ct)
+    /// <summary>Refuses to enqueue a day whose labels are not final, before a worker would refuse it in preflight.</summary>
+    private static async Task RequireMatureAsync(IServiceProvider services, string model, DateOnly day, CancellationToken ct)
+    {
+        var settings = services.GetRequiredService<IOptions<BatchOptions>>().Value;
+        await services.GetRequiredService<LabelMaturity>().RequireAsync(model, day, settings.TimeZone(), settings.ConversionWindowDays, ct).ConfigureAwait(false);
+    }
+
+    public static async Task<int> BackfillAsync(string model, DateOnly first, DateOnly last, bool allowImmatureLabels, CancellationToken ct)
     {
         using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         host.Services.GetRequiredService<IOptions<BatchOptions>>().Value.Profile(model).Validate(model);
-        var ids = Backfill.Enqueue(host.Services.GetRequiredService<IBackgroundJobClient>(), model, first, last);
+        // The last day of the range is the last to mature: when it has, every day before it has too.
+        if (!allowImmatureLabels && last >= first) await RequireMatureAsync(host.Services, model, last, ct).ConfigureAwait(false);
+        var ids = Backfill.Enqueue(host.Services.GetRequiredService<IBackgroundJobClient>(), model, first, last, allowImmatureLabels);
         Console.WriteLine($"Enqueued {ids.Count} days of {model}, {first:yyyy-MM-dd}..{last:yyyy-MM-dd}, one after another on queue '{RetrainJob.Queue}': jobs {string.Join(", ", ids)}.");
         return 0;
     }
@@ -167,7 +178,7 @@ public static class Verbs
         var runs = await host.Services.GetRequiredService<RunLedger>().RunsAsync(model, null, ct).ConfigureAwait(false);
         if (runs.Count == 0) Console.WriteLine($"No runs of {model} yet.");
         foreach (var r in runs)
-            Console.WriteLine($"{r.DataDay:yyyy-MM-dd}  attempt {r.Attempt,2}  run {r.Id,5}  {r.Status.Text(),-9}  {r.Trigger,-8}  started {r.StartedAt:u}{(r.Error is null ? "" : "  " + r.Error)}{(r.Note is null ? "" : "  [" + r.Note + "]")}");
+            Console.WriteLine($"{r.DataDay:yyyy-MM-dd}  attempt {r.Attempt,2}  run {r.Id,5}  {r.Status.Text(),-9}  {r.Trigger,-8}  started {r.StartedAt:u}{(r.AllowImmatureLabels ? "  (allowed immature labels)" : "")}{(r.Error is null ? "" : "  " + r.Error)}{(r.Note is null ? "" : "  [" + r.Note + "]")}");
         var moves = await host.Services.GetRequiredService<PromotionLedger>().HistoryAsync(model, ct).ConfigureAwait(false);
         if (moves.Count > 0) Console.WriteLine("production moves (from the ledger):");
         foreach (var m in moves)
@@ -200,7 +211,7 @@ public static class Verbs
         var failed = false;
         foreach (var day in new[] { nightly.AddDays(-1), nightly })
         {
-            var jobId = client.Enqueue<RetrainJob>(job => job.RunAsync(model, DataDays.Format(day), null, CancellationToken.None));
+            var jobId = RetrainJob.Enqueue(client, model, day);
             Console.WriteLine($"Hangfire job {jobId}: retrain {model} for {day:yyyy-MM-dd}");
             var state = await JobWaiter.WaitAsync(storage, jobId, TimeSpan.FromMinutes(30), ct).ConfigureAwait(false);
             failed |= state != "Succeeded";

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Batch.Core.Days;
 using Batch.Core.Options;
+using Batch.Data.Validation;
 using Batch.Pipeline.Jobs;
 using Batch.Pipeline.Ledger;
 using Batch.Pipeline.Production;
@@ -41,7 +42,14 @@ public static class ModelActions
                 await AnswerAsync(context, 409, $"Not re-run: attempt {running.Attempt} of {model} for {day:yyyy-MM-dd} is still running (run {running.Id} on {running.Host}); it was not cancelled.").ConfigureAwait(false);
                 return;
             }
-            var id = context.GetBackgroundJobClient().Enqueue<RetrainJob>(job => job.RunAsync(model, DataDays.Format(day), null, CancellationToken.None));
+            var settings = services.GetRequiredService<IOptions<BatchOptions>>().Value;
+            var labels = await services.GetRequiredService<LabelMaturity>().CheckAsync(day, settings.TimeZone(), settings.ConversionWindowDays, context.GetHttpContext().RequestAborted).ConfigureAwait(false);
+            if (!labels.Mature)
+            {
+                await AnswerAsync(context, 409, "Not re-run: " + new LabelsNotMatureException(model, labels, settings.TimeZone(), settings.ConversionWindowDays).Message).ConfigureAwait(false);
+                return;
+            }
+            var id = RetrainJob.Enqueue(context.GetBackgroundJobClient(), model, day);
             await AnswerAsync(context, 200, $"Re-run of {model} for {day:yyyy-MM-dd} enqueued on queue '{RetrainJob.Queue}' (job {id}) by {Actor(context)}.").ConfigureAwait(false);
         }
     }

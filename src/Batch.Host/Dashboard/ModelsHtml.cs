@@ -73,6 +73,7 @@ public static class ModelsHtml
         html.Append(C, $"<td><span class=\"label label-{label} batch-status\">{HtmlEncode(run.Status.Text())}</span>");
         if (run.Status == RunStatus.Running && run.Progress is not null) html.Append(C, $"<div class=\"batch-progress\">{HtmlEncode(Progress(run.Progress))}</div>");
         if (run.Error is not null && run.Status != RunStatus.Rejected) html.Append(C, $"<div class=\"text-danger small batch-error\">{HtmlEncode(run.Error)}</div>");
+        if (run.AllowImmatureLabels) html.Append("<div class=\"small text-warning batch-immature\">allowed immature labels</div>");
         if (run.Note is not null) html.Append(C, $"<div class=\"small text-muted\">{HtmlEncode(run.Note)}</div>");
         html.Append("</td><td class=\"small batch-steps\">");
         html.Append(string.Join("<br>", a.Steps.Select(s => $"{HtmlEncode(s.Step)} {Duration(s)}{(s.Status == StepStatus.Failed ? " <span class=\"text-danger\">failed</span>" : s.Status == StepStatus.Running ? " …" : "")}")));

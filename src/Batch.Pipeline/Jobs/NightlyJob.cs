@@ -19,6 +19,6 @@ public sealed class NightlyJob(IBackgroundJobClient client, IOptions<BatchOption
         var settings = options.Value;
         settings.Profile(model).Validate(model);
         var day = DataDays.NightlyDay(clock.GetUtcNow(), settings.TimeZone(), settings.ConversionWindowDays);
-        return client.Enqueue<RetrainJob>(job => job.RunAsync(model, DataDays.Format(day), null, CancellationToken.None));
+        return RetrainJob.Enqueue(client, model, day);
     }
 }

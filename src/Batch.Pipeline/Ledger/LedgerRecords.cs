@@ -23,6 +23,9 @@ public sealed class RunRecord
 
     /// <summary>Where the attempt stood when it last said (JSON), while it runs.</summary>
     public string? Progress { get; init; }
+
+    /// <summary>The attempt was told to train on a day whose conversion window had not closed (a deliberate exception).</summary>
+    public bool AllowImmatureLabels { get; init; }
 }
 
 /// <summary>A step row of <c>batch.steps</c>.</summary>

@@ -9,7 +9,7 @@ internal static class LedgerSql
         """
         id, model, data_day as DataDay, attempt, status, trigger, host, job_id as JobId, lease_token as LeaseToken,
         lease_seconds as LeaseSeconds, started_at as StartedAt, heartbeat_at as HeartbeatAt, finished_at as FinishedAt, error, note,
-        progress::text as Progress
+        progress::text as Progress, allow_immature_labels as AllowImmatureLabels
         """;
 
     public const string SelectRuns = $"select {RunColumns} from batch.runs";

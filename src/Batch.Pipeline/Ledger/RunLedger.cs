@@ -26,15 +26,20 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
     /// answer was lost finds its own token and returns that attempt.
     /// </summary>
     /// <exception cref="RunAlreadyActiveException">Another attempt of the same (model, day) holds the day.</exception>
-    public async Task<RunRecord> StartAsync(string model, DateOnly day, string trigger, string? jobId, TimeSpan lease, CancellationToken ct)
+    /// <param name="allowImmatureLabels">recorded on the run: it was told to train on a day whose conversion window had not closed</param>
+    public Task<RunRecord> StartAsync(string model, DateOnly day, string trigger, string? jobId, TimeSpan lease, CancellationToken ct) =>
+        StartAsync(model, day, trigger, jobId, lease, allowImmatureLabels: false, ct);
+
+    /// <inheritdoc cref="StartAsync(string, DateOnly, string, string?, TimeSpan, CancellationToken)"/>
+    public async Task<RunRecord> StartAsync(string model, DateOnly day, string trigger, string? jobId, TimeSpan lease, bool allowImmatureLabels, CancellationToken ct)
     {
         var token = Guid.NewGuid();
         var seconds = (int)Math.Max(1, Math.Ceiling(lease.TotalSeconds));
         return await TransientRetry.Create(dataSource).ExecuteAsync(
-            async t => await StartOnceAsync(model, day, trigger, jobId, token, seconds, t).ConfigureAwait(false), ct).ConfigureAwait(false);
+            async t => await StartOnceAsync(model, day, trigger, jobId, token, seconds, allowImmatureLabels, t).ConfigureAwait(false), ct).ConfigureAwait(false);
     }
 
-    private async Task<RunRecord> StartOnceAsync(string model, DateOnly day, string trigger, string? jobId, Guid token, int seconds, CancellationToken ct)
+    private async Task<RunRecord> StartOnceAsync(string model, DateOnly day, string trigger, string? jobId, Guid token, int seconds, bool allowImmatureLabels, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         var mine = await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
@@ -57,11 +62,11 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
         {
             var run = await connection.QuerySingleAsync<RunRecord>(new CommandDefinition(
                 $"""
-                insert into batch.runs (model, data_day, attempt, status, trigger, host, job_id, lease_token, lease_seconds)
-                select @model, @day, coalesce(max(attempt), 0) + 1, 'running', @trigger, @host, @jobId, @token, @seconds
+                insert into batch.runs (model, data_day, attempt, status, trigger, host, job_id, lease_token, lease_seconds, allow_immature_labels)
+                select @model, @day, coalesce(max(attempt), 0) + 1, 'running', @trigger, @host, @jobId, @token, @seconds, @allowImmatureLabels
                 from batch.runs where model = @model and data_day = @day
                 returning {LedgerSql.RunColumns}
-                """, new { model, day, trigger, host = Environment.MachineName, jobId, token, seconds }, tx, cancellationToken: ct)).ConfigureAwait(false);
+                """, new { model, day, trigger, host = Environment.MachineName, jobId, token, seconds, allowImmatureLabels }, tx, cancellationToken: ct)).ConfigureAwait(false);
             await tx.CommitAsync(ct).ConfigureAwait(false);
             return run;
         }

@@ -18,10 +18,17 @@ public static class StepDetailJson
     };
 }
 
-/// <summary>preflight: the storage target, and the pointer against the ledger (with what reconcile repaired).</summary>
+/// <summary>preflight: the day's label maturity, the storage target, and the pointer against the ledger (with what reconcile repaired).</summary>
 public sealed record PreflightDetail(
     string Container, string Endpoint, bool ContainerExists, bool FirstModel,
-    [property: JsonPropertyName("pointer")] string? PointerVersion, string? Ledger, string? InFlight, IReadOnlyList<string> Repairs);
+    [property: JsonPropertyName("pointer")] string? PointerVersion, string? Ledger, string? InFlight, IReadOnlyList<string> Repairs)
+{
+    /// <summary>When the day's labels are (or were) final: the start of D + window + 1 in the business time zone.</summary>
+    public DateTimeOffset? LabelsFinalAt { get; init; }
+
+    /// <summary>Whether they were final by the source database's clock when the run started (false only on a run allowed to go on).</summary>
+    public bool? LabelsMature { get; init; }
+}
 
 /// <summary>extract: the rows of the window (per day) and of the held-out day.</summary>
 public sealed record ExtractDetail(int TrainRows, IReadOnlyList<int> RowsPerDay, DateOnly TrainFirst, DateOnly TrainLast, int HeldOutRows, DateOnly HeldOutDay)

@@ -22,6 +22,7 @@ namespace Batch.Pipeline.Runs;
 public sealed class RetrainPipeline(
     DayShards shards,
     ConversionChecks conversionChecks,
+    LabelMaturity maturity,
     ModelStore store,
     RunLedger ledger,
     ProductionReconciler reconciler,
@@ -30,13 +31,18 @@ public sealed class RetrainPipeline(
     ResiliencePipeline transient,
     ILogger<RetrainPipeline> logger)
 {
-    public async Task<RunOutcome> RunAsync(string model, DateOnly day, string trigger, string? jobId, CancellationToken ct)
+    public Task<RunOutcome> RunAsync(string model, DateOnly day, string trigger, string? jobId, CancellationToken ct) =>
+        RunAsync(model, day, trigger, jobId, allowImmatureLabels: false, ct);
+
+    /// <param name="allowImmatureLabels">train on a day whose conversion window has not closed (a deliberate exception,
+    /// recorded on the run); otherwise such a day is refused in preflight, before anything is read</param>
+    public async Task<RunOutcome> RunAsync(string model, DateOnly day, string trigger, string? jobId, bool allowImmatureLabels, CancellationToken ct)
     {
         var settings = options.Value;
         var profile = settings.Profile(model);
         profile.Validate(model);
         var requested = System.Diagnostics.Stopwatch.GetTimestamp();
-        var run = await ledger.StartAsync(model, day, trigger, jobId, settings.RunLease, ct).ConfigureAwait(false);
+        var run = await ledger.StartAsync(model, day, trigger, jobId, settings.RunLease, allowImmatureLabels, ct).ConfigureAwait(false);
         PipelineLog.RunStarted(logger, run.Id, model, day, run.Attempt, trigger);
         await using var hold = RunHold.Begin(ledger, run, logger, requestedAt: requested);
         using var work = CancellationTokenSource.CreateLinkedTokenSource(ct, hold.Lost);
@@ -79,7 +85,7 @@ public sealed class RetrainPipeline(
         var steps = new RunSteps(hold, observers, logger);
         var attempt = new Attempt(hold.Run, profile, settings, TorchDevices.Resolve(settings.Device));
 
-        await steps.RunAsync(new PreflightStep(reconciler), attempt, ct).ConfigureAwait(false);
+        await steps.RunAsync(new PreflightStep(maturity, reconciler), attempt, ct).ConfigureAwait(false);
         using var frames = await steps.RunAsync(new ExtractStep(shards, transient, observers), attempt, ct).ConfigureAwait(false);
         await steps.RunAsync(new ValidateStep(conversionChecks, transient), (attempt, frames), ct).ConfigureAwait(false);
         var trained = await steps.RunAsync(new TrainStep(observers), (attempt, frames), ct).ConfigureAwait(false);
