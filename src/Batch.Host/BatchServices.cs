@@ -58,7 +58,7 @@ public static class BatchServices
         services.AddSingleton(sp => new DayShards(
             sp.GetRequiredService<DayExtractor>(), sp.GetRequiredService<SourceDataSource>().DataSource, Settings(sp).ShardDirectory, TimeSpan.FromDays(Settings(sp).ShardRetentionDays)));
         services.AddSingleton(sp => new ConversionChecks(sp.GetRequiredService<SourceDataSource>().DataSource));
-        services.AddSingleton(sp => new LabelMaturity(sp.GetRequiredService<SourceDataSource>().DataSource));
+        services.AddSingleton(sp => new LabelMaturity(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<SyntheticSeeder>();
         services.AddSingleton<SyntheticTruth>();
         services.AddSingleton<RunLedger>();

@@ -343,8 +343,22 @@ public sealed class ValidationOptions
     public double MinDayVolumeRatio { get; set; } = 0.3;
     public double MaxDayVolumeRatio { get; set; } = 3.0;
 
+    /// <summary>
+    /// The largest share of a day's impressions that may repeat another impression's content — its event time and every
+    /// feature column — under another id: a day loaded twice has half its rows repeated.
+    /// </summary>
+    public double MaxDuplicateContentShare { get; set; } = 0.01;
+
+    /// <summary>
+    /// How much more of a day's impressions may have a categorical feature null than on the window's median day (an
+    /// absolute share: 0.05 = five percentage points); a column nulled by a broken join is a broken load.
+    /// </summary>
+    public double MaxNullShareIncrease { get; set; } = 0.05;
+
     public IEnumerable<string> Problems()
     {
+        if (!(MaxDuplicateContentShare >= 0 && MaxDuplicateContentShare < 1)) yield return "Validation:MaxDuplicateContentShare must lie within [0, 1)";
+        if (!(MaxNullShareIncrease >= 0 && MaxNullShareIncrease <= 1)) yield return "Validation:MaxNullShareIncrease must lie within [0, 1]";
         if (!(MinDayVolumeRatio >= 0 && MinDayVolumeRatio < 1 && MaxDayVolumeRatio > 1)) yield return "Validation: need 0 <= MinDayVolumeRatio < 1 < MaxDayVolumeRatio";
         if (!(MinVolumeRatio >= 0 && MinVolumeRatio < 1 && MaxVolumeRatio > 1)) yield return "Validation: need 0 <= MinVolumeRatio < 1 < MaxVolumeRatio";
         if (!(MinRateRatio >= 0 && MinRateRatio < 1 && MaxRateRatio > 1)) yield return "Validation: need 0 <= MinRateRatio < 1 < MaxRateRatio";

@@ -35,8 +35,9 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, IExtractedRows into,
         CancellationToken ct, Action<long>? onRows = null)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        return await ReadAsync(connection, features, firstDay, lastDay, zone, conversionWindowDays, into, ct, onRows).ConfigureAwait(false);
+        var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return await SourceReadException.UsingAsync(connection, Reading(firstDay, lastDay), "the connection",
+            () => ReadAsync(connection, features, firstDay, lastDay, zone, conversionWindowDays, into, ct, onRows)).ConfigureAwait(false);
     }
 
     /// <summary>The same on <paramref name="connection"/>, inside whatever transaction it has open (a snapshot the caller also reads in).</summary>
@@ -51,10 +52,9 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
         var (sql, integral) = await CopyQueryAsync(features, firstDay, lastDay, zone, conversionWindowDays, ct, rowVersions: versions is not null).ConfigureAwait(false);
 
-        await using (var reader = await connection.BeginBinaryExportAsync(sql, ct).ConfigureAwait(false))
-        {
-            return Decode(reader, features, integral, into, versions, onRows, ct);
-        }
+        var reader = await connection.BeginBinaryExportAsync(sql, ct).ConfigureAwait(false);
+        return await SourceReadException.UsingAsync(reader, Reading(firstDay, lastDay), "the COPY",
+            () => Task.FromResult<IReadOnlyList<IReadOnlyList<string>>>(Decode(reader, features, integral, into, versions, onRows, ct))).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -80,6 +80,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
             if (count % 10_000 == 0) ct.ThrowIfCancellationRequested();
             if (onRows is not null && (count == 1 || count % 10_000 == 0)) onRows(count);
             into.Row(id, offset, reader.Read<bool>(NpgsqlDbType.Boolean), reader.Read<bool>(NpgsqlDbType.Boolean));
+            into.ContentKey(reader.Read<long>(NpgsqlDbType.Bigint));
             for (var c = 0; c < categorical; c++)
             {
                 if (reader.IsNull) { reader.Skip(); into.Categorical(c, -1); continue; }
@@ -117,9 +118,9 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// The COPY that <see cref="ExtractAsync"/> reads — id, day offset, clicked, converted, then the categorical and
-    /// numeric columns, and with <paramref name="rowVersions"/> the row's xmin last — and which categorical columns it
-    /// reads as integers.
+    /// The COPY that <see cref="ExtractAsync"/> reads — id, day offset, clicked, converted, the content key, then the
+    /// categorical and numeric columns, and with <paramref name="rowVersions"/> the row's xmin last — and which
+    /// categorical columns it reads as integers.
     /// </summary>
     public async Task<(string Sql, bool[] Integral)> CopyQueryAsync(
         FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct,
@@ -134,6 +135,9 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
 
         var (start, _) = DataDays.Bounds(firstDay, zone);
         var (_, end) = DataDays.Bounds(lastDay, zone);
+        // The content key: the database's 64-bit hash of the row's event time and every feature column, as one row value's
+        // text (a null part writes as nothing between its commas). Rows alike in all of them share it, whatever their ids.
+        var content = "hashtextextended(row(i.event_time" + string.Concat(features.Categorical.Concat(features.Numeric).Select(c => $", i.\"{c}\"")) + ")::text, 0)";
         var columns = string.Concat(
             features.Categorical.Select((c, k) => integral[k] ? $", i.\"{c}\"::int8" : $", i.\"{c}\"::text").Concat(features.Numeric.Select(n => $", i.\"{n}\"::float8")).Append(rowVersions ? ", i.xmin" : ""));
         // The window's conversions are read once and reduced to each impression's first one (a hash aggregate and a
@@ -144,7 +148,8 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
                 select i.id,
                        ((i.event_time at time zone {ZoneLiteral(zone)})::date - date '{firstDay:yyyy-MM-dd}')::int2 as day_offset,
                        i.clicked,
-                       coalesce(f.first_at <= i.event_time + interval '{conversionWindowDays} days', false) as converted
+                       coalesce(f.first_at <= i.event_time + interval '{conversionWindowDays} days', false) as converted,
+                       {content} as content_key
                        {columns}
                 from impressions i
                 left join (
@@ -170,7 +175,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     {
         ArgumentNullException.ThrowIfNull(features);
         var (sql, _) = await CopyQueryAsync(features, firstDay, lastDay, zone, conversionWindowDays, ct).ConfigureAwait(false);
-        var columns = 4 + features.Categorical.Count + features.Numeric.Count;
+        var columns = 5 + features.Categorical.Count + features.Numeric.Count;
         long rows = 0;
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var reader = await connection.BeginBinaryExportAsync(sql, ct).ConfigureAwait(false);
@@ -201,6 +206,9 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
                 $"Feature columns not in table impressions: {string.Join(", ", unknown)} (columns: {string.Join(", ", known.Keys.Order(StringComparer.Ordinal))}).");
         return known;
     }
+
+    private static string Reading(DateOnly first, DateOnly last) =>
+        first == last ? $"impressions of {first:yyyy-MM-dd}" : $"impressions of {first:yyyy-MM-dd}..{last:yyyy-MM-dd}";
 
     // Time zone ids come from configuration and the system's zone list; quoted, not trusted.
     private static string ZoneLiteral(TimeZoneInfo zone) => "'" + zone.Id.Replace("'", "''", StringComparison.Ordinal) + "'";

@@ -23,6 +23,11 @@ public sealed class FrameRows(FeatureOptions features) : IExtractedRows
         _converted.Add(converted);
     }
 
+    /// <summary>A frame in memory is trained on, not validated: the content keys are checked on the shards.</summary>
+    public void ContentKey(long key)
+    {
+    }
+
     public void Categorical(int column, int code) => _codes[column].Add(code);
 
     public void Numeric(int column, double value) => _numbers[column].Add(value);

@@ -9,6 +9,12 @@ public interface IExtractedRows
     /// <summary>A new row: its id, data day (days after the first), and labels. Its categorical codes and numbers follow.</summary>
     void Row(long id, short dayOffset, bool clicked, bool converted);
 
+    /// <summary>
+    /// The row's content key: a 64-bit hash of its event time and every feature column, computed by the database. Two
+    /// rows alike in all of those (a day loaded twice under new ids) share it.
+    /// </summary>
+    void ContentKey(long key);
+
     /// <summary>The row's code of categorical column <paramref name="column"/> (an index into that column's vocabulary), −1 for null.</summary>
     void Categorical(int column, int code);
 

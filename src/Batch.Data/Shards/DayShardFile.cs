@@ -6,7 +6,7 @@ using Batch.Core.Frames;
 namespace Batch.Data.Shards;
 
 /// <summary>
-/// One data day's extracted rows on local disk, column by column in fixed-width arrays: ids, clicked, converted,
+/// One data day's extracted rows on local disk, column by column in fixed-width arrays: ids, content keys, clicked, converted,
 /// each categorical column as its day-local vocabulary and int32 codes, each numeric column as doubles. The file
 /// starts with the cache key and the source fingerprint it was written under, so a reader can tell whether it
 /// still holds the day the database holds.
@@ -14,13 +14,14 @@ namespace Batch.Data.Shards;
 public static class DayShardFile
 {
     private const string Magic = "BATCH-SHARD";
-    private const int Version = 1;
+    private const int Version = 2; // 2: the content keys after the ids
 
     /// <summary>The last bytes of every shard: <see cref="Magic"/> as <see cref="BinaryWriter"/> writes a string.</summary>
     private static readonly byte[] EndMark = [(byte)Magic.Length, .. Encoding.UTF8.GetBytes(Magic)];
 
     /// <summary>Writes <paramref name="day"/> (a one-day frame) to <paramref name="path"/> atomically: a reader sees the old file or the whole new one.</summary>
-    public static void Write(string path, string key, string fingerprint, DayFrame day)
+    /// <param name="contentKeys">each row's content key (<see cref="Extraction.IExtractedRows.ContentKey"/>); by default its id, as if no two rows were alike</param>
+    public static void Write(string path, string key, string fingerprint, DayFrame day, long[]? contentKeys = null)
     {
         ArgumentNullException.ThrowIfNull(day);
         if (day.FirstDay != day.LastDay) throw new ArgumentException($"A shard holds one day, not {day.FirstDay}..{day.LastDay}.", nameof(day));
@@ -30,6 +31,7 @@ public static class DayShardFile
         for (var i = 0; i < day.Count; i++)
         {
             spool.Row(day.Ids[i], 0, day.Clicked[i], day.Converted[i]);
+            spool.ContentKey(contentKeys?[i] ?? day.Ids[i]);
             for (var c = 0; c < day.Categorical.Count; c++) spool.Categorical(c, day.Categorical[c].Codes[i]);
             for (var n = 0; n < day.Numeric.Count; n++) spool.Numeric(n, day.Numeric[n].Values[i]);
         }
@@ -114,6 +116,14 @@ public static class DayShardFile
         return ReadAt<long>(stream, start.Ids, 0, start.Count);
     }
 
+    /// <summary>Only the content keys of a shard (after the ids), row by row.</summary>
+    public static long[] ReadContentKeys(FileStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var start = Guarded(stream, () => Start(stream));
+        return ReadAt<long>(stream, start.Ids + (long)start.Count * sizeof(long), 0, start.Count);
+    }
+
     private static DayFrame Part(FileStream stream, ShardLayout layout, int start, int n) => new()
     {
         FirstDay = layout.Day,
@@ -150,7 +160,7 @@ public static class DayShardFile
         var start = Start(stream);
         var count = start.Count;
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-        var clicked = start.Ids + (long)count * sizeof(long);
+        var clicked = start.Ids + 2L * count * sizeof(long); // after the ids and the content keys
         var converted = clicked + count;
         stream.Position = converted + count;
         var categorical = new List<(string, IReadOnlyList<string>, long)>();

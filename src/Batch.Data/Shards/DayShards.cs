@@ -42,9 +42,22 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
         ArgumentNullException.ThrowIfNull(zone);
         var (sql, _) = await extractor.CopyQueryAsync(features, day, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
         // The fingerprint and, when the shard cannot be reused, the rows are read in one snapshot: a shard's fingerprint
-        // is exactly that of the rows it holds, whatever is written to the tables meanwhile.
-        await using var connection = await source.OpenConnectionAsync(ct).ConfigureAwait(false);
-        await using var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
+        // is exactly that of the rows it holds, whatever is written to the tables meanwhile. A failed read's own error
+        // is what is reported, whatever closing the transaction or the connection after it throws.
+        var connection = await source.OpenConnectionAsync(ct).ConfigureAwait(false);
+        var reading = $"impressions of {day:yyyy-MM-dd}";
+        return await SourceReadException.UsingAsync(connection, reading, "the connection", async () =>
+        {
+            var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
+            return await SourceReadException.UsingAsync(snapshot, reading, "the transaction",
+                () => ShardInSnapshotAsync(connection, snapshot, sql, features, day, zone, conversionWindowDays, onRows, ct)).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    private async Task<(FileStream Shard, int Rows, ShardUse Use)> ShardInSnapshotAsync(
+        NpgsqlConnection connection, NpgsqlTransaction snapshot, string sql, FeatureOptions features, DateOnly day, TimeZoneInfo zone, int conversionWindowDays,
+        Action<long>? onRows, CancellationToken ct)
+    {
         var (database, conversions) = await DatabaseAndConversionsAsync(connection, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
         // The key: the day's query and the database it reads, so databases sharing a folder keep apart.
         var key = Key(sql + "\n" + database);
@@ -190,5 +203,5 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
     }
 
     private static string Key(string text) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"shard-v1\n{text}"))));
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"shard-v2\n{text}"))));
 }

@@ -16,7 +16,7 @@ public sealed class ShardSpool : IExtractedRows, IDisposable
     private readonly IReadOnlyList<string> _categorical;
     private readonly IReadOnlyList<string> _numeric;
     private readonly (FileStream File, BinaryWriter Writer)[] _spools;
-    private const int Ids = 0, Clicked = 1, Converted = 2, FirstColumn = 3;
+    private const int Ids = 0, ContentKeys = 1, Clicked = 2, Converted = 3, FirstColumn = 4;
 
     /// <param name="folder">where the spools go (beside the shard, on the same disk)</param>
     public ShardSpool(string folder, DateOnly day, IReadOnlyList<string> categorical, IReadOnlyList<string> numeric)
@@ -44,6 +44,8 @@ public sealed class ShardSpool : IExtractedRows, IDisposable
         Count++;
     }
 
+    public void ContentKey(long key) => _spools[ContentKeys].Writer.Write(key);
+
     public void Categorical(int column, int code) => _spools[FirstColumn + column].Writer.Write(code);
 
     public void Numeric(int column, double value) => _spools[FirstColumn + _categorical.Count + column].Writer.Write(value);
@@ -62,6 +64,7 @@ public sealed class ShardSpool : IExtractedRows, IDisposable
             {
                 DayShardFile.WriteHeader(writer, key, fingerprint, _day, Count);
                 Copy(Ids, writer);
+                Copy(ContentKeys, writer);
                 Copy(Clicked, writer);
                 Copy(Converted, writer);
                 writer.Write(_categorical.Count);
@@ -94,10 +97,20 @@ public sealed class ShardSpool : IExtractedRows, IDisposable
     {
         var (file, writer) = _spools[spool];
         writer.Flush();
+        if (file.Length != (long)Count * Width(spool))
+            throw new InvalidOperationException($"Spool {spool} of {_day:yyyy-MM-dd} holds {file.Length} bytes, not {Count} rows' worth: every row needs every column.");
         file.Position = 0;
         into.Flush();
         file.CopyTo(into.BaseStream);
     }
+
+    private int Width(int spool) => spool switch
+    {
+        Ids or ContentKeys => sizeof(long),
+        Clicked or Converted => sizeof(bool),
+        _ when spool < FirstColumn + _categorical.Count => sizeof(int),
+        _ => sizeof(double),
+    };
 
     public void Dispose()
     {

@@ -61,6 +61,12 @@ public sealed class ShardedWindow : IDisposable
         foreach (var (_, file, _) in _days) yield return DayShardFile.ReadIds(file);
     }
 
+    /// <summary>Each day's content keys with its ids, row by row, loaded as enumerated.</summary>
+    public IEnumerable<(DateOnly Day, long[] Keys, long[] Ids)> ContentKeys()
+    {
+        foreach (var (day, file, _) in _days) yield return (day, DayShardFile.ReadContentKeys(file), DayShardFile.ReadIds(file));
+    }
+
     public void Dispose()
     {
         foreach (var (_, file, _) in _days) file.Dispose();

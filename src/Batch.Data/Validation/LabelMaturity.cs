@@ -4,9 +4,9 @@ using Npgsql;
 
 namespace Batch.Data.Validation;
 
-/// <summary>Whether a day's labels are final, judged against the source database's clock.</summary>
+/// <summary>Whether a day's labels are final, judged against the database's clock.</summary>
 /// <param name="FinalAt">the start of D + window + 1 in the business time zone: no conversion of D can arrive later</param>
-/// <param name="DatabaseNow">the source database's clock when it was asked</param>
+/// <param name="DatabaseNow">the database's clock when it was asked</param>
 public sealed record Maturity(DateOnly Day, DateTimeOffset FinalAt, DateTimeOffset DatabaseNow)
 {
     public bool Mature => DatabaseNow >= FinalAt;
@@ -14,11 +14,11 @@ public sealed record Maturity(DateOnly Day, DateTimeOffset FinalAt, DateTimeOffs
 
 /// <summary>
 /// The label-maturity rule: a day is trained and judged on only once its conversion window has closed, in the business
-/// time zone, by the clock of the database the conversions land in — not this machine's, whose clock may be off.
+/// time zone, by the clock of the database (the primary, which holds the ledger) — not this machine's, whose clock may be off.
 /// </summary>
 public sealed class LabelMaturity(NpgsqlDataSource source)
 {
-    /// <summary>Asks the source database for its clock and compares it with the instant the day's labels become final.</summary>
+    /// <summary>Asks the database for its clock and compares it with the instant the day's labels become final.</summary>
     public async Task<Maturity> CheckAsync(DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
     {
         await using var command = source.CreateCommand("select now()");

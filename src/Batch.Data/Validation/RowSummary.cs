@@ -1,4 +1,5 @@
 using Batch.Core.Frames;
+using Batch.Core.Options;
 
 namespace Batch.Data.Validation;
 
@@ -6,13 +7,16 @@ namespace Batch.Data.Validation;
 /// What the row checks need of a window, gathered one part (a day, or the whole frame) at a time: counts, labels,
 /// rows per day, and the first offending ids of each row check. Nothing in it grows with the rows.
 /// </summary>
-public sealed class RowSummary(DateOnly first, DateOnly last)
+/// <param name="features">the profile's features: with them, the numeric columns are also summed up after their transforms</param>
+public sealed class RowSummary(DateOnly first, DateOnly last, FeatureOptions? features = null)
 {
     /// <summary>Offending ids kept per check: one more than a finding shows, so it can say there are more.</summary>
     private const int Kept = ValidationFinding.Shown + 1;
 
     private readonly List<(string Column, int Count, List<long> First)> _nonFinite = [];
     private readonly List<long> _orphans = [];
+    private readonly List<(string Column, int[] PerDay, List<long>[] First)> _nulls = [];
+    private readonly List<NumericSummary> _numeric = [];
 
     public DateOnly FirstDay { get; } = first;
     public DateOnly LastDay { get; } = last;
@@ -25,6 +29,12 @@ public sealed class RowSummary(DateOnly first, DateOnly last)
 
     /// <summary>Per numeric column, in order: impressions with a missing or non-finite value, and the first of their ids.</summary>
     public IReadOnlyList<(string Column, int Count, List<long> First)> NonFinite => _nonFinite;
+
+    /// <summary>Per categorical column, in order: its nulls on each day of the window, and the first of their ids per day.</summary>
+    public IReadOnlyList<(string Column, int[] PerDay, List<long>[] First)> Nulls => _nulls;
+
+    /// <summary>Per numeric column, after its transform (given the features): what it cannot take, its moments, its largest values.</summary>
+    public IReadOnlyList<NumericSummary> Numeric => _numeric;
 
     public static RowSummary Of(DayFrame frame)
     {
@@ -40,6 +50,9 @@ public sealed class RowSummary(DateOnly first, DateOnly last)
         ArgumentNullException.ThrowIfNull(part);
         if (part.FirstDay < FirstDay || part.LastDay > LastDay) throw new ArgumentException($"Part {part.FirstDay}..{part.LastDay} is outside {FirstDay}..{LastDay}.", nameof(part));
         if (_nonFinite.Count == 0) _nonFinite.AddRange(part.Numeric.Select(c => (c.Name, 0, new List<long>())));
+        if (_nulls.Count == 0)
+            _nulls.AddRange(part.Categorical.Select(c => (c.Name, new int[RowsPerDay.Length], RowsPerDay.Select(_ => new List<long>()).ToArray())));
+        if (_numeric.Count == 0 && features is not null) _numeric.AddRange(part.Numeric.Select(c => new NumericSummary(c.Name, features.For(c.Name))));
         var shift = part.FirstDay.DayNumber - FirstDay.DayNumber;
         for (var i = 0; i < part.Count; i++)
         {
@@ -63,6 +76,23 @@ public sealed class RowSummary(DateOnly first, DateOnly last)
                 if (firstIds.Count < Kept) firstIds.Add(part.Ids[i]);
             }
             _nonFinite[n] = (column, count, firstIds);
+        }
+        for (var c = 0; c < part.Categorical.Count; c++)
+        {
+            var (_, perDay, firstIds) = _nulls[c];
+            var codes = part.Categorical[c].Codes;
+            for (var i = 0; i < codes.Length; i++)
+            {
+                if (codes[i] >= 0) continue;
+                var d = shift + part.DayOffsets[i];
+                perDay[d]++;
+                if (firstIds[d].Count < Kept) firstIds[d].Add(part.Ids[i]);
+            }
+        }
+        if (_numeric.Count > 0)
+        {
+            if (part.FirstDay != part.LastDay) throw new ArgumentException("The numeric summary takes one day at a time.", nameof(part));
+            for (var n = 0; n < part.Numeric.Count; n++) _numeric[n].Add(part.FirstDay, part.Ids, part.Numeric[n].Values);
         }
         Count += part.Count;
     }

@@ -28,13 +28,9 @@ public sealed record CategoricalEncoder(string Column, IReadOnlyList<string> Val
 /// </summary>
 public sealed record NumericEncoder(string Column, double Mean, double Std, string Transform = FeatureOptions.None, double? ClipMin = null, double? ClipMax = null)
 {
-    public double Transformed(double value) => Transform switch
-    {
-        FeatureOptions.Log1p => value > -1 ? Math.Log(1 + value)
-            : throw new InvalidDataException($"Numeric feature {Column} has the value {value}; log1p needs values above −1 (use clip instead)."),
-        FeatureOptions.Clip => Math.Clamp(value, ClipMin ?? double.NegativeInfinity, ClipMax ?? double.PositiveInfinity),
-        _ => value,
-    };
+    public double Transformed(double value) =>
+        NumericTransform.Apply(Transform, ClipMin, ClipMax, value)
+        ?? throw new InvalidDataException($"Numeric feature {Column} has the value {value}; {Transform} needs {NumericTransform.Domain(Transform)} (use clip instead).");
 
     public float Encode(double value) => (float)((Transformed(value) - Mean) / Std);
 }

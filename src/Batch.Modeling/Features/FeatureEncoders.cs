@@ -114,6 +114,9 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
                 }
                 if (!_moments.TryGetValue(name, out var moments)) throw new InvalidOperationException($"Numeric feature {name} has no finite value to fit on.");
                 var std = Math.Sqrt(moments.M2 / moments.N);
+                // Validation refuses such a window first; a standardisation by ∞ would zero the feature without a word.
+                if (!double.IsFinite(moments.Mean) || !double.IsFinite(std))
+                    throw new InvalidDataException($"Numeric feature {name} cannot be standardised: its fitted mean is {moments.Mean} and its standard deviation {std}. Clip the column (Transform clip) or fix its values.");
                 numeric.Add(new NumericEncoder(name, moments.Mean, std > 1e-12 ? std : 1.0, o.Transform, o.ClipMin, o.ClipMax));
             }
             var crosses = options.Crosses.Select((cross, x) => cross.HashBuckets > 0

@@ -26,7 +26,7 @@ public sealed record PreflightDetail(
     /// <summary>When the day's labels are (or were) final: the start of D + window + 1 in the business time zone.</summary>
     public DateTimeOffset? LabelsFinalAt { get; init; }
 
-    /// <summary>Whether they were final by the source database's clock when the run started (false only on a run allowed to go on).</summary>
+    /// <summary>Whether they were final by the database's clock when the run started (false only on a run allowed to go on).</summary>
     public bool? LabelsMature { get; init; }
 }
 

@@ -16,6 +16,7 @@ public static class TransientRetry
     /// </summary>
     public static bool IsTransientDatabaseError(Exception error) => error switch
     {
+        Batch.Data.Extraction.SourceReadException s => IsTransientDatabaseError(s.Failure),
         PostgresException p => p.IsTransient || p.SqlState is "57P01" or "57P02" or "57P03" || p.SqlState.StartsWith("08", StringComparison.Ordinal),
         NpgsqlException n => n.IsTransient || n.InnerException is IOException or SocketException or TimeoutException,
         _ => false,

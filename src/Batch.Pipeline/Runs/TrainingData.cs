@@ -47,8 +47,11 @@ public static class TrainingData
         DayFrame train, heldOut;
         using (trainShards)
         using (heldOutShards)
+        {
+            // The nightly job's checks, on the same shards (the conversion checks of the source tables aside).
+            ThrowIfAny(model, day, Findings(trainShards, heldOutShards, profile).Findings);
             (train, heldOut) = (InMemory(trainShards, profile.Features), InMemory(heldOutShards, profile.Features));
-        Validate(model, day, train, heldOut, profile);
+        }
         var encoded = Encode(train, profile);
         return new PreparedWindow(profile, train, heldOut, encoded.Encoders, encoded.Fit, encoded.Encoders.Encode(heldOut), TorchDevices.Resolve(settings.Device))
         {
@@ -123,21 +126,10 @@ public static class TrainingData
         return await transient.ExecuteAsync(async t => await extractor.ExtractAsync(features, first, last, zone, window, t, onRows).ConfigureAwait(false), ct).ConfigureAwait(false);
     }
 
-    /// <summary>Every frame check of the window and the held-out day: rows, days, duplicate ids, drift.</summary>
-    public static IReadOnlyList<ValidationFinding> Findings(DayFrame train, DayFrame heldOut, ModelProfile profile)
-    {
-        ArgumentNullException.ThrowIfNull(profile);
-        return
-        [
-            .. DayValidator.Rows(train, "training"),
-            .. DayValidator.WindowDays(train, profile.Validation),
-            .. DayValidator.Rows(heldOut, "held-out"),
-            .. DayValidator.DuplicateIds(train, heldOut),
-            .. DayValidator.Drift(heldOut, train, profile.TrainingDays, profile.Validation),
-        ];
-    }
-
-    /// <summary>The same checks of a window held as shards, read a day at a time; also the summaries the rates come from.</summary>
+    /// <summary>
+    /// Every check of a window and its held-out day held as shards, read a day at a time: rows, days, duplicate ids and
+    /// content, null shares, numeric values after their transforms, drift; also the summaries the rates come from.
+    /// </summary>
     public static (IReadOnlyList<ValidationFinding> Findings, RowSummary Train, RowSummary HeldOut) Findings(ShardedWindow train, ShardedWindow heldOut, ModelProfile profile)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -145,7 +137,7 @@ public static class TrainingData
         ArgumentNullException.ThrowIfNull(profile);
         RowSummary Summary(ShardedWindow window)
         {
-            var summary = new RowSummary(window.FirstDay, window.LastDay);
+            var summary = new RowSummary(window.FirstDay, window.LastDay, profile.Features);
             foreach (var part in window.Days()) summary.Add(part);
             return summary;
         }
@@ -155,13 +147,12 @@ public static class TrainingData
             .. DayValidator.WindowDays(rows, profile.Validation),
             .. DayValidator.Rows(held, "held-out"),
             .. DayValidator.DuplicateIds(() => train.Ids().Concat(heldOut.Ids()), (long)train.Count + heldOut.Count, train.FirstDay, heldOut.LastDay),
+            .. ContentChecks.DuplicateContent(train.ContentKeys().Concat(heldOut.ContentKeys()), profile.Validation.MaxDuplicateContentShare),
+            .. ContentChecks.NullShares(rows, held, profile.Validation.MaxNullShareIncrease),
+            .. ContentChecks.Numeric(rows, held),
             .. DayValidator.Drift(held, rows, profile.TrainingDays, profile.Validation),
         ], rows, held);
     }
-
-    /// <exception cref="DataValidationException">Lists every finding and how to re-run the day once fixed.</exception>
-    public static void Validate(string model, DateOnly day, DayFrame train, DayFrame heldOut, ModelProfile profile) =>
-        ThrowIfAny(model, day, Findings(train, heldOut, profile));
 
     /// <exception cref="DataValidationException">Lists every finding and how to re-run the day once fixed.</exception>
     public static void ThrowIfAny(string model, DateOnly day, IReadOnlyList<ValidationFinding> findings)

@@ -5,7 +5,7 @@ using Batch.Pipeline.Production;
 namespace Batch.Pipeline.Runs.Steps;
 
 /// <summary>
-/// preflight: before any work, the day's labels must be final (its conversion window closed, by the source database's
+/// preflight: before any work, the day's labels must be final (its conversion window closed, by the database's
 /// clock) unless the run allows otherwise; then the storage target is checked, the production pointer reconciled with
 /// the ledger, and production's files checked. Hands on the reconciled state.
 /// </summary>

@@ -19,9 +19,11 @@ public sealed class ShardSpoolTests : IDisposable
         using (var spool = new ShardSpool(_directory, Day, ["device"], ["price"]))
         {
             spool.Row(7, 0, true, false);
+            spool.ContentKey(-70);
             spool.Categorical(0, 1);
             spool.Numeric(0, 2.5);
             spool.Row(8, 0, false, false);
+            spool.ContentKey(-80);
             spool.Categorical(0, -1);
             spool.Numeric(0, double.NaN);
             Assert.Equal(2, spool.Count);
@@ -30,6 +32,8 @@ public sealed class ShardSpoolTests : IDisposable
 
         var day = DayShardFile.Read(path);
         Assert.Equal([7L, 8], day.Ids);
+        using (var shard = DayShardFile.Open(path))
+            Assert.Equal([-70L, -80], DayShardFile.ReadContentKeys(shard));
         Assert.Equal([true, false], day.Clicked);
         Assert.Equal(["web", "app"], day.Categorical[0].Vocabulary);
         Assert.Equal([1, -1], day.Categorical[0].Codes);
@@ -46,6 +50,20 @@ public sealed class ShardSpoolTests : IDisposable
             spool.Row(1, 0, true, true);
             spool.Categorical(0, 0);
             Assert.Throws<InvalidDataException>(() => spool.Row(2, 1, true, true));
+        }
+        Assert.Empty(Directory.GetFileSystemEntries(_directory));
+    }
+
+    [Fact]
+    public void ARowWithoutEveryColumn_IsNotWrittenAsAShard()
+    {
+        var path = Path.Combine(_directory, "day.shard");
+        using (var spool = new ShardSpool(_directory, Day, ["device"], []))
+        {
+            spool.Row(1, 0, true, true);
+            spool.Categorical(0, 0); // no content key
+            var e = Assert.Throws<InvalidOperationException>(() => spool.Complete(path, "k", "f", [["web"]]));
+            Assert.Contains("every row needs every column", e.Message, StringComparison.Ordinal);
         }
         Assert.Empty(Directory.GetFileSystemEntries(_directory));
     }

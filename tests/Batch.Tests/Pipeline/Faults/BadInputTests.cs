@@ -28,7 +28,7 @@ public sealed class BadInputTests(StackFixture stack) : IClassFixture<StackFixtu
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private PipelineRig Rig() => new(stack.Postgres, stack.Blobs, stack.ContainerName, [Model]);
+    private PipelineRig Rig(Dictionary<string, string?>? extra = null) => new(stack.Postgres, stack.Blobs, stack.ContainerName, [Model], extra: extra);
 
     private static string Day(DateOnly day)
     {
@@ -123,9 +123,74 @@ public sealed class BadInputTests(StackFixture stack) : IClassFixture<StackFixtu
         await RerunSucceedsAsync();
     }
 
-    private async Task<DataValidationException> FailsValidationAsync(string check)
+    [Fact]
+    public async Task TheHeldOutDayLoadedTwiceUnderNewIds_IsADuplicateOfItsContent()
     {
-        await using var rig = Rig();
+        await stack.ExecuteAsync($"insert into impressions select id + 1000000000000000, event_time, user_id, item_id, user_segment, item_category, device, hour_of_day, slot_position, price, user_activity, clicked from impressions where {Day(HeldOut)}");
+        var e = await FailsValidationAsync("duplicate-content");
+        Assert.Contains("[duplicate-content] training window and held-out day 2026-10-17..2026-10-20: 1 days have rows repeating another row's event time and every feature column under another id", e.Message, StringComparison.Ordinal);
+        Assert.Matches(@"first offending: 2026-10-20 \(2000 of 4000 rows, 50\.0 %: id 10\d{14} repeats id \d{14}, ", e.Message);
+        Assert.DoesNotContain(e.Findings, f => f.Check == "held-out-volume"); // 2× the volume is inside the band: only the content tells
+        await stack.ExecuteAsync("delete from impressions where id >= 1000000000000000");
+        await RerunSucceedsAsync();
+    }
+
+    [Fact]
+    public async Task ACategoricalColumnNulledOnATenthOfADay_IsANullShareFinding()
+    {
+        await stack.ExecuteAsync($"create table saved_segments as select id, user_segment from impressions where {Day(InWindow)} and id % 10 = 3; update impressions set user_segment = null where {Day(InWindow)} and id % 10 = 3");
+        var e = await FailsValidationAsync("null-share-user_segment");
+        Assert.Matches(@"\[null-share-user_segment\] training window and held-out day 2026-10-17\.\.2026-10-20: 1 days have user_segment null in a larger share of their impressions than the window's median day \(0\.0 %\) \(threshold: at most 5\.0 % more than the median day\); first offending: 2026-10-18 \(\d+\.\d %: ids \d+3, ", e.Message);
+        await stack.ExecuteAsync("update impressions i set user_segment = s.user_segment from saved_segments s where i.id = s.id; drop table saved_segments");
+        await RerunSucceedsAsync();
+    }
+
+    [Fact]
+    public async Task APriceWhoseSquareOverflows_CannotBeStandardised_AndIsNamed()
+    {
+        var id = await stack.ScalarAsync<long>($"select min(id) from impressions where {Day(InWindow)}");
+        await stack.ExecuteAsync($"create table saved_price as select id, price from impressions where id = {id}; update impressions set price = 1e300 where id = {id}");
+        var e = await FailsValidationAsync("standardise-price");
+        Assert.Contains($"[standardise-price] training window 2026-10-17..2026-10-19: price after none has mean ", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"first offending: largest: 1E+300 (id {id}, 2026-10-18)", e.Message, StringComparison.Ordinal);
+        await stack.ExecuteAsync("update impressions i set price = s.price from saved_price s where i.id = s.id; drop table saved_price");
+        await RerunSucceedsAsync();
+    }
+
+    [Fact]
+    public async Task AValueLog1pCannotTake_IsAValidationFinding_WithItsDayAndId()
+    {
+        var log1p = new Dictionary<string, string?> { [$"Batch:Models:{Model}:Features:Columns:user_activity:Transform"] = "log1p" };
+        var id = await stack.ScalarAsync<long>($"select min(id) from impressions where {Day(InWindow)}");
+        await stack.ExecuteAsync($"create table saved_activity as select id, user_activity from impressions where id = {id}; update impressions set user_activity = -2 where id = {id}");
+        var e = await FailsValidationAsync("transform-user_activity", log1p);
+        Assert.Contains($"1 impressions have a user_activity that log1p cannot take (threshold: values above −1 (or Features:Columns:user_activity:Transform clip)); first offending: ids {id} (2026-10-18, -2)", e.Message, StringComparison.Ordinal);
+        await stack.ExecuteAsync("update impressions i set user_activity = s.user_activity from saved_activity s where i.id = s.id; drop table saved_activity");
+        await RerunSucceedsAsync(log1p);
+    }
+
+    [Fact]
+    public async Task TextThatIsNoNumber_InAColumnReadAsANumber_FailsExtraction_WithPostgresOwnMessage()
+    {
+        // Late in the day, so that the COPY fails while its rows stream in (Npgsql then fails closing the connection).
+        var id = await stack.ScalarAsync<long>($"select id from impressions where {Day(InWindow)} order by event_time, id offset 1800 limit 1");
+        await stack.ExecuteAsync($"alter table impressions alter column price type text; create table saved_text as select id, price from impressions where id = {id}; update impressions set price = 'N/A' where id = {id}");
+        await using (var rig = Rig())
+        {
+            var e = await Assert.ThrowsAnyAsync<Exception>(() => rig.RunAsync(Model, HeldOut));
+            Assert.Contains("invalid input syntax for type double precision: \"N/A\"", e.Message, StringComparison.Ordinal);
+            var run = (await rig.Ledger.RunsAsync(Model, HeldOut, CancellationToken.None))[^1];
+            Assert.Equal((RunStatus.Failed, e.Message), (run.Status, run.Error));
+            Assert.Equal(("extract", StepStatus.Failed), (await rig.Ledger.StepsAsync(run.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)).Last());
+            Assert.Contains("invalid input syntax for type double precision", await stack.ScalarAsync<string>($"select error_detail from batch.runs where id = {run.Id}"), StringComparison.Ordinal);
+        }
+        await stack.ExecuteAsync("update impressions i set price = s.price from saved_text s where i.id = s.id; drop table saved_text; alter table impressions alter column price type double precision using price::double precision");
+        await RerunSucceedsAsync();
+    }
+
+    private async Task<DataValidationException> FailsValidationAsync(string check, Dictionary<string, string?>? extra = null)
+    {
+        await using var rig = Rig(extra);
         var moves = (await rig.Promotions.HistoryAsync(Model, CancellationToken.None)).Count;
         var before = await ProductionInvariants.AssertAsync(rig, stack.DataSource, Model, moves);
 
@@ -142,9 +207,9 @@ public sealed class BadInputTests(StackFixture stack) : IClassFixture<StackFixtu
         return e;
     }
 
-    private async Task RerunSucceedsAsync()
+    private async Task RerunSucceedsAsync(Dictionary<string, string?>? extra = null)
     {
-        await using var rig = Rig();
+        await using var rig = Rig(extra);
         var moves = (await rig.Promotions.HistoryAsync(Model, CancellationToken.None)).Count;
         var outcome = await rig.RunAsync(Model, HeldOut);
         Assert.Equal((RunStatus.Succeeded, true), (outcome.Status, outcome.Promoted));
