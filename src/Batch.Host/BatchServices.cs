@@ -66,6 +66,7 @@ public static class BatchServices
         services.AddSingleton<ModelHistory>();
         services.AddSingleton<ProductionReconciler>();
         services.AddSingleton<ProductionTransitions>();
+        services.AddSingleton<OrphanVersions>();
         services.AddSingleton<RunObservers>();
         services.AddSingleton<IRunObserver, ProgressRecorder>();
         services.AddTransient<RetrainPipeline>();

@@ -74,20 +74,31 @@ public sealed class ModelStore(BlobContainerClient container)
     }
 
     /// <summary>The production pointer and its ETag, or (null, null) when nothing was ever promoted.</summary>
+    /// <exception cref="PointerUnreadableException">The blob exists but is not a pointer (say, invalid JSON); it carries the blob's ETag.</exception>
     public async Task<(ProductionPointer? Pointer, ETag? ETag)> GetPointerAsync(string model, CancellationToken ct)
     {
         var blob = container.GetBlobClient(PointerPath(model));
+        Azure.Response<BlobDownloadResult> content;
         try
         {
-            var content = await blob.DownloadContentAsync(ct).ConfigureAwait(false);
-            var pointer = content.Value.Content.ToObjectFromJson<ProductionPointer>(ModelManifest.Json)
-                ?? throw new InvalidDataException($"{PointerPath(model)} is empty.");
-            return (pointer, content.Value.Details.ETag);
+            content = await blob.DownloadContentAsync(ct).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
             return (null, null);
         }
+        ProductionPointer? pointer;
+        try
+        {
+            pointer = content.Value.Content.ToObjectFromJson<ProductionPointer>(ModelManifest.Json);
+        }
+        catch (JsonException e)
+        {
+            throw new PointerUnreadableException(model, Location(PointerPath(model)), content.Value.Details.ETag, $"it is not valid JSON ({e.Message})", e);
+        }
+        if (pointer is null || string.IsNullOrWhiteSpace(pointer.Version))
+            throw new PointerUnreadableException(model, Location(PointerPath(model)), content.Value.Details.ETag, "it names no version", null);
+        return (pointer, content.Value.Details.ETag);
     }
 
     /// <summary>
@@ -145,17 +156,42 @@ public sealed class ModelStore(BlobContainerClient container)
     }
 
     /// <summary>Reads a version's manifest and weights, checking the weights against the manifest's hash.</summary>
+    /// <exception cref="VersionUnreadableException">A file is missing, cannot be read, or does not match the manifest; names which and where.</exception>
     public async Task<(ModelManifest Manifest, byte[] Weights)> ReadVersionAsync(string model, string version, CancellationToken ct)
     {
         var prefix = VersionPrefix(model, version, approved: true);
-        var manifestData = await container.GetBlobClient(prefix + ManifestFile).DownloadContentAsync(ct).ConfigureAwait(false);
-        var manifest = ModelManifest.Parse(manifestData.Value.Content, prefix + ManifestFile);
-        var weights = (await container.GetBlobClient(prefix + WeightsFile).DownloadContentAsync(ct).ConfigureAwait(false)).Value.Content.ToArray();
-        if (Sha256(weights) != manifest.WeightsSha256)
-            throw new InvalidDataException($"{prefix}{WeightsFile} does not match the hash in its manifest; the version is corrupt.");
+        var manifestData = await DownloadAsync(model, version, prefix + ManifestFile, ct).ConfigureAwait(false);
+        ModelManifest manifest;
+        try { manifest = ModelManifest.Parse(manifestData, prefix + ManifestFile); }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+            throw new VersionUnreadableException(model, version, ContainerName, Location(prefix + ManifestFile), $"it is not a manifest this code reads ({e.Message})", e);
+        }
+        var weights = (await DownloadAsync(model, version, prefix + WeightsFile, ct).ConfigureAwait(false)).ToArray();
+        var hash = Sha256(weights);
+        if (hash != manifest.WeightsSha256)
+            throw new VersionUnreadableException(model, version, ContainerName, Location(prefix + WeightsFile),
+                $"its SHA-256 is {hash}, not the manifest's {manifest.WeightsSha256}: the version is corrupt", null);
         return (manifest, weights);
     }
 
+    private async Task<BinaryData> DownloadAsync(string model, string version, string path, CancellationToken ct)
+    {
+        try
+        {
+            return (await container.GetBlobClient(path).DownloadContentAsync(ct).ConfigureAwait(false)).Value.Content;
+        }
+        catch (RequestFailedException e) when (e.Status is >= 400 and < 500)
+        {
+            throw new VersionUnreadableException(model, version, ContainerName, Location(path), $"storage answered {e.Status} {e.ErrorCode}", e);
+        }
+    }
+
+    /// <summary>
+    /// Writes a blob only if none is at <paramref name="path"/>. A blob already there with the same content is this
+    /// write having succeeded: the storage client retries a PUT whose answer it lost (a 500 or 503 after storage applied
+    /// it), and the retry then meets the blob its first try wrote. One with other content is a conflict.
+    /// </summary>
     private async Task CreateOnlyAsync(string path, byte[] content, string contentType, CancellationToken ct)
     {
         try
@@ -171,9 +207,58 @@ public sealed class ModelStore(BlobContainerClient container)
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
-            throw new InvalidOperationException($"{path} already exists; model versions are immutable.", e);
+            var existing = (await container.GetBlobClient(path).DownloadContentAsync(ct).ConfigureAwait(false)).Value.Content.ToArray();
+            var (ours, theirs) = (Sha256(content), Sha256(existing));
+            if (ours == theirs) return;
+            throw new InvalidOperationException(
+                $"{Location(path)} already exists with other content (SHA-256 {theirs}, this write's {ours}); model versions are immutable, so it was left as it is.", e);
         }
     }
+
+    /// <summary>
+    /// The version folders of <paramref name="model"/> in the container, approved and rejected, each with its blobs:
+    /// what storage holds, whatever the ledger says.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Version, bool Approved, string Prefix, IReadOnlyList<string> Blobs)>> VersionFoldersAsync(string model, CancellationToken ct)
+    {
+        var folders = new List<(string, bool, string, IReadOnlyList<string>)>();
+        foreach (var approved in new[] { true, false })
+        {
+            var root = $"{model}/{(approved ? "versions" : "rejected")}/";
+            var byVersion = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+            await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = root }, ct).ConfigureAwait(false))
+            {
+                var version = blob.Name[root.Length..].Split('/', 2)[0];
+                if (!byVersion.TryGetValue(version, out var blobs)) byVersion[version] = blobs = [];
+                blobs.Add(blob.Name);
+            }
+            folders.AddRange(byVersion.Select(v => (v.Key, approved, root + v.Key + "/", (IReadOnlyList<string>)v.Value)));
+        }
+        return folders;
+    }
+
+    /// <summary>Deletes the given blobs (a version folder nobody recorded); a blob already gone counts as deleted.</summary>
+    public async Task DeleteAsync(IEnumerable<string> blobs, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(blobs);
+        foreach (var blob in blobs) await container.GetBlobClient(blob).DeleteIfExistsAsync(cancellationToken: ct).ConfigureAwait(false);
+    }
+}
+
+/// <summary>A model's <c>production.json</c> exists but is no pointer; <c>batch promote</c> may overwrite it.</summary>
+public sealed class PointerUnreadableException(string model, string location, ETag etag, string why, Exception? inner)
+    : Exception($"{model}'s production pointer {location} cannot be read: {why}. Production is unknown until it is replaced; overwrite it with the version that should serve: batch promote --model {model} --version <an approved version>", inner)
+{
+    /// <summary>The unreadable blob's ETag: an overwrite is conditional on it, so a pointer written meanwhile is not lost.</summary>
+    public ETag ETag { get; } = etag;
+}
+
+/// <summary>A file of a published version is missing, unreadable or corrupt; names the version and the blob.</summary>
+public sealed class VersionUnreadableException(string model, string version, string container, string location, string why, Exception? inner)
+    : Exception($"{model} version {version}: {location} (container '{container}') cannot be used: {why}.", inner)
+{
+    public string Model { get; } = model;
+    public string Version { get; } = version;
 }
 
 /// <summary>How a pointer write ended.</summary>

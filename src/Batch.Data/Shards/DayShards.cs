@@ -187,12 +187,13 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
         if (!folder.Exists) return 0;
         var runs = new DirectoryInfo(Path.Combine(directory, RunsFolder));
         var cutoff = DateTime.UtcNow - retention;
-        // Shards; the temporary files and spool folders (both *.tmp) of writers that died before renaming theirs; and
-        // the encoded windows of attempts that died before deleting theirs.
+        // Shards; the temporary files and spool folders (both *.tmp) of writers that died before renaming theirs — at once
+        // when their process on this host is gone, else after the retention; and the encoded windows of attempts that
+        // died before deleting theirs.
         var stale = folder.EnumerateFileSystemInfos()
             .Where(e => e.Name.EndsWith(".shard", StringComparison.Ordinal) || e.Name.EndsWith(".tmp", StringComparison.Ordinal))
             .Concat(runs.Exists ? runs.EnumerateDirectories() : [])
-            .Where(e => e.LastWriteTimeUtc < cutoff)
+            .Where(e => e.LastWriteTimeUtc < cutoff || TemporaryOwner.Gone(e.Name))
             .ToList();
         foreach (var entry in stale)
         {

@@ -23,7 +23,7 @@ public sealed class ShardSpool : IExtractedRows, IDisposable
     {
         ArgumentNullException.ThrowIfNull(categorical);
         ArgumentNullException.ThrowIfNull(numeric);
-        _folder = Path.Combine(folder, $".spool.{day:yyyy-MM-dd}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        _folder = Path.Combine(folder, $".spool.{day:yyyy-MM-dd}.{Guid.NewGuid():N}.{TemporaryOwner.Current}.tmp");
         Directory.CreateDirectory(_folder);
         (_day, _categorical, _numeric) = (day, categorical, numeric);
         _spools = Enumerable.Range(0, FirstColumn + categorical.Count + numeric.Count).Select(i =>
@@ -56,7 +56,7 @@ public sealed class ShardSpool : IExtractedRows, IDisposable
     {
         ArgumentNullException.ThrowIfNull(vocabularies);
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.{TemporaryOwner.Current}.tmp");
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -112,13 +112,30 @@ public sealed class ShardSpool : IExtractedRows, IDisposable
         _ => sizeof(double),
     };
 
+    /// <summary>
+    /// Closes the spools and deletes their folder, whatever closing them throws: a spool is thrown away once its shard is
+    /// written, or once its read failed — on a full disk, closing flushes bytes that cannot be written, and the failure
+    /// that matters is the write's, already on its way up. The folder goes either way.
+    /// </summary>
     public void Dispose()
     {
         foreach (var (file, writer) in _spools)
         {
-            writer.Dispose();
-            file.Dispose();
+            Close(writer);
+            Close(file); // its handle is released even when the flush before it fails
         }
         if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
+    }
+
+    private static void Close(IDisposable spool)
+    {
+        try
+        {
+            spool.Dispose();
+        }
+        catch (IOException)
+        {
+            // Unwritten bytes of a spool being thrown away (see Dispose).
+        }
     }
 }

@@ -56,8 +56,9 @@ public static class BatchCommands
         promote.SetAction((r, ct) => Verbs.PromoteAsync(r.GetValue(model)!, r.GetValue(version)!, ct));
         root.Subcommands.Add(promote);
 
-        var reconcile = new Command("reconcile", "Compare the production pointer with the ledger; settle what a recorded intent explains, fail on anything else.") { model };
-        reconcile.SetAction((r, ct) => Verbs.ReconcileAsync(r.GetValue(model)!, ct));
+        var deleteOrphans = new Option<bool>("--delete-orphans") { Description = "Also delete the version folders in storage that no ledger row records" };
+        var reconcile = new Command("reconcile", "Compare the production pointer with the ledger; settle what a recorded intent explains, fail on anything else; list version folders the ledger does not record.") { model, deleteOrphans };
+        reconcile.SetAction((r, ct) => Verbs.ReconcileAsync(r.GetValue(model)!, r.GetValue(deleteOrphans), ct));
         root.Subcommands.Add(reconcile);
 
         var scoreVersion = new Option<string?>("--version") { Description = "An approved version (default: the one in production)" };

@@ -128,10 +128,15 @@ public static class Verbs
         return 0;
     }
 
-    public static async Task<int> ReconcileAsync(string model, CancellationToken ct)
+    public static async Task<int> ReconcileAsync(string model, bool deleteOrphans, CancellationToken ct)
     {
         using var host = await HostFactory.BuildMigratedAsync(ct).ConfigureAwait(false);
         var state = await host.Services.GetRequiredService<ProductionReconciler>().ReconcileAsync(model, ct).ConfigureAwait(false);
+        var orphans = state.ContainerExists ? await host.Services.GetRequiredService<OrphanVersions>().FindAsync(model, ct).ConfigureAwait(false) : [];
+        foreach (var orphan in orphans)
+            Console.WriteLine($"{model}: version folder {orphan.Location} ({orphan.Blobs.Count} blobs) has no ledger row{(deleteOrphans ? ": deleted" : "")}");
+        if (deleteOrphans) await host.Services.GetRequiredService<OrphanVersions>().DeleteAsync(orphans, ct).ConfigureAwait(false);
+        else if (orphans.Count > 0) Console.WriteLine($"{model}: nothing serves or records these; delete them with: batch reconcile --model {model} --delete-orphans");
         foreach (var repair in state.Repairs) Console.WriteLine($"{model}: settled {repair}");
         if (!state.ContainerExists)
             Console.WriteLine($"{model}: container '{state.Container}' does not exist yet at {state.Endpoint}; the model never had a version, so its first run creates it.");

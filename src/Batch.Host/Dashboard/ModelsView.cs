@@ -33,6 +33,10 @@ public static class ModelsView
                 // The page still shows the ledger; the storage problem is shown in place of the pointer.
                 pointerError = $"blob storage at {store.Endpoint} did not answer: {ExceptionText.FirstLine(e)}";
             }
+            catch (PointerUnreadableException e)
+            {
+                pointerError = e.Message;
+            }
             models.Add(new ModelView(
                 name, pointer, pointerError,
                 await promotions.ProductionAsync(name, ct).ConfigureAwait(false),

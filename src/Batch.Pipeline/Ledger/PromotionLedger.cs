@@ -72,12 +72,22 @@ public sealed class PromotionLedger(NpgsqlDataSource dataSource)
         {
             var runId = await SettleAsync(c, tx, promotionId, applied, outcome, t).ConfigureAwait(false);
             if (applied && runId is { } id)
-                await c.ExecuteAsync(new CommandDefinition(
+            {
+                var settled = await c.ExecuteAsync(new CommandDefinition(
                     """
                     update batch.runs set status = 'succeeded', finished_at = coalesce(finished_at, now()),
                            note = format('%s at %s: %s (it had ended %s: %s)', 'publish confirmed by reconcile', now(), @outcome, status, coalesce(error, '-'))
                     where id = @id and status in ('failed', 'abandoned')
                     """, new { id, outcome }, tx, cancellationToken: t)).ConfigureAwait(false);
+                // The run and its publish step say the same: the step succeeded, with how it was settled and what it failed with first.
+                if (settled == 1)
+                    await c.ExecuteAsync(new CommandDefinition(
+                        """
+                        update batch.steps set status = 'succeeded', finished_at = coalesce(finished_at, now()), error = null,
+                               detail = coalesce(detail, '{}'::jsonb) || jsonb_build_object('promoted', true, 'settledByReconcile', @outcome, 'failedFirst', error)
+                        where run_id = @id and step = 'publish' and status <> 'succeeded'
+                        """, new { id, outcome }, tx, cancellationToken: t)).ConfigureAwait(false);
+            }
             return true;
         }, ct);
 

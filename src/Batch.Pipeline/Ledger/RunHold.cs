@@ -148,7 +148,7 @@ public sealed class RunHold : IAsyncDisposable
                 new { model = Run.Model, day = Run.DataDay, attempt = Run.Attempt }, tx, cancellationToken: ct)).ConfigureAwait(false);
             var by = successor is null ? "" : $"; attempt {successor.Attempt} (run {successor.Id} on {successor.Host}) took the day over at {successor.StartedAt:u}";
             Lose(new RunHoldLostException(
-                $"Run {Run.Id} (attempt {Run.Attempt} of {Run.Model} for {Run.DataDay:yyyy-MM-dd}) no longer holds its day: the ledger marks it {row.Status ?? "missing"}{by}. It stopped at once and wrote nothing to blob storage.",
+                $"Run {Run.Id} (attempt {Run.Attempt} of {Run.Model} for {Run.DataDay:yyyy-MM-dd}) no longer holds its day: the ledger marks it {row.Status ?? "missing"}{by}. It stopped at once and writes nothing more, to the ledger or to blob storage.",
                 takenOver: true));
             ThrowIfLost();
         }
@@ -194,7 +194,7 @@ public sealed class RunHold : IAsyncDisposable
             }
             if (LostBecause is null && Remaining <= Margin)
                 Lose(new RunHoldLostException(
-                    $"Run {Run.Id} (attempt {Run.Attempt} of {Run.Model} for {Run.DataDay:yyyy-MM-dd}) could not renew its lease of {Lease.TotalSeconds:F0} s (last error: {_lastRenewalError ?? "none"}); it stopped itself before another attempt could take the day over, and published nothing.",
+                    $"Run {Run.Id} (attempt {Run.Attempt} of {Run.Model} for {Run.DataDay:yyyy-MM-dd}) could not renew its lease of {Lease.TotalSeconds:F0} s (last error: {_lastRenewalError ?? "none"}); it stopped itself before another attempt could take the day over, and writes nothing more.",
                     takenOver: false));
         }
     }

@@ -109,6 +109,9 @@ public sealed class StorageTargetException : Exception
     public StorageTargetException(string message, Exception inner) : base(message, inner) { }
 }
 
+/// <summary>Production's version cannot be read (a file missing, unreadable or corrupt); names the blob and the command that repairs it.</summary>
+public sealed class ProductionUnusableException(string message, Exception inner) : Exception(message, inner);
+
 /// <summary>
 /// The production pointer and the ledger disagree, and nothing recorded explains it — the pointer names another
 /// version, or is missing while the ledger has a production version.

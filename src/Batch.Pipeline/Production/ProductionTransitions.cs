@@ -42,7 +42,13 @@ public sealed class ProductionTransitions(ModelStore store, PromotionLedger prom
         catch (ProductionMismatchException)
         {
             // The disagreement this move is meant to settle: move from whatever the pointer names now.
-            (pointer, etag) = await store.GetPointerAsync(model, ct).ConfigureAwait(false);
+            try { (pointer, etag) = await store.GetPointerAsync(model, ct).ConfigureAwait(false); }
+            catch (PointerUnreadableException unreadable) { (pointer, etag) = (null, unreadable.ETag); }
+        }
+        catch (PointerUnreadableException unreadable)
+        {
+            // A pointer that is no pointer names nothing: overwrite it, on condition that it is still the blob read.
+            (pointer, etag) = (null, unreadable.ETag);
         }
         return await MoveAsync(model, PromotionKind.Promote, version, actor, pointer, etag, ct).ConfigureAwait(false);
     }

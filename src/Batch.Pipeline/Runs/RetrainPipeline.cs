@@ -17,7 +17,8 @@ namespace Batch.Pipeline.Runs;
 /// <summary>
 /// One attempt of (model, day): preflight → extract → validate → train → evaluate → gate → publish, every step in
 /// the ledger, every write fenced by the attempt's hold on its day. A rejected candidate is kept under
-/// <c>rejected/</c> and never promoted; a failed step, or an attempt that lost its hold, publishes nothing.
+/// <c>rejected/</c> and never promoted; a failed step, or an attempt that lost its hold, moves no pointer — but for a
+/// pointer write already sent, whose outcome the ledger then leaves open for reconcile to settle.
 /// </summary>
 public sealed class RetrainPipeline(
     DayShards shards,
@@ -85,7 +86,7 @@ public sealed class RetrainPipeline(
         var steps = new RunSteps(hold, observers, logger);
         var attempt = new Attempt(hold.Run, profile, settings, TorchDevices.Resolve(settings.Device));
 
-        await steps.RunAsync(new PreflightStep(maturity, reconciler), attempt, ct).ConfigureAwait(false);
+        await steps.RunAsync(new PreflightStep(maturity, reconciler, store), attempt, ct).ConfigureAwait(false);
         using var frames = await steps.RunAsync(new ExtractStep(shards, transient, observers), attempt, ct).ConfigureAwait(false);
         await steps.RunAsync(new ValidateStep(conversionChecks, transient), (attempt, frames), ct).ConfigureAwait(false);
         var trained = await steps.RunAsync(new TrainStep(observers), (attempt, frames), ct).ConfigureAwait(false);

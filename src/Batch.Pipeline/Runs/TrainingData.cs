@@ -101,6 +101,8 @@ public static class TrainingData
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(settings);
         var zone = settings.TimeZone();
+        // Before reading: what failed attempts left (spools on a full disk above all) must not fail this one too.
+        shards.Sweep();
         var days = await shards.ShardDaysAsync(profile.Features, day.AddDays(-profile.TrainingDays), day, zone, settings.ConversionWindowDays, settings.ExtractionConnections, ct,
             onRows, (read, t) => transient.ExecuteAsync(async c => await read(c).ConfigureAwait(false), t).AsTask()).ConfigureAwait(false);
         // From here on the windows own the shards.
@@ -112,7 +114,6 @@ public static class TrainingData
             if (i < days.Count - 1) train.Add(train.FirstDay.AddDays(i), shard, rows);
             else heldOut.Add(day, shard, rows);
         }
-        shards.Sweep();
         return (train, heldOut, days.Select(d => d.Use).ToList());
     }
 

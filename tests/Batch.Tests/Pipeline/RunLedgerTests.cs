@@ -114,7 +114,7 @@ public sealed class RunLedgerTests(StackFixture stack) : IClassFixture<StackFixt
         Assert.True(hold.Lost.IsCancellationRequested);
         Assert.False(hold.LostBecause!.TakenOver);
         Assert.Contains("could not renew its lease of 2 s", hold.LostBecause.Message, StringComparison.Ordinal);
-        Assert.Contains("published nothing", hold.LostBecause.Message, StringComparison.Ordinal);
+        Assert.Contains("writes nothing more", hold.LostBecause.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -59,8 +59,60 @@ public sealed class ModelStoreTests(StackFixture stack) : IClassFixture<StackFix
         await store.WriteVersionAsync(manifest, weights, approved: true, CancellationToken.None);
         var (again, otherWeights) = Version("m2", "v1", 2);
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => store.WriteVersionAsync(again, otherWeights, approved: true, CancellationToken.None));
+        Assert.Contains("m2/versions/v1/weights.safetensors already exists with other content", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"SHA-256 {ModelStore.Sha256(weights)}, this write's {ModelStore.Sha256(otherWeights)}", e.Message, StringComparison.Ordinal);
         Assert.Contains("immutable", e.Message, StringComparison.Ordinal);
         Assert.Equal(weights, (await store.ReadVersionAsync("m2", "v1", CancellationToken.None)).Weights);
+    }
+
+    [Fact]
+    public async Task WriteVersion_MeetingABlobWithItsOwnContent_IsTheWriteHavingSucceeded()
+    {
+        // What the storage client's retry of a create-only PUT that was applied but answered 500 meets: its own blob.
+        var store = new ModelStore(stack.Container);
+        var (manifest, weights) = Version("m7", "v1", 1);
+        await store.WriteVersionAsync(manifest, weights, approved: true, CancellationToken.None);
+        Assert.Equal("m7/versions/v1/", await store.WriteVersionAsync(manifest, weights, approved: true, CancellationToken.None));
+        Assert.Equal(weights, (await store.ReadVersionAsync("m7", "v1", CancellationToken.None)).Weights);
+    }
+
+    [Fact]
+    public async Task VersionFolders_ListWhatStorageHolds_ApprovedAndRejected_WithTheirBlobs()
+    {
+        var store = new ModelStore(stack.Container);
+        var (a, aw) = Version("m8", "20260102-r1", 1);
+        var (b, bw) = Version("m8", "20260103-r2", 2);
+        await store.WriteVersionAsync(a, aw, approved: true, CancellationToken.None);
+        await store.WriteVersionAsync(b with { Version = "20260103-r2" }, bw, approved: false, CancellationToken.None);
+        var folders = await store.VersionFoldersAsync("m8", CancellationToken.None);
+        Assert.Equal(
+            [("20260102-r1", true, "m8/versions/20260102-r1/"), ("20260103-r2", false, "m8/rejected/20260103-r2/")],
+            folders.Select(f => (f.Version, f.Approved, f.Prefix)));
+        Assert.Equal(["m8/rejected/20260103-r2/manifest.json", "m8/rejected/20260103-r2/weights.safetensors"], folders[1].Blobs.Order(StringComparer.Ordinal));
+        await store.DeleteAsync(folders[1].Blobs, CancellationToken.None);
+        Assert.Single(await store.VersionFoldersAsync("m8", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task APointerThatIsNotJson_IsUnreadable_NamingTheBlob_AndCarryingItsETag()
+    {
+        var store = new ModelStore(stack.Container);
+        var written = await stack.Container.GetBlobClient("m9/production.json").UploadAsync(BinaryData.FromString("{\"version\": \"v1\""), overwrite: true);
+        var e = await Assert.ThrowsAsync<PointerUnreadableException>(() => store.GetPointerAsync("m9", CancellationToken.None));
+        Assert.StartsWith($"m9's production pointer {store.Location("m9/production.json")} cannot be read: it is not valid JSON", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("overwrite it with the version that should serve: batch promote --model m9 --version <an approved version>", e.Message, StringComparison.Ordinal);
+        Assert.Equal(written.Value.ETag, e.ETag);
+    }
+
+    [Fact]
+    public async Task ReadVersion_OfAMissingFile_NamesTheBlobAndTheStatus()
+    {
+        var store = new ModelStore(stack.Container);
+        var (manifest, weights) = Version("m10", "v1", 1);
+        await store.WriteVersionAsync(manifest, weights, approved: true, CancellationToken.None);
+        await stack.Container.GetBlobClient("m10/versions/v1/weights.safetensors").DeleteAsync();
+        var e = await Assert.ThrowsAsync<VersionUnreadableException>(() => store.ReadVersionAsync("m10", "v1", CancellationToken.None));
+        Assert.Equal($"m10 version v1: {store.Location("m10/versions/v1/weights.safetensors")} (container '{stack.ContainerName}') cannot be used: storage answered 404 BlobNotFound.", e.Message);
     }
 
     [Fact]
@@ -112,6 +164,7 @@ public sealed class ModelStoreTests(StackFixture stack) : IClassFixture<StackFix
         var (manifest, weights) = Version("m4", "v1", 1);
         await store.WriteVersionAsync(manifest, weights, approved: true, CancellationToken.None);
         await stack.Container.GetBlobClient("m4/versions/v1/weights.safetensors").UploadAsync(BinaryData.FromBytes([9, 9]), overwrite: true);
-        await Assert.ThrowsAsync<InvalidDataException>(() => store.ReadVersionAsync("m4", "v1", CancellationToken.None));
+        var e = await Assert.ThrowsAsync<VersionUnreadableException>(() => store.ReadVersionAsync("m4", "v1", CancellationToken.None));
+        Assert.Contains($"its SHA-256 is {ModelStore.Sha256([9, 9])}, not the manifest's {manifest.WeightsSha256}: the version is corrupt", e.Message, StringComparison.Ordinal);
     }
 }

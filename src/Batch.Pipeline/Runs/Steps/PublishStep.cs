@@ -47,19 +47,10 @@ internal sealed class PublishStep(ModelStore store, RunHold hold, RunSteps steps
 
             var previous = production.Current?.Version;
             var intent = await hold.RecordIntentAsync(version, previous, store.ContainerName, ct).ConfigureAwait(false);
-            PointerWrite write;
-            // Under the lease the intent's write just renewed.
-            using (var held = hold.WhileHeld(ct))
-                write = await PointerMoves.WriteAsync(store, run.Model, version, previous, production.ETag, intent, $"The publish of {run.Model} {version}", held.Token).ConfigureAwait(false);
-            observers.WorkDone(run, Step);
+            var write = await MovePointerAsync(version, previous, production, intent, detail, ct).ConfigureAwait(false);
             if (write.Result == PointerWriteResult.Conflict)
-            {
-                await hold.SettlePublishAsync(intent, applied: false, PointerMoves.Outcome(write, previous, version), Step, detail, ct).ConfigureAwait(false);
                 throw new InvalidOperationException(
                     $"{run.Model}'s production moved to {write.PointerVersion ?? "nothing"} while this attempt was gating against {previous ?? "no model"}; version {version} was kept but not promoted. Re-run the day to gate against the new production model: batch rerun --model {run.Model} --day {run.DataDay:yyyy-MM-dd}");
-            }
-            await hold.SettlePublishAsync(intent, applied: true, PointerMoves.Outcome(write, previous, version), Step,
-                detail with { Promoted = true, PointerWrite = write.Result.ToString() }, ct).ConfigureAwait(false);
             PipelineLog.StepSucceeded(logger, run.Id, Step);
             return Outcome(candidate, production, version, RunStatus.Succeeded, promoted: true);
         }
@@ -67,6 +58,41 @@ internal sealed class PublishStep(ModelStore store, RunHold hold, RunSteps steps
         {
             steps.Failed(Step, e);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes the pointer (under the lease the intent's write just renewed) and records its outcome. Once the write is
+    /// sent, a failure to finish — storage away, the hold lost, the ledger away — leaves the outcome to reconcile, and
+    /// says so: the pointer may name the version whatever the ledger has recorded.
+    /// </summary>
+    private async Task<PointerWrite> MovePointerAsync(string version, string? previous, ProductionState production, long intent, PublishDetail detail, CancellationToken ct)
+    {
+        var run = hold.Run;
+        var what = $"The publish of {run.Model} {version}";
+        PointerWrite? write = null;
+        var sent = false;
+        try
+        {
+            using (var held = hold.WhileHeld(ct))
+            {
+                sent = true;
+                write = await PointerMoves.WriteAsync(store, run.Model, version, previous, production.ETag, intent, what, held.Token).ConfigureAwait(false);
+            }
+            observers.WorkDone(run, Step);
+            var applied = write.Result != PointerWriteResult.Conflict;
+            await hold.SettlePublishAsync(intent, applied, PointerMoves.Outcome(write, previous, version), Step,
+                applied ? detail with { Promoted = true, PointerWrite = write.Result.ToString() } : detail, ct).ConfigureAwait(false);
+            return write;
+        }
+        catch (Exception e) when (e is not PublishOutcomeUnknownException)
+        {
+            var pointer = write is null
+                ? sent ? "was sent and may or may not have reached the pointer" : "was never sent: the pointer did not move"
+                : $"ended {PointerMoves.Outcome(write, previous, version)}";
+            throw new PublishOutcomeUnknownException(
+                $"{what}: its pointer write {pointer}, but the ledger could not record that ({hold.LostBecause?.Message ?? e.Message}). Its intent is recorded (promotion {intent}); `batch reconcile --model {run.Model}` settles it from what the pointer says, and so does the next run.",
+                e);
         }
     }
 

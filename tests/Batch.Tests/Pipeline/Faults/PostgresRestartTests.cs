@@ -115,4 +115,35 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
         Assert.Null(await ProductionInvariants.AssertAsync(rig, _db, "pg_outage", moves: 0));
         await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_outage", moves: 1);
     }
+
+    [Fact]
+    public async Task APointerWriteAppliedWhileTheLeaseIsLost_LeavesTheLedgerSayingSo_AndReconcileSettlesRunAndStep()
+    {
+        await using (var first = Rig("pg-pointer"))
+            await first.RunAsync("pg-pointer", PipelineRig.LastDay.AddDays(-1));
+        // Storage applies the pointer write; before its answer arrives PostgreSQL is away for longer than the lease, so
+        // the attempt loses its hold while the write is in flight.
+        var slow = new LostResponsePolicy(LostResponsePolicy.PointerWrite, afterApplied: () => Restart(TimeSpan.FromSeconds(13)), drop: false);
+        await using var rig = new PipelineRig(postgres.ConnectionString, stack.Blobs, stack.ContainerName, ["pg-pointer"], storagePolicy: slow, extra: ShortLease);
+
+        var e = await Assert.ThrowsAsync<Batch.Pipeline.Production.PublishOutcomeUnknownException>(() => rig.RunAsync("pg-pointer"));
+
+        Assert.True(slow.Dropped);
+        Assert.DoesNotContain("published nothing", e.Message, StringComparison.Ordinal);
+        Assert.Contains("batch reconcile --model pg-pointer", e.Message, StringComparison.Ordinal);
+        var run = (await rig.Ledger.RunsAsync("pg-pointer", PipelineRig.LastDay, CancellationToken.None)).Single();
+        Assert.Equal((RunStatus.Failed, e.Message), (run.Status, run.Error));
+        var (pointer, _) = await rig.Store.GetPointerAsync("pg-pointer", CancellationToken.None);
+        var version = await _db.CreateCommand($"select version from batch.model_versions where run_id = {run.Id}").ExecuteScalarAsync();
+        Assert.Equal(version, pointer!.Version); // storage applied it
+
+        var state = await rig.Reconciler.ReconcileAsync("pg-pointer", CancellationToken.None);
+        Assert.Contains("applied", Assert.Single(state.Repairs), StringComparison.Ordinal);
+        Assert.Equal(RunStatus.Succeeded, (await rig.Ledger.RunAsync(run.Id, CancellationToken.None)).Status);
+        var steps = await rig.Ledger.StepsAsync(run.Id, CancellationToken.None);
+        Assert.All(steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+        Assert.Contains("settledByReconcile", steps[^1].Detail, StringComparison.Ordinal);
+        Assert.Equal(pointer.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg-pointer", moves: 2));
+        await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg-pointer", moves: 3);
+    }
 }

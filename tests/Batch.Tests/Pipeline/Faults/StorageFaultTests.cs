@@ -171,4 +171,20 @@ public sealed class StorageFaultTests(StackFixture stack) : IClassFixture<StackF
         Assert.Equal(open.Promotion.Version, pointer!.Version); // storage applied it before it died
         return (run, pointer.Version);
     }
+
+    [Fact]
+    public async Task ACreateOnlyWriteAppliedButAnsweredWithAnError_IsTheWriteHavingSucceeded_OnTheRetry()
+    {
+        // Storage applies the PUT of the weights, and the answer is lost: the SDK sends it again and meets its own blob.
+        var lost = new LostResponsePolicy(m => m.Request.Method == Azure.Core.RequestMethod.Put && m.Request.Uri.Path.EndsWith("/" + Batch.Publishing.ModelStore.WeightsFile, StringComparison.Ordinal));
+        await using var rig = Rig("az-twice", policy: lost);
+
+        var outcome = await rig.RunAsync("az-twice");
+
+        Assert.True(lost.Dropped);
+        Assert.Equal((RunStatus.Succeeded, true), (outcome.Status, outcome.Promoted));
+        var (manifest, weights) = await rig.Store.ReadVersionAsync("az-twice", outcome.Version, CancellationToken.None); // whole, and matching its hash
+        Assert.Equal(Batch.Publishing.ModelStore.Sha256(weights), manifest.WeightsSha256);
+        Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az-twice", moves: 1));
+    }
 }

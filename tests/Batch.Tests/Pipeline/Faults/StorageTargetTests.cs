@@ -148,4 +148,64 @@ public sealed class StorageTargetTests(StackFixture stack) : IClassFixture<Stack
         Assert.Contains($"version {v1} was rejected by the gate", rejected.Message, StringComparison.Ordinal);
         Assert.Equal([PromotionStatus.Applied, PromotionStatus.Applied], (await rig.Promotions.HistoryAsync("tgt_refuse", CancellationToken.None)).Select(p => p.Status));
     }
+
+    [Fact]
+    public async Task ProductionsWeightsDeleted_FailInPreflight_NamingTheBlob_BeforeAnyTraining_UntilARollbackRepairsIt()
+    {
+        await using var rig = Rig("tgt-noweights");
+        var v1 = (await rig.RunAsync("tgt-noweights", Day1.AddDays(-1))).Version;
+        var v2 = (await rig.RunAsync("tgt-noweights", Day1)).Version;
+        var blob = $"tgt-noweights/versions/{v2}/{ModelStore.WeightsFile}";
+        await stack.Container.GetBlobClient(blob).DeleteAsync();
+
+        var e = await Assert.ThrowsAsync<ProductionUnusableException>(() => rig.RunAsync("tgt-noweights"));
+
+        Assert.Contains($"{rig.Store.Location(blob)} (container '{stack.ContainerName}') cannot be used: storage answered 404 BlobNotFound", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"batch rollback --model tgt-noweights (back to {v1}), or batch promote --model tgt-noweights --version <an approved version>", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("<?xml", e.Message, StringComparison.Ordinal);
+        var failed = (await rig.Ledger.RunsAsync("tgt-noweights", PipelineRig.LastDay, CancellationToken.None)).Single();
+        Assert.Equal([("preflight", StepStatus.Failed)], (await rig.Ledger.StepsAsync(failed.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
+
+        await rig.Transitions.RollbackAsync("tgt-noweights", null, "ops@test", CancellationToken.None);
+        Assert.Equal(v1, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "tgt-noweights", moves: 3));
+        await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "tgt-noweights", moves: 4);
+    }
+
+    [Fact]
+    public async Task ProductionsWeightsCorrupted_FailInPreflight_WithBothHashes()
+    {
+        await using var rig = Rig("tgt-corrupt");
+        var v1 = (await rig.RunAsync("tgt-corrupt", Day1)).Version;
+        await stack.Container.GetBlobClient($"tgt-corrupt/versions/{v1}/{ModelStore.WeightsFile}").UploadAsync(BinaryData.FromBytes([1, 2, 3]), overwrite: true);
+
+        var e = await Assert.ThrowsAsync<ProductionUnusableException>(() => rig.RunAsync("tgt-corrupt"));
+
+        Assert.Contains($"its SHA-256 is {ModelStore.Sha256([1, 2, 3])}, not the manifest's", e.Message, StringComparison.Ordinal);
+        Assert.Contains("batch promote --model tgt-corrupt --version <an approved version>", e.Message, StringComparison.Ordinal);
+        var failed = (await rig.Ledger.RunsAsync("tgt-corrupt", PipelineRig.LastDay, CancellationToken.None)).Single();
+        Assert.Equal([("preflight", StepStatus.Failed)], (await rig.Ledger.StepsAsync(failed.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
+    }
+
+    [Fact]
+    public async Task APointerThatIsNotJson_StopsRunReconcileAndRollback_NamingIt_AndPromoteOverwritesIt()
+    {
+        await using var rig = Rig("tgt-garbled");
+        var v1 = (await rig.RunAsync("tgt-garbled", Day1.AddDays(-1))).Version;
+        var v2 = (await rig.RunAsync("tgt-garbled", Day1)).Version;
+        await stack.Container.GetBlobClient(ModelStore.PointerPath("tgt-garbled")).UploadAsync(BinaryData.FromString("{\"version\": "), overwrite: true);
+
+        var run = await Assert.ThrowsAsync<PointerUnreadableException>(() => rig.RunAsync("tgt-garbled"));
+        Assert.Contains("tgt-garbled's production pointer", run.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be read: it is not valid JSON", run.Message, StringComparison.Ordinal);
+        Assert.Contains("batch promote --model tgt-garbled --version <an approved version>", run.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<PointerUnreadableException>(() => rig.Reconciler.ReconcileAsync("tgt-garbled", CancellationToken.None));
+        await Assert.ThrowsAsync<PointerUnreadableException>(() => rig.Transitions.RollbackAsync("tgt-garbled", null, "ops@test", CancellationToken.None));
+
+        var promoted = await rig.Transitions.PromoteAsync("tgt-garbled", v1, "ops@test", CancellationToken.None);
+        Assert.Equal((null, v1), (promoted.From, promoted.To));
+        Assert.Equal(v1, (await rig.Store.GetPointerAsync("tgt-garbled", CancellationToken.None)).Pointer!.Version);
+        Assert.Equal(v1, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "tgt-garbled", moves: 3));
+        Assert.NotEqual(v1, v2);
+        await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "tgt-garbled", moves: 4);
+    }
 }
