@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Hangfire as the distributed engine, on one machine: two `worker --queues gpu` processes and two model profiles
-# (ranker, and ranker_mmoe: the same features under MMoE). Each model's last two seeded days are enqueued as a
+# (ranker, and mmoe: the same features under MMoE). Each model's last two seeded days are enqueued as a
 # backfill (its days in order), so the two models train side by side, one on each worker; a re-run of a day
 # whose attempt is running is refused. Ends with the ledger: one attempt per (model, day), which worker ran it,
 # and when. Leaves the stack running (deploy/local-stack.sh stop).
@@ -13,7 +13,7 @@ dotnet build src/Batch.Host -c Release -nologo -v quiet
 batch=src/Batch.Host/bin/Release/net10.0/linux-x64/batch
 
 # The second profile, as any deployment would add one: by configuration.
-second=ranker_mmoe
+second=mmoe
 export "Batch__Models__${second}__TrainingDays=7"
 for i in 0 1 2 3 4 5 6; do
   column=$(echo user_id item_id user_segment item_category device hour_of_day slot_position | cut -d' ' -f$((i + 1)))

@@ -188,7 +188,15 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The type (pg_type.typname) of every feature column; fails naming the columns the table lacks.</summary>
-    private async Task<Dictionary<string, string>> ColumnTypesAsync(FeatureOptions features, CancellationToken ct)
+    private async Task<IReadOnlyDictionary<string, string>> ColumnTypesAsync(FeatureOptions features, CancellationToken ct)
+    {
+        var known = await ImpressionColumnsAsync(ct).ConfigureAwait(false);
+        if (MissingColumns(features, known) is { } missing) throw new InvalidOperationException(missing);
+        return known;
+    }
+
+    /// <summary>Every column of the impressions relation with its type (pg_type.typname), resolved as extraction resolves it.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ImpressionColumnsAsync(CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
@@ -200,11 +208,17 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         {
             while (await reader.ReadAsync(ct).ConfigureAwait(false)) known[reader.GetString(0)] = reader.GetString(1);
         }
-        var unknown = features.Categorical.Concat(features.Numeric).Where(c => !known.ContainsKey(c)).ToList();
-        if (unknown.Count > 0)
-            throw new InvalidOperationException(
-                $"Feature columns not in table impressions: {string.Join(", ", unknown)} (columns: {string.Join(", ", known.Keys.Order(StringComparer.Ordinal))}).");
         return known;
+    }
+
+    /// <summary>What is wrong when <paramref name="features"/> name columns that <paramref name="columns"/> lacks, or null.</summary>
+    public static string? MissingColumns(FeatureOptions features, IReadOnlyDictionary<string, string> columns)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(columns);
+        var unknown = features.Categorical.Concat(features.Numeric).Where(c => !columns.ContainsKey(c)).ToList();
+        return unknown.Count == 0 ? null
+            : $"Feature columns not in table impressions: {string.Join(", ", unknown)} (columns: {string.Join(", ", columns.Keys.Order(StringComparer.Ordinal))}).";
     }
 
     private static string Reading(DateOnly first, DateOnly last) =>

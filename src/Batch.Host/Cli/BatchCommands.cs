@@ -77,8 +77,9 @@ public static class BatchCommands
         status.SetAction((r, ct) => Verbs.StatusAsync(r.GetValue(model)!, ct));
         root.Subcommands.Add(status);
 
-        var serve = new Command("serve", "Dashboard at /hangfire, recurring jobs from jobs/, and a worker on the default queue.") { queues, workers, urls };
-        serve.SetAction((r, ct) => Verbs.ServeAsync(Queues(r.GetValue(queues), "default"), r.GetValue(workers), r.GetValue(urls)!, ct));
+        var allowNoJobs = new Option<bool>("--allow-no-jobs") { Description = "Start even when Batch:JobsDirectory is missing or holds no job (every recurring job is then removed)" };
+        var serve = new Command("serve", "Dashboard at /hangfire, recurring jobs from jobs/, and a worker on the default queue.") { queues, workers, urls, allowNoJobs };
+        serve.SetAction((r, ct) => Verbs.ServeAsync(Queues(r.GetValue(queues), "default"), r.GetValue(workers), r.GetValue(urls)!, r.GetValue(allowNoJobs), ct));
         root.Subcommands.Add(serve);
 
         var worker = new Command("worker", "A Hangfire worker (the GPU machine runs `worker --queues gpu`).") { queues, workers };

@@ -10,14 +10,16 @@ namespace Batch.Host.Cli;
 /// <summary><c>serve</c>: the Hangfire dashboard, the recurring jobs of jobs/, and a worker.</summary>
 public static class DashboardHost
 {
-    public static async Task<int> RunAsync(IReadOnlyList<string> queues, int workers, string urls, CancellationToken ct)
+    /// <param name="allowNoJobs">start even when the jobs folder is missing or empty (removing every recurring job); otherwise that is refused</param>
+    public static async Task<int> RunAsync(IReadOnlyList<string> queues, int workers, string urls, bool allowNoJobs, CancellationToken ct)
     {
         await using var app = Build(queues, workers, urls);
         await HostFactory.MigrateAsync(app.Services, ct).ConfigureAwait(false);
-        var registered = app.Services.GetRequiredService<RecurringJobRegistrar>().Register();
+        await SourceColumnsCheck.RunAsync(app.Services, ct).ConfigureAwait(false);
+        var registered = app.Services.GetRequiredService<RecurringJobRegistrar>().Register(allowNoJobs);
         var access = app.Services.GetRequiredService<IOptions<BatchOptions>>().Value.Dashboard.RequiresAuthentication
             ? "Basic authentication required" : "local requests only";
-        Console.WriteLine($"Dashboard on {urls}/hangfire ({access}); recurring jobs: {string.Join(", ", registered.Select(j => $"{j.Id} ({j.Cron} {j.TimeZone})"))}; queues: {string.Join(", ", queues)}.");
+        Console.WriteLine($"Dashboard on {urls}/hangfire ({access}); recurring jobs: {(registered.Count == 0 ? "none (--allow-no-jobs)" : string.Join(", ", registered.Select(j => $"{j.Id} ({j.Cron} {j.TimeZone})")))}; queues: {string.Join(", ", queues)}.");
         await app.RunAsync(ct).ConfigureAwait(false);
         return 0;
     }

@@ -199,8 +199,8 @@ public static class Verbs
         return 0;
     }
 
-    public static Task<int> ServeAsync(IReadOnlyList<string> queues, int workers, string urls, CancellationToken ct) =>
-        DashboardHost.RunAsync(queues, workers, urls, ct);
+    public static Task<int> ServeAsync(IReadOnlyList<string> queues, int workers, string urls, bool allowNoJobs, CancellationToken ct) =>
+        DashboardHost.RunAsync(queues, workers, urls, allowNoJobs, ct);
 
     public static async Task<int> DemoAsync(string model, int days, int perDay, long seed, CancellationToken ct)
     {

@@ -14,7 +14,9 @@ public static class ProfileRules
     /// <exception cref="InvalidOperationException">The message names the profile and every problem.</exception>
     public static void Validate(this ModelProfile profile, string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
         var problems = Problems(profile).ToList();
+        if (ModelNames.Problem(name) is { } badName) problems.Insert(0, badName);
         if (problems.Count > 0)
             throw new InvalidOperationException($"Model profile '{name}' is invalid: {string.Join("; ", problems)}.");
     }

@@ -35,7 +35,7 @@ public sealed class CliErrorsTests(StackFixture stack) : IClassFixture<StackFixt
     [Fact]
     public async Task Reconcile_SaysPointerAndLedgerAgree_OrFailsNamingBoth()
     {
-        const string Model = "cli_rec";
+        const string Model = "cli-rec";
         var (settings, version) = await PipelineRig.PublishedForCliAsync(stack, Model);
 
         var (exit, output, _) = await BatchProcess.RunAsync(["reconcile", "--model", Model], settings);

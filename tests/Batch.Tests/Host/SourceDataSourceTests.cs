@@ -61,17 +61,17 @@ public sealed class SourceDataSourceTests(StackFixture stack) : IClassFixture<St
         var missing = new NpgsqlConnectionStringBuilder(stack.Postgres) { Database = "no_such_replica" }.ConnectionString;
         await using var rig = Rig(missing);
 
-        var e = await Assert.ThrowsAnyAsync<Exception>(() => rig.RunAsync("replica_down"));
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => rig.RunAsync("replica-down"));
 
         Assert.Contains("no_such_replica", e.Message, StringComparison.Ordinal);
-        var run = (await rig.Ledger.RunsAsync("replica_down", PipelineRig.LastDay, CancellationToken.None))[^1];
+        var run = (await rig.Ledger.RunsAsync("replica-down", PipelineRig.LastDay, CancellationToken.None))[^1];
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Equal(("extract", StepStatus.Failed), (await rig.Ledger.StepsAsync(run.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)).Last());
         Assert.Equal(0L, await stack.ScalarAsync<long>($"select count(*) from batch.model_versions where run_id = {run.Id}"));
     }
 
     private PipelineRig Rig(string extraction) =>
-        new(stack.Postgres, stack.Blobs, stack.ContainerName, [Model, "replica_down"], extra: new() { ["Batch:ConnectionStrings:Extraction"] = extraction });
+        new(stack.Postgres, stack.Blobs, stack.ContainerName, [Model, "replica-down"], extra: new() { ["Batch:ConnectionStrings:Extraction"] = extraction });
 
     private async Task<long> ReplicaScalarAsync(string sql)
     {

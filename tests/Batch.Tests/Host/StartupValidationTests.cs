@@ -34,6 +34,18 @@ public class StartupValidationTests
         Assert.Contains("Model profile 'worse' is invalid: Architecture:Settings:snr-aver:SubNetworks needs a positive count per layer", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Ranker")]
+    [InlineData("ranker_mmoe")]
+    [InlineData("a/b")]
+    [InlineData("<script>")]
+    [InlineData("-ranker")]
+    public async Task Start_FailsNamingTheRule_WhenAModelNameCouldNotNameABlobFolderAndAJob(string name)
+    {
+        var e = await StartFailureAsync(new Dictionary<string, string?> { [$"Batch:Models:{name}:Features:Categorical:0"] = "device" });
+        Assert.Contains($"model name '{name}' is not 1 to 63 lower-case letters, digits and hyphens, starting with a letter or digit", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Start_FailsNamingTheKey_WhenAProfileHoldsAKeyThatIsNoSetting_OrAPluginSettingWhereItWasBefore()
     {

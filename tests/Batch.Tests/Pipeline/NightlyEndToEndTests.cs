@@ -46,7 +46,7 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
     private JobStorage Storage => _host.Services.GetRequiredService<JobStorage>();
 
     private Dictionary<string, string?> Settings() =>
-        TinyProfiles.Settings(stack.Postgres, stack.Blobs, stack.ContainerName, ["e2e", "e2e_fix", "e2e_fill"]);
+        TinyProfiles.Settings(stack.Postgres, stack.Blobs, stack.ContainerName, ["e2e", "e2e-fix", "e2e-fill"]);
 
     private async Task<string> RunJobAsync(string model, DateOnly day)
     {
@@ -218,37 +218,37 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
         var original = await stack.ScalarAsync<double>($"select price from impressions where id = {victims.Split(',')[0]}");
         await stack.ExecuteAsync($"update impressions set price = 'NaN' where id in ({victims})");
 
-        var jobId = Client.Enqueue<RetrainJob>(j => j.RunAsync("e2e_fix", DataDays.Format(LastDay), null, CancellationToken.None));
+        var jobId = Client.Enqueue<RetrainJob>(j => j.RunAsync("e2e-fix", DataDays.Format(LastDay), null, CancellationToken.None));
         Assert.Equal("Failed", await WaitAsync(jobId));
 
-        var failed = Assert.Single(await Ledger.RunsAsync("e2e_fix", LastDay, CancellationToken.None));
+        var failed = Assert.Single(await Ledger.RunsAsync("e2e-fix", LastDay, CancellationToken.None));
         Assert.Equal(RunStatus.Failed, failed.Status);
         Assert.Contains("[finite-price] held-out day 2026-10-20: 3 impressions have a missing or non-finite price", failed.Error, StringComparison.Ordinal);
         Assert.Contains(victims.Split(',')[0], failed.Error, StringComparison.Ordinal);
-        Assert.Contains("batch rerun --model e2e_fix --day 2026-10-20", failed.Error, StringComparison.Ordinal);
+        Assert.Contains("batch rerun --model e2e-fix --day 2026-10-20", failed.Error, StringComparison.Ordinal);
         var steps = await Ledger.StepsAsync(failed.Id, CancellationToken.None);
         Assert.Equal([("preflight", StepStatus.Succeeded), ("extract", StepStatus.Succeeded), ("validate", StepStatus.Failed)], steps.Select(s => (s.Step, s.Status)));
-        Assert.Equal(0L, await stack.ScalarAsync<long>("select count(*) from batch.model_versions where model = 'e2e_fix'"));
-        Assert.Empty(stack.Container.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "e2e_fix/", CancellationToken.None));
+        Assert.Equal(0L, await stack.ScalarAsync<long>("select count(*) from batch.model_versions where model = 'e2e-fix'"));
+        Assert.Empty(stack.Container.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "e2e-fix/", CancellationToken.None));
 
         await stack.ExecuteAsync($"update impressions set price = {original.ToString(System.Globalization.CultureInfo.InvariantCulture)} where id in ({victims})");
         Assert.True(Client.Requeue(jobId)); // what the dashboard's Requeue button does
         Assert.Equal("Succeeded", await WaitAsync(jobId));
 
-        var attempts = await Ledger.RunsAsync("e2e_fix", LastDay, CancellationToken.None);
+        var attempts = await Ledger.RunsAsync("e2e-fix", LastDay, CancellationToken.None);
         Assert.Equal([(1, RunStatus.Failed), (2, RunStatus.Succeeded)], attempts.Select(r => (r.Attempt, r.Status)));
         Assert.Equal((await Ledger.ReportAsync(attempts[1].Id, CancellationToken.None)).Version,
-            (await Store.GetPointerAsync("e2e_fix", CancellationToken.None)).Pointer!.Version);
+            (await Store.GetPointerAsync("e2e-fix", CancellationToken.None)).Pointer!.Version);
     }
 
     [Fact]
     public async Task Backfill_RunsTheDaysInOrder_EachGatedAgainstTheDayBefore()
     {
-        var ids = Backfill.Enqueue(Client, "e2e_fill", LastDay.AddDays(-1), LastDay);
+        var ids = Backfill.Enqueue(Client, "e2e-fill", LastDay.AddDays(-1), LastDay);
         Assert.Equal("Succeeded", await WaitAsync(ids[^1]));
         Assert.Equal("Succeeded", await WaitAsync(ids[0]));
-        var first = Assert.Single(await Ledger.RunsAsync("e2e_fill", LastDay.AddDays(-1), CancellationToken.None));
-        var second = Assert.Single(await Ledger.RunsAsync("e2e_fill", LastDay, CancellationToken.None));
+        var first = Assert.Single(await Ledger.RunsAsync("e2e-fill", LastDay.AddDays(-1), CancellationToken.None));
+        var second = Assert.Single(await Ledger.RunsAsync("e2e-fill", LastDay, CancellationToken.None));
         Assert.True(second.StartedAt >= first.FinishedAt);
         Assert.Equal((await Ledger.ReportAsync(first.Id, CancellationToken.None)).Version,
             (await Ledger.ReportAsync(second.Id, CancellationToken.None)).ProductionVersion);

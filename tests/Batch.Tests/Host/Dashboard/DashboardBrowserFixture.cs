@@ -17,7 +17,7 @@ namespace Batch.Tests.Host.Dashboard;
 /// </summary>
 public sealed class DashboardBrowserFixture : IAsyncLifetime
 {
-    public static readonly string[] Models = ["web_list", "web_rerun", "web_roll", "web_forge"];
+    public static readonly string[] Models = ["web-list", "web-rerun", "web-roll", "web-forge"];
     public static readonly DateOnly Day1 = PipelineRig.LastDay.AddDays(-1);
 
     private IPlaywright? _playwright;

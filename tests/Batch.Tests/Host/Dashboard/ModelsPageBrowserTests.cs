@@ -25,7 +25,7 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
         await page.ClickAsync("a:text-is('Models')");
         await page.WaitForURLAsync("**/hangfire/models");
 
-        var model = page.Locator("#model-web_list");
+        var model = page.Locator("#model-web-list");
         var production = await model.Locator(".batch-production-version").InnerTextAsync();
         var day = model.Locator("table.batch-attempts").First; // the newest day first
         Assert.Equal("2026-10-20", (await model.Locator("h3.batch-day").First.InnerTextAsync())[..10]);
@@ -40,11 +40,11 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
     [Fact]
     public async Task TheReport_OpensFromThePage_AndAllItsImagesLoad()
     {
-        var page = await OpenAsync("web_list");
-        var popup = await page.RunAndWaitForPopupAsync(() => page.Locator("#model-web_list a.batch-report").First.ClickAsync());
+        var page = await OpenAsync("web-list");
+        var popup = await page.RunAndWaitForPopupAsync(() => page.Locator("#model-web-list a.batch-report").First.ClickAsync());
         await popup.WaitForLoadStateAsync(LoadState.NetworkIdle);
 
-        Assert.StartsWith("web_list — version", await popup.Locator("h1").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("web-list — version", await popup.Locator("h1").InnerTextAsync(), StringComparison.Ordinal);
         var images = await popup.Locator("img").CountAsync();
         Assert.True(images >= 6, $"{images} images");
         var broken = await popup.EvaluateAsync<int>("() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0).length");
@@ -54,15 +54,15 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
     [Fact]
     public async Task ReRun_EnqueuesANewAttemptOfTheDay_WhichRunsAndMovesProductionOnce()
     {
-        var page = await OpenAsync("web_rerun");
-        await page.Locator("#day-web_rerun-2026-10-20 button.js-batch-action").ClickAsync();
+        var page = await OpenAsync("web-rerun");
+        await page.Locator("#day-web-rerun-2026-10-20 button.js-batch-action").ClickAsync();
         var message = page.Locator("#batch-message");
         await Assertions.Expect(message).ToContainTextAsync("enqueued");
 
         await using var rig = web.Rig();
         var deadline = DateTime.UtcNow.AddMinutes(3);
         IReadOnlyList<RunRecord> runs;
-        while ((runs = await rig.Ledger.RunsAsync("web_rerun", PipelineRig.LastDay, CancellationToken.None)).Count < 2 || runs[^1].Status == RunStatus.Running)
+        while ((runs = await rig.Ledger.RunsAsync("web-rerun", PipelineRig.LastDay, CancellationToken.None)).Count < 2 || runs[^1].Status == RunStatus.Running)
         {
             Assert.True(DateTime.UtcNow < deadline, "the re-run did not finish");
             await Task.Delay(300);
@@ -70,28 +70,28 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
         Assert.Equal([(1, RunStatus.Succeeded), (2, RunStatus.Succeeded)], runs.Select(r => (r.Attempt, r.Status)));
         Assert.Equal("hangfire", runs[^1].Trigger);
         var version = (await rig.Ledger.ReportAsync(runs[^1].Id, CancellationToken.None)).Version;
-        Assert.Equal(version, await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web_rerun", moves: 3));
+        Assert.Equal(version, await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web-rerun", moves: 3));
     }
 
     [Fact]
     public async Task RollBack_AsksForConfirmation_AndIsRecordedWithTheUser()
     {
         await using var rig = web.Rig();
-        var first = (await rig.Ledger.ReportAsync((await rig.Ledger.RunsAsync("web_roll", DashboardBrowserFixture.Day1, CancellationToken.None)).Single().Id, CancellationToken.None)).Version!;
-        var page = await OpenAsync("web_roll");
+        var first = (await rig.Ledger.ReportAsync((await rig.Ledger.RunsAsync("web-roll", DashboardBrowserFixture.Day1, CancellationToken.None)).Single().Id, CancellationToken.None)).Version!;
+        var page = await OpenAsync("web-roll");
         string? asked = null;
         page.Dialog += async (_, dialog) =>
         {
             asked = dialog.Message;
             await dialog.AcceptAsync();
         };
-        await page.Locator("#rollback-web_roll").SelectOptionAsync(first);
-        await page.Locator("#model-web_roll button:text-is('Roll back')").ClickAsync();
+        await page.Locator("#rollback-web-roll").SelectOptionAsync(first);
+        await page.Locator("#model-web-roll button:text-is('Roll back')").ClickAsync();
 
         await Assertions.Expect(page.Locator("#batch-message")).ToContainTextAsync($"production moved from");
         Assert.Contains("recorded in the ledger with your name", asked, StringComparison.Ordinal);
-        Assert.Equal(first, await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web_roll", moves: 3));
-        var move = (await rig.Promotions.HistoryAsync("web_roll", CancellationToken.None))[^1];
+        Assert.Equal(first, await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web-roll", moves: 3));
+        var move = (await rig.Promotions.HistoryAsync("web-roll", CancellationToken.None))[^1];
         Assert.Equal((PromotionKind.Rollback, first), (move.Kind, move.Version));
         Assert.Equal($"local user on {Environment.MachineName} (dashboard)", move.Actor);
     }
@@ -100,8 +100,8 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
     public async Task APostFromAnotherOrigin_WithoutTheToken_IsRefused_AndChangesNothing()
     {
         await using var rig = web.Rig();
-        var before = await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web_forge", moves: 2);
-        var first = (await rig.Ledger.ReportAsync((await rig.Ledger.RunsAsync("web_forge", DashboardBrowserFixture.Day1, CancellationToken.None)).Single().Id, CancellationToken.None)).Version!;
+        var before = await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web-forge", moves: 2);
+        var first = (await rig.Ledger.ReportAsync((await rig.Ledger.RunsAsync("web-forge", DashboardBrowserFixture.Day1, CancellationToken.None)).Single().Id, CancellationToken.None)).Version!;
         await using var browser = await web.Browser.NewContextAsync();
         var page = await browser.NewPageAsync();
         await page.GotoAsync($"{web.Local}/hangfire/models"); // the browser holds the dashboard's cookies
@@ -110,13 +110,13 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
         var other = await browser.NewPageAsync();
         await other.SetContentAsync($"""
             <form method="post" action="{web.Local}/hangfire/models/rollback">
-              <input name="model" value="web_forge"><input name="version" value="{first}">
+              <input name="model" value="web-forge"><input name="version" value="{first}">
             </form>
             """);
         var response = await other.RunAndWaitForResponseAsync(() => other.EvalOnSelectorAsync("form", "f => f.submit()"), r => r.Url.EndsWith("/rollback", StringComparison.Ordinal));
 
         Assert.Equal(403, response.Status);
-        Assert.Equal(before, await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web_forge", moves: 2));
+        Assert.Equal(before, await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web-forge", moves: 2));
     }
 
     [Fact]

@@ -36,11 +36,11 @@ public sealed class LeaseTakeoverTests(StackFixture stack) : IClassFixture<Stack
         {
             taken = run;
             stack.ExecuteAsync($"update batch.runs set heartbeat_at = now() - interval '2 hours' where id = {run.Id}").GetAwaiter().GetResult();
-            successor = rig.RunAsync("lease_take").GetAwaiter().GetResult();
+            successor = rig.RunAsync("lease-take").GetAwaiter().GetResult();
         });
-        await using (rig = new PipelineRig(stack.Postgres, stack.Blobs, stack.ContainerName, ["lease_take"], [fault]))
+        await using (rig = new PipelineRig(stack.Postgres, stack.Blobs, stack.ContainerName, ["lease-take"], [fault]))
         {
-            var e = await Assert.ThrowsAsync<RunHoldLostException>(() => rig.RunAsync("lease_take"));
+            var e = await Assert.ThrowsAsync<RunHoldLostException>(() => rig.RunAsync("lease-take"));
 
             Assert.True(e.TakenOver);
             Assert.Contains($"attempt 2 (run {successor!.RunId}", e.Message, StringComparison.Ordinal);
@@ -50,18 +50,18 @@ public sealed class LeaseTakeoverTests(StackFixture stack) : IClassFixture<Stack
             Assert.Equal(0L, await stack.ScalarAsync<long>($"select count(*) from batch.model_versions where run_id = {old.Id}"));
             Assert.Equal(0L, await stack.ScalarAsync<long>($"select count(*) from batch.gate_decisions where run_id = {old.Id}"));
             Assert.Equal(0L, await stack.ScalarAsync<long>($"select count(*) from batch.promotions where run_id = {old.Id}"));
-            Assert.DoesNotContain(ProductionInvariants.Blobs(rig, "lease_take"), b => b.Contains($"-r{old.Id}/", StringComparison.Ordinal));
+            Assert.DoesNotContain(ProductionInvariants.Blobs(rig, "lease-take"), b => b.Contains($"-r{old.Id}/", StringComparison.Ordinal));
 
             Assert.Equal((RunStatus.Succeeded, true), (successor.Status, successor.Promoted));
-            Assert.Equal(successor.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "lease_take", moves: 1));
-            await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "lease_take", moves: 2);
+            Assert.Equal(successor.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "lease-take", moves: 1));
+            await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "lease-take", moves: 2);
         }
     }
 
     [Fact]
     public async Task TheSameDayStartedThreeTimesAtOnce_RunsOnce()
     {
-        const string Model = "lease_three";
+        const string Model = "lease-three";
         var settings = TinyProfiles.Settings(stack.Postgres, stack.Blobs, stack.ContainerName, [Model], epochs: 10);
         using var host = HostFactory.Build([RetrainJob.Queue], workers: 3, configure: c => c.AddInMemoryCollection(settings));
         var client = host.Services.GetRequiredService<IBackgroundJobClient>();

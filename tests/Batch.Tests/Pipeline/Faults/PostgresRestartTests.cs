@@ -42,16 +42,16 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
     public async Task ARestartMidExtraction_CutsTheRead_WhichIsReadAgain_AndTheRunSucceeds()
     {
         var fault = FaultObserver.AtProgress("extract", p => p.Done >= 1, _ => Restart(TimeSpan.FromMilliseconds(500)));
-        await using var rig = Rig("pg_extract", fault);
+        await using var rig = Rig("pg-extract", fault);
 
-        var outcome = await rig.RunAsync("pg_extract");
+        var outcome = await rig.RunAsync("pg-extract");
 
         Assert.True(fault.Fired);
         Assert.Equal((RunStatus.Succeeded, true), (outcome.Status, outcome.Promoted));
         var extract = (await rig.Ledger.StepDetailAsync<ExtractDetail>(outcome.RunId, "extract", CancellationToken.None))!;
         Assert.Equal(3 * 2000, extract.TrainRows); // every row, once
-        Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_extract", moves: 1));
-        await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_extract", moves: 2);
+        Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg-extract", moves: 1));
+        await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg-extract", moves: 2);
     }
 
     [Fact]
@@ -59,14 +59,14 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
     {
         // Down for longer than a heartbeat interval (a quarter of the 12 s lease), shorter than the lease.
         var fault = FaultObserver.AtProgress("train", p => p.Batch == 1, _ => Restart(TimeSpan.FromSeconds(4)));
-        await using var rig = Rig("pg_train", fault);
+        await using var rig = Rig("pg-train", fault);
 
-        var outcome = await rig.RunAsync("pg_train");
+        var outcome = await rig.RunAsync("pg-train");
 
         Assert.True(fault.Fired);
         Assert.Equal((RunStatus.Succeeded, true), (outcome.Status, outcome.Promoted));
-        Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_train", moves: 1));
-        await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_train", moves: 2);
+        Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg-train", moves: 1));
+        await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg-train", moves: 2);
     }
 
     [Fact]
@@ -75,9 +75,9 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
         // Training is done; the server restarts; the write that records it meets a pooled connection the
         // server closed (57P01) and is retried on a fresh one.
         var fault = FaultObserver.WhenDone("train", _ => Restart(TimeSpan.FromMilliseconds(200)));
-        await using var rig = Rig("pg_finish", fault);
+        await using var rig = Rig("pg-finish", fault);
 
-        var outcome = await rig.RunAsync("pg_finish");
+        var outcome = await rig.RunAsync("pg-finish");
 
         Assert.True(fault.Fired);
         Assert.Equal(RunStatus.Succeeded, outcome.Status);
@@ -85,8 +85,8 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
         Assert.Equal(["preflight", "extract", "validate", "train", "evaluate", "gate", "publish"], steps.Select(s => s.Step));
         Assert.All(steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
         Assert.Equal(2, (await rig.Ledger.StepDetailAsync<TrainDetail>(outcome.RunId, "train", CancellationToken.None))!.Epochs.Count);
-        Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg_finish", moves: 1));
-        await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_finish", moves: 2);
+        Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, _db, "pg-finish", moves: 1));
+        await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg-finish", moves: 2);
     }
 
     [Fact]
@@ -100,20 +100,20 @@ public sealed class PostgresRestartTests(ThrowawayPostgres postgres, StackFixtur
             Thread.Sleep(TimeSpan.FromSeconds(13));
             postgres.StartAsync().GetAwaiter().GetResult();
         });
-        await using var rig = Rig("pg_outage", fault);
+        await using var rig = Rig("pg-outage", fault);
 
-        var e = await Assert.ThrowsAsync<RunHoldLostException>(() => rig.RunAsync("pg_outage"));
+        var e = await Assert.ThrowsAsync<RunHoldLostException>(() => rig.RunAsync("pg-outage"));
 
         Assert.False(e.TakenOver);
         Assert.Contains("could not renew its lease of 12 s", e.Message, StringComparison.Ordinal);
-        var run = Assert.Single(await rig.Ledger.RunsAsync("pg_outage", PipelineRig.LastDay, CancellationToken.None));
+        var run = Assert.Single(await rig.Ledger.RunsAsync("pg-outage", PipelineRig.LastDay, CancellationToken.None));
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Contains("could not renew", run.Error, StringComparison.Ordinal);
         var steps = await rig.Ledger.StepsAsync(run.Id, CancellationToken.None);
         Assert.Equal(("train", StepStatus.Failed), (steps[^1].Step, steps[^1].Status));
-        Assert.Empty(ProductionInvariants.Blobs(rig, "pg_outage"));
-        Assert.Null(await ProductionInvariants.AssertAsync(rig, _db, "pg_outage", moves: 0));
-        await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg_outage", moves: 1);
+        Assert.Empty(ProductionInvariants.Blobs(rig, "pg-outage"));
+        Assert.Null(await ProductionInvariants.AssertAsync(rig, _db, "pg-outage", moves: 0));
+        await ProductionInvariants.RerunSucceedsAsync(rig, _db, "pg-outage", moves: 1);
     }
 
     [Fact]

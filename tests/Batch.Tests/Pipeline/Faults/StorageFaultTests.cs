@@ -39,17 +39,17 @@ public sealed class StorageFaultTests(StackFixture stack) : IClassFixture<StackF
     [Fact]
     public async Task StorageStoppedBeforePublishing_FailsTheRun_PublishesNothing_AndARerunSucceeds()
     {
-        await using (var first = Rig("az_down"))
-            await first.RunAsync("az_down", PipelineRig.LastDay.AddDays(-1));
+        await using (var first = Rig("az-down"))
+            await first.RunAsync("az-down", PipelineRig.LastDay.AddDays(-1));
         var fault = FaultObserver.WhenDone("gate", _ => _proxy.Stop());
-        await using var rig = Rig("az_down", fault);
-        var before = await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_down", moves: 1);
+        await using var rig = Rig("az-down", fault);
+        var before = await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az-down", moves: 1);
 
         try
         {
-            var e = await Assert.ThrowsAnyAsync<Exception>(() => rig.RunAsync("az_down"));
+            var e = await Assert.ThrowsAnyAsync<Exception>(() => rig.RunAsync("az-down"));
             Assert.True(fault.Fired);
-            var run = (await rig.Ledger.RunsAsync("az_down", PipelineRig.LastDay, CancellationToken.None)).Single();
+            var run = (await rig.Ledger.RunsAsync("az-down", PipelineRig.LastDay, CancellationToken.None)).Single();
             Assert.Equal(RunStatus.Failed, run.Status);
             var steps = await rig.Ledger.StepsAsync(run.Id, CancellationToken.None);
             Assert.Equal(("publish", StepStatus.Failed), (steps[^1].Step, steps[^1].Status));
@@ -61,76 +61,76 @@ public sealed class StorageFaultTests(StackFixture stack) : IClassFixture<StackF
         {
             _proxy.Start();
         }
-        Assert.Equal(before, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_down", moves: 1));
-        Assert.DoesNotContain(ProductionInvariants.Blobs(rig, "az_down"), b => b.Contains(PipelineRig.LastDay.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        Assert.Equal(before, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az-down", moves: 1));
+        Assert.DoesNotContain(ProductionInvariants.Blobs(rig, "az-down"), b => b.Contains(PipelineRig.LastDay.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
 
-        await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "az_down", moves: 2);
+        await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "az-down", moves: 2);
     }
 
     [Fact]
     public async Task StorageUnreachableWhenARunStarts_FailsInPreflight_BeforeAnyExtraction()
     {
-        await using var rig = Rig("az_start");
+        await using var rig = Rig("az-start");
         _proxy.Stop();
         try
         {
-            var e = await Assert.ThrowsAsync<StorageTargetException>(() => rig.RunAsync("az_start"));
+            var e = await Assert.ThrowsAsync<StorageTargetException>(() => rig.RunAsync("az-start"));
             Assert.Contains($"Blob storage at http://127.0.0.1:{_proxy.Port}/devstoreaccount1/{stack.ContainerName} cannot be reached", e.Message, StringComparison.Ordinal);
-            var run = Assert.Single(await rig.Ledger.RunsAsync("az_start", PipelineRig.LastDay, CancellationToken.None));
+            var run = Assert.Single(await rig.Ledger.RunsAsync("az-start", PipelineRig.LastDay, CancellationToken.None));
             Assert.Equal([("preflight", StepStatus.Failed)], (await rig.Ledger.StepsAsync(run.Id, CancellationToken.None)).Select(s => (s.Step, s.Status)));
         }
         finally
         {
             _proxy.Start();
         }
-        await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "az_start", moves: 1);
+        await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "az-start", moves: 1);
     }
 
     [Fact]
     public async Task APointerWriteWhoseResponseIsLost_IsRefusedOnRetry_YetRecordedAsApplied_Once()
     {
-        await using (var first = Rig("az_lost"))
-            await first.RunAsync("az_lost", PipelineRig.LastDay.AddDays(-1));
+        await using (var first = Rig("az-lost"))
+            await first.RunAsync("az-lost", PipelineRig.LastDay.AddDays(-1));
         var lost = new LostResponsePolicy(LostResponsePolicy.PointerWrite);
-        await using var rig = Rig("az_lost", policy: lost);
+        await using var rig = Rig("az-lost", policy: lost);
 
-        var outcome = await rig.RunAsync("az_lost");
+        var outcome = await rig.RunAsync("az-lost");
 
         Assert.True(lost.Dropped);
         Assert.Equal((RunStatus.Succeeded, true), (outcome.Status, outcome.Promoted));
         var report = await rig.Ledger.ReportAsync(outcome.RunId, CancellationToken.None);
         Assert.Equal(PromotionStatus.Applied, report.Promotion!.Status);
         Assert.Contains("the write was applied and its answer lost", report.Promotion.Outcome, StringComparison.Ordinal);
-        Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_lost", moves: 2));
+        Assert.Equal(outcome.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az-lost", moves: 2));
 
-        await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "az_lost", moves: 3);
+        await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "az-lost", moves: 3);
     }
 
     [Fact]
     public async Task StorageDyingJustAfterApplyingThePointer_LeavesAnOpenIntent_WhichReconcileSettles()
     {
-        var (run, version) = await LeaveAnOpenIntentAsync("az_dies");
-        await using var rig = Rig("az_dies");
+        var (run, version) = await LeaveAnOpenIntentAsync("az-dies");
+        await using var rig = Rig("az-dies");
 
-        // What `batch reconcile --model az_dies` runs: the pointer names the recorded intent's version.
-        var state = await rig.Reconciler.ReconcileAsync("az_dies", CancellationToken.None);
+        // What `batch reconcile --model az-dies` runs: the pointer names the recorded intent's version.
+        var state = await rig.Reconciler.ReconcileAsync("az-dies", CancellationToken.None);
         Assert.Contains("applied", Assert.Single(state.Repairs), StringComparison.Ordinal);
         var settled = await rig.Ledger.RunAsync(run.Id, CancellationToken.None);
         Assert.Equal(RunStatus.Succeeded, settled.Status);
         Assert.Contains("publish confirmed by reconcile", settled.Note, StringComparison.Ordinal);
-        Assert.Equal(version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_dies", moves: 2));
+        Assert.Equal(version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az-dies", moves: 2));
 
-        await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "az_dies", moves: 3);
+        await ProductionInvariants.RerunSucceedsAsync(rig, stack.DataSource, "az-dies", moves: 3);
     }
 
     [Fact]
     public async Task AnOpenIntentLeftByADeadStorage_IsSettledByTheNextRunsPreflight_WithoutAnOperator()
     {
-        var (run, version) = await LeaveAnOpenIntentAsync("az_dies2");
-        await using var rig = Rig("az_dies2");
+        var (run, version) = await LeaveAnOpenIntentAsync("az-dies2");
+        await using var rig = Rig("az-dies2");
 
         // Nobody runs reconcile: the re-run's preflight finds the open intent, settles it, and goes on.
-        var again = await rig.RunAsync("az_dies2");
+        var again = await rig.RunAsync("az-dies2");
         Assert.Equal((RunStatus.Succeeded, true), (again.Status, again.Promoted));
         var preflight = (await rig.Ledger.StepsAsync(again.RunId, CancellationToken.None)).First(s => s.Step == "preflight");
         Assert.Equal(StepStatus.Succeeded, preflight.Status);
@@ -139,7 +139,7 @@ public sealed class StorageFaultTests(StackFixture stack) : IClassFixture<StackF
         var settled = await rig.Ledger.RunAsync(run.Id, CancellationToken.None);
         Assert.Equal(RunStatus.Succeeded, settled.Status);
         Assert.Contains("publish confirmed by reconcile", settled.Note, StringComparison.Ordinal);
-        Assert.Equal(again.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az_dies2", moves: 3));
+        Assert.Equal(again.Version, await ProductionInvariants.AssertAsync(rig, stack.DataSource, "az-dies2", moves: 3));
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ public sealed class StepDetailsTests(StackFixture stack) : IClassFixture<StackFi
     public async Task AStepsDetail_ReadsBackAsItWasWritten(string step, object detail)
     {
         var ledger = new RunLedger(stack.DataSource);
-        var run = await ledger.StartAsync("details_" + step, new DateOnly(2026, 1, 4), "test", null, TimeSpan.FromMinutes(5), CancellationToken.None);
+        var run = await ledger.StartAsync("details-" + step, new DateOnly(2026, 1, 4), "test", null, TimeSpan.FromMinutes(5), CancellationToken.None);
         await using (var hold = RunHold.Begin(ledger, run, NullLogger.Instance))
         {
             await hold.StartStepAsync(step, 0, CancellationToken.None);

@@ -53,7 +53,7 @@ public sealed class DayScoringTests(StackFixture stack) : IClassFixture<StackFix
     [Fact]
     public async Task TheVerb_WritesTheFile_AndSaysWhatItScored_OrRefusesAModelWithoutProduction()
     {
-        const string Cli = "scoring_cli";
+        const string Cli = "scoring-cli";
         var (settings, version) = await PipelineRig.PublishedForCliAsync(stack, Cli, "unpublished");
         var impressions = await stack.ScalarAsync<long>(
             "select count(*) from impressions where (event_time at time zone 'Europe/Amsterdam')::date = date '2026-10-20'");

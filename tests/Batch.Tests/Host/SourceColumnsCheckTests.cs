@@ -1,0 +1,35 @@
+using Batch.Tests.Support;
+using Xunit;
+
+namespace Batch.Tests.Host;
+
+/// <summary>A feature column the source table lacks stops a verb at start-up, naming model and column; a source that does not answer is said and left to the run.</summary>
+[Collection(TorchGroup.Name)]
+public sealed class SourceColumnsCheckTests(StackFixture stack) : IClassFixture<StackFixture>
+{
+    [Fact]
+    public async Task AFeatureColumnTheTableLacks_StopsTheVerbAtStartUp_NamingModelAndColumn()
+    {
+        var settings = TinyProfiles.Settings(stack.Postgres, stack.Blobs, stack.ContainerName, ["cols"]);
+        settings["Batch:Models:cols:Features:Numeric:1"] = "user_activty";
+
+        var (exit, _, error) = await BatchProcess.RunAsync(["status", "--model", "cols"], settings);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("batch: model profile 'cols': Feature columns not in table impressions: user_activty (columns: clicked, device, event_time, hour_of_day, id, ", error, StringComparison.Ordinal);
+        Assert.Contains("Fix Batch:Models:cols:Features, or the source.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASourceThatDoesNotAnswer_IsSaid_AndTheVerbGoesOn()
+    {
+        var settings = TinyProfiles.Settings(stack.Postgres, stack.Blobs, stack.ContainerName, ["cols"]);
+        settings["Batch:ConnectionStrings:Extraction"] = $"Host=127.0.0.1;Port={FreePort.Next()};Username=batch;Database=batch;Timeout=2";
+
+        var (exit, output, _) = await BatchProcess.RunAsync(["status", "--model", "cols"], settings);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("The feature columns were not checked against the source, which did not answer", output, StringComparison.Ordinal);
+        Assert.Contains("No runs of cols yet.", output, StringComparison.Ordinal);
+    }
+}
