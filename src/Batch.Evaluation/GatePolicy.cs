@@ -135,14 +135,36 @@ public static class GatePolicy
         };
     }
 
-    private static string Movement(double pWorse, double pBetter, double alpha) =>
-        pBetter < alpha ? "up" : pWorse < alpha ? "down" : "flat";
-
-    /// <summary>The survey's verdict against production, from the judged tasks' AUC movements.</summary>
+    /// <summary>The survey's verdict against production, from the judged tasks' AUC movements (a combination it does not name, task by task).</summary>
     private static string? Transfer(IReadOnlyList<TaskJudgement> judgements)
     {
         var auc = judgements.Where(j => j.Measure == "auc").ToList();
         if (auc.Count == 0) return null;
-        return TransferVerdicts.Describe(TransferVerdicts.FromMoves(auc.Count(j => j.Movement == "up"), auc.Count(j => j.Movement == "down"), auc.Count));
+        return TransferVerdicts.Describe(auc.Select(j => (j.Task, j.Movement switch { "up" => TaskMove.Better, "down" => TaskMove.Worse, _ => TaskMove.Level })).ToList());
+    }
+
+    /// <summary>
+    /// The decision in one line, as the CLI, the Models page and the report head it: approved or rejected, the verdict, and
+    /// for an approval that accepts a significant drop within the margin, that drop — an approval is not a claim that
+    /// nothing got worse.
+    /// </summary>
+    public static string Headline(GateDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var head = $"{(decision.Approved ? "APPROVED" : "REJECTED")} ({decision.Verdict})";
+        var drops = AcceptedDrops(decision);
+        return drops.Count == 0 ? head : $"{head}, accepting a significant drop within the margin: {string.Join("; ", drops)}";
+    }
+
+    /// <summary>Per judged task and measure of an approved decision: each significant worsening that stayed within its margin.</summary>
+    public static IReadOnlyList<string> AcceptedDrops(GateDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        if (!decision.Approved) return [];
+        return decision.Judgements.Where(j => j.Passed && j.Movement == "down")
+            .Select(j => j.Measure == "auc"
+                ? string.Create(C, $"{j.Task} AUC {SignedNumber.Format(j.Change, "F4")} (p {j.PWorse:F3})")
+                : string.Create(C, $"{j.Task} {j.Measure} {SignedNumber.Format(100 * j.Change, "F2")} % (p {j.PWorse:F3})"))
+            .ToList();
     }
 }

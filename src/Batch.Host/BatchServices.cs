@@ -77,24 +77,26 @@ public static class BatchServices
         services.AddTransient<RetrainJob>();
         services.AddTransient<NightlyJob>();
         services.AddTransient<RecurringJobRegistrar>();
+        services.AddSingleton(sp => new HangfirePools(Settings(sp).ConnectionStrings.Postgres, Settings(sp).Dashboard.MaxConcurrentRequests + 2));
         services.AddHangfire((sp, hangfire) => hangfire
             .UseFilter(new RunningDayGuard())
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
-            .UsePostgreSqlStorage(
-                bootstrap => bootstrap.UseConnectionFactory(new DataSourceConnections(sp.GetRequiredService<NpgsqlDataSource>())),
-                new PostgreSqlStorageOptions
-                {
-                    SchemaName = "hangfire",
-                    PrepareSchemaIfNecessary = true,
-                    // Training can take longer than the invisibility timeout; keep the job ours while it runs.
-                    UseSlidingInvisibilityTimeout = true,
-                    InvisibilityTimeout = TimeSpan.FromMinutes(30),
-                    QueuePollInterval = TimeSpan.FromSeconds(1),
-                }));
+            .UsePostgreSqlStorage(bootstrap => bootstrap.UseConnectionFactory(new DataSourceConnections(sp.GetRequiredService<HangfirePools>().Server)), StorageOptions(prepareSchema: true)));
         return services;
     }
+
+    /// <summary>Hangfire's storage settings: the server's (which may create the schema) and the dashboard's alike.</summary>
+    public static PostgreSqlStorageOptions StorageOptions(bool prepareSchema) => new()
+    {
+        SchemaName = "hangfire",
+        PrepareSchemaIfNecessary = prepareSchema,
+        // Training can take longer than the invisibility timeout; keep the job ours while it runs.
+        UseSlidingInvisibilityTimeout = true,
+        InvisibilityTimeout = TimeSpan.FromMinutes(30),
+        QueuePollInterval = TimeSpan.FromSeconds(1),
+    };
 
     /// <summary>
     /// The storage client's own retries: a few, quickly, with a bounded wait per request — a run that cannot reach
@@ -139,6 +141,7 @@ public static class BatchServices
             try { profile.Validate(name); }
             catch (InvalidOperationException e) { problems.Add(e.Message); }
         }
+        if (options.Dashboard.MaxConcurrentRequests is < 1 or > 256) problems.Add("Batch:Dashboard:MaxConcurrentRequests must lie within 1–256");
         try { options.TimeZone(); }
         catch (TimeZoneNotFoundException) { problems.Add($"Batch:BusinessTimeZone '{options.BusinessTimeZone}' is not a known time zone"); }
         return problems;

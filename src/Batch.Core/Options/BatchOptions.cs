@@ -106,4 +106,12 @@ public sealed class DashboardAccessOptions
     public string? PasswordSha256 { get; set; }
 
     public bool RequiresAuthentication => !string.IsNullOrEmpty(User) && !string.IsNullOrEmpty(PasswordSha256);
+
+    /// <summary>
+    /// Dashboard requests handled at once; the others wait their turn in the server, not for a database connection (the
+    /// dashboard's pool holds two more than this). Hangfire renders its pages with blocking storage calls, so a thread
+    /// per request in flight: more than a few per core only queues inside the process instead of outside it.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 256)]
+    public int MaxConcurrentRequests { get; set; } = 8;
 }

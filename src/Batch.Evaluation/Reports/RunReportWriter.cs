@@ -15,6 +15,12 @@ public static class RunReportWriter
     public const string IndexFile = "index.html";
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
+    /// <summary>
+    /// The CSP source of the report's one inline style block (<c>'sha256-…'</c>): a page that serves reports under a policy
+    /// that allows no inline style allows this one.
+    /// </summary>
+    public static string StyleSource { get; } = $"'sha256-{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Style)))}'";
+
     private const string Style =
         "body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;margin:1em 0}" +
         "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}" +
@@ -55,7 +61,7 @@ public static class RunReportWriter
             <style>{Style}</style></head><body>
             <h1>{HtmlEncode(input.Model)} — version {HtmlEncode(input.Version)}</h1>
             <p>Held-out day {input.Day:yyyy-MM-dd}; against production {HtmlEncode(input.ProductionVersion ?? "none (first model)")}.</p>
-            <p id="decision" class="{(gate.Approved ? "pass" : "fail")}">Gate: {(gate.Approved ? "APPROVED" : "REJECTED")} ({HtmlEncode(gate.Verdict)}){(gate.Transfer is null ? "" : $"; against production: {HtmlEncode(gate.Transfer)}")}</p>
+            <p id="decision" class="{(gate.Approved ? "pass" : "fail")}">Gate: {HtmlEncode(GatePolicy.Headline(gate))}{(gate.Transfer is null ? "" : $"; against production: {HtmlEncode(gate.Transfer)}")}</p>
             <h2>Metrics on the held-out day</h2>
             <table id="metrics"><tr><th>task</th><th>positives / rows</th><th>AUC</th><th>production AUC</th><th>logloss</th><th>production logloss</th></tr>
             """);

@@ -141,7 +141,12 @@ public static class BatchCommands
             WorldSeed = r.GetValue(seed), Epochs = r.GetValue(latentEpochs), LearningRate = r.GetValue(latentRate),
             L2 = r.GetValue(latentL2), Scale = r.GetValue(latentScale), Rank = r.GetValue(latentRank),
         }));
-        root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput, balancerCost, gateBench, extractBench, nightlyBench, latent });
+        var concurrencies = new Option<string>("--concurrency") { Description = "Requests in flight at once, per round (comma-separated)", DefaultValueFactory = _ => "50,100,200" };
+        var requestCount = new Option<int>("--requests") { Description = "Requests per round", DefaultValueFactory = _ => 1000 };
+        var requestTimeout = new Option<int>("--timeout") { Description = "Seconds a request may take before it counts as an error", DefaultValueFactory = _ => 60 };
+        var dashboardBench = new Command("dashboard", "serve under load: p50/p99 and errors of /hangfire/models at each concurrency, against a static file of the dashboard.") { concurrencies, requestCount, requestTimeout };
+        dashboardBench.SetAction((r, ct) => Benchmarks.DashboardAsync(ParseCounts(r.GetValue(concurrencies)!, "--concurrency", "requests in flight"), r.GetValue(requestCount), r.GetValue(requestTimeout), ct));
+        root.Subcommands.Add(new Command("bench", "Benchmarks that print figures.") { correlated, throughput, balancerCost, gateBench, extractBench, nightlyBench, latent, dashboardBench });
 
         var balancers = new Option<string[]>("--balancers")
         {
@@ -171,11 +176,13 @@ public static class BatchCommands
 
     private static DateOnly? ParseDay(string? text) => text is null ? null : DataDays.Parse(text);
 
-    private static int[] ParseSizes(string text) =>
+    private static int[] ParseSizes(string text) => ParseCounts(text, "--sizes", "impressions per day");
+
+    private static int[] ParseCounts(string text, string option, string what) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(t => int.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
                 ? n
-                : throw new ArgumentException($"--sizes takes positive whole numbers of impressions per day, comma-separated; '{t}' is not one."))
+                : throw new ArgumentException($"{option} takes positive whole numbers of {what}, comma-separated; '{t}' is not one."))
             .ToArray();
 
     private static string[] Queues(string[]? given, string fallback) => given is { Length: > 0 } ? Split(given) : [fallback];

@@ -147,4 +147,22 @@ public static class Benchmarks
         Console.WriteLine(string.Create(C, $"gate same_setup_approval={result.SameSetUpApproval:F2} {string.Join(" ", result.Trials.Skip(result.Seeds).Select((t, i) => $"planted{i + 1}_rejection={1 - t.ApprovalRate:F2}"))}"));
         return 0;
     }
+
+    public static async Task<int> DashboardAsync(IReadOnlyList<int> concurrencies, int requests, int timeoutSeconds, CancellationToken ct)
+    {
+        var executable = Path.Combine(AppContext.BaseDirectory, "batch");
+        var port = FreePort();
+        Console.WriteLine(string.Create(C, $"serve on 127.0.0.1:{port} (queue {DashboardBenchmark.IdleQueue}: it takes no work), its configuration this process's; per concurrency {requests} GETs of /hangfire/models and, first, of a static file of the dashboard (the reference); a request not answered 200 within {timeoutSeconds} s is an error."));
+        var result = await DashboardBenchmark.RunAsync(executable, port, concurrencies, requests, TimeSpan.FromSeconds(timeoutSeconds), Console.WriteLine, ct).ConfigureAwait(false);
+        foreach (var line in result.ServerErrorLines) Console.WriteLine($"  serve logged: {line}");
+        Console.WriteLine(DashboardBenchmark.Summary(result));
+        return 0;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }

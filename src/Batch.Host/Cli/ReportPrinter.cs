@@ -1,4 +1,5 @@
 using System.Globalization;
+using Batch.Evaluation;
 using Batch.Pipeline.Ledger;
 
 namespace Batch.Host.Cli;
@@ -32,7 +33,7 @@ public static class ReportPrinter
         }
         if (report.Gate is { } gate)
         {
-            output.WriteLine($"   gate: {(gate.Approved ? "APPROVED" : "REJECTED")} ({gate.Verdict}) against {report.ProductionVersion ?? "no production model"}"
+            output.WriteLine($"   gate: {GatePolicy.Headline(gate)} against {report.ProductionVersion ?? "no production model"}"
                 + (gate.Transfer is null ? "" : $"; against production: {gate.Transfer}"));
             foreach (var reason in gate.Reasons) output.WriteLine($"     - {reason}");
         }

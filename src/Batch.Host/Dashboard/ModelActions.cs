@@ -50,6 +50,7 @@ public static class ModelActions
                 return;
             }
             var id = RetrainJob.Enqueue(context.GetBackgroundJobClient(), model, day);
+            services.GetRequiredService<ModelsViewCache>().Invalidate();
             await AnswerAsync(context, 200, $"Re-run of {model} for {day:yyyy-MM-dd} enqueued on queue '{RetrainJob.Queue}' (job {id}) by {Actor(context)}.").ConfigureAwait(false);
         }
     }
@@ -67,6 +68,7 @@ public static class ModelActions
             {
                 var moved = await services.GetRequiredService<ProductionTransitions>()
                     .RollbackAsync(model, version, Actor(context), context.GetHttpContext().RequestAborted).ConfigureAwait(false);
+                services.GetRequiredService<ModelsViewCache>().Invalidate();
                 await AnswerAsync(context, 200, $"{model}: production moved from {moved.From} to {moved.To} by {moved.Actor} (promotion {moved.PromotionId}).").ConfigureAwait(false);
             }
             catch (Exception e) when (e is InvalidOperationException or ProductionMismatchException or StorageTargetException or PromotionInFlightException)

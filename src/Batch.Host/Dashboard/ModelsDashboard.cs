@@ -15,6 +15,8 @@ public static class ModelsDashboard
         DashboardRoutes.Routes.Add("/models/rerun", new PostOnly(new ModelActions.Rerun()));
         DashboardRoutes.Routes.Add("/models/rollback", new PostOnly(new ModelActions.Rollback()));
         DashboardRoutes.Routes.Add(ReportDispatcher.Route, new ReportDispatcher());
+        DashboardRoutes.Routes.Add(ModelsAssets.StyleRoute, ModelsAssets.Style);
+        DashboardRoutes.Routes.Add(ModelsAssets.ScriptRoute, ModelsAssets.Script);
         NavigationMenu.Items.Add(page => new MenuItem("Models", page.Url.To("/models")) { Active = page.RequestPath.StartsWith("/models", StringComparison.Ordinal) });
     }
 

@@ -18,11 +18,12 @@ public static class ModelsHtml
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(url);
         var html = new StringBuilder();
-        html.Append(Style);
-        html.Append("<h1 class=\"page-header\">Models</h1>\n<div id=\"batch-message\" class=\"alert\" role=\"status\" style=\"display:none\"></div>\n");
+        // Style and script are files of their own: the dashboard's content security policy allows no inline ones.
+        html.Append(C, $"<link rel=\"stylesheet\" href=\"{HtmlEncode(url(ModelsAssets.StyleRoute))}\">\n");
+        html.Append("<h1 class=\"page-header\">Models</h1>\n<div id=\"batch-message\" class=\"alert hidden\" role=\"status\"></div>\n");
         if (models.Count == 0) html.Append("<p>No model profile is configured (Batch:Models).</p>\n");
         foreach (var model in models) Model(html, model, url);
-        html.Append(Script);
+        html.Append(C, $"<script src=\"{HtmlEncode(url(ModelsAssets.ScriptRoute))}\"></script>\n");
         return html.ToString();
     }
 
@@ -41,30 +42,52 @@ public static class ModelsHtml
         }
         html.Append("</p>\n");
 
-        var targets = model.Approved.Where(v => v.Version != model.Current?.Version).ToList();
-        if (model.Current is not null && targets.Count > 0)
+        if (model.Current is { } current)
         {
-            html.Append(C, $"<p class=\"form-inline\">Roll production back to <select class=\"form-control input-sm\" id=\"rollback-{name}\">");
-            foreach (var t in targets) html.Append(C, $"<option value=\"{HtmlEncode(t.Version)}\">{HtmlEncode(t.Version)} (day {t.DataDay:yyyy-MM-dd})</option>");
-            html.Append(C, $"</select> <button class=\"btn btn-sm btn-warning js-batch-action\" data-url=\"{HtmlEncode(url("/models/rollback"))}\" data-model=\"{name}\" data-select=\"rollback-{name}\" data-confirm=\"Point {name}'s production at the selected version? This is recorded in the ledger with your name.\">Roll back</button></p>\n");
+            var (back, forward) = Targets(model.Approved, current.Version);
+            Move(html, name, current.Version, back, "rollback", "Roll production back to", "Roll back", url);
+            Move(html, name, current.Version, forward, "forward", "Move production forward to", "Move forward", url);
         }
 
         if (model.Days.Count == 0) html.Append("<p>No runs yet.</p>\n");
-        foreach (var day in model.Days) Day(html, model.Name, day, url);
+        foreach (var day in model.Days) Day(html, model.Name, model.Current?.Version, day, url);
         html.Append("</section>\n");
     }
 
-    private static void Day(StringBuilder html, string model, DayView day, Func<string, string> url)
+    /// <summary>
+    /// The approved versions production can move to, split by direction: older than the live one (by data day, then
+    /// run), and newer. A version the ledger does not know as approved leaves every other one "back".
+    /// </summary>
+    private static (IReadOnlyList<VersionRecord> Back, IReadOnlyList<VersionRecord> Forward) Targets(IReadOnlyList<VersionRecord> approved, string live)
+    {
+        var current = approved.FirstOrDefault(v => v.Version == live);
+        var others = approved.Where(v => v.Version != live).ToList();
+        if (current is null) return (others, []);
+        bool Newer(VersionRecord v) => v.DataDay > current.DataDay || (v.DataDay == current.DataDay && v.RunId > current.RunId);
+        return (others.Where(v => !Newer(v)).ToList(), others.Where(Newer).ToList());
+    }
+
+    private static void Move(StringBuilder html, string name, string live, IReadOnlyList<VersionRecord> targets, string id, string label, string button, Func<string, string> url)
+    {
+        if (targets.Count == 0) return;
+        html.Append(C, $"<p class=\"form-inline batch-move\">{label} <select class=\"form-control input-sm\" id=\"{id}-{name}\">");
+        foreach (var t in targets) html.Append(C, $"<option value=\"{HtmlEncode(t.Version)}\">{HtmlEncode(t.Version)} (day {t.DataDay:yyyy-MM-dd})</option>");
+        // {version} is the option chosen when the button is pressed: the question names what production will serve.
+        html.Append(C, $"</select> <button class=\"btn btn-sm btn-warning js-batch-action\" data-url=\"{HtmlEncode(url("/models/rollback"))}\" data-model=\"{name}\" data-select=\"{id}-{name}\" data-confirm=\"Point {name}'s production from {HtmlEncode(live)} to {{version}}? Serving loads it at its next read of production.json. This is recorded in the ledger with your name.\">{button}</button></p>\n");
+    }
+
+    private static void Day(StringBuilder html, string model, string? live, DayView day, Func<string, string> url)
     {
         var running = day.Attempts.Any(a => a.Run.Status == RunStatus.Running);
-        html.Append(C, $"<h3 class=\"batch-day\" id=\"day-{HtmlEncode(model)}-{day.Day:yyyy-MM-dd}\">{day.Day:yyyy-MM-dd} ");
-        html.Append(C, $"<button class=\"btn btn-xs btn-default js-batch-action\" data-url=\"{HtmlEncode(url("/models/rerun"))}\" data-model=\"{HtmlEncode(model)}\" data-day=\"{day.Day:yyyy-MM-dd}\"{(running ? " disabled title=\"an attempt of this day is running\"" : "")}>Re-run this day</button></h3>\n");
+        var name = HtmlEncode(model);
+        html.Append(C, $"<h3 class=\"batch-day\" id=\"day-{name}-{day.Day:yyyy-MM-dd}\">{day.Day:yyyy-MM-dd} ");
+        html.Append(C, $"<button class=\"btn btn-xs btn-default js-batch-action\" data-url=\"{HtmlEncode(url("/models/rerun"))}\" data-model=\"{name}\" data-day=\"{day.Day:yyyy-MM-dd}\" data-confirm=\"Re-run {name} for {day.Day:yyyy-MM-dd}? A new attempt goes to the gpu queue, and the gate judges it against production as it is then.\"{(running ? " disabled title=\"an attempt of this day is running\"" : "")}>Re-run this day</button></h3>\n");
         html.Append("<table class=\"table table-condensed batch-attempts\"><thead><tr><th>attempt</th><th>status</th><th>steps</th><th>candidate vs production</th><th>gate</th><th>version</th></tr></thead><tbody>\n");
-        foreach (var attempt in day.Attempts) Attempt(html, model, attempt, url);
+        foreach (var attempt in day.Attempts) Attempt(html, model, live, attempt, url);
         html.Append("</tbody></table>\n");
     }
 
-    private static void Attempt(StringBuilder html, string model, AttemptView a, Func<string, string> url)
+    private static void Attempt(StringBuilder html, string model, string? live, AttemptView a, Func<string, string> url)
     {
         var run = a.Run;
         var label = run.Status switch { RunStatus.Succeeded => "success", RunStatus.Rejected => "warning", RunStatus.Running => "info", _ => "danger" };
@@ -83,6 +106,8 @@ public static class ModelsHtml
         if (a.Gate is { } gate)
         {
             html.Append(C, $"<b>{(gate.Approved ? "approved" : "rejected")}</b> ({HtmlEncode(gate.Verdict)}){(gate.Transfer is null ? "" : $"<br>against production: <b class=\"batch-transfer\">{HtmlEncode(gate.Transfer)}</b>")}");
+            var drops = GatePolicy.AcceptedDrops(gate);
+            if (drops.Count > 0) html.Append(C, $"<div class=\"text-warning batch-accepted-drop\">accepting a significant drop within the margin: {HtmlEncode(string.Join("; ", drops))}</div>");
             html.Append("<details><summary>reasons</summary><ul>");
             foreach (var reason in gate.Reasons) html.Append(C, $"<li>{HtmlEncode(reason)}</li>");
             html.Append("</ul></details>");
@@ -91,9 +116,10 @@ public static class ModelsHtml
         if (a.Version is { } version)
         {
             html.Append(C, $"{HtmlEncode(version.Version)} ({HtmlEncode(version.Status.Text())})");
+            if (version.Version == live) html.Append(" <span class=\"label label-success batch-live\">live</span>");
             html.Append(C, $"<br><a class=\"batch-report\" target=\"_blank\" href=\"{HtmlEncode(url($"/models/report/{Uri.EscapeDataString(model)}/{Uri.EscapeDataString(version.Version)}/index.html"))}\">report</a>");
         }
-        if (a.Promotion is { } move) html.Append(C, $"<br>production: {HtmlEncode(move.Status.Text())}");
+        if (a.Promotion is { } move) html.Append(C, $"<br>production: <span class=\"batch-promotion\">{HtmlEncode(Moved(move, live))}</span>");
         html.Append("</td></tr>\n");
     }
 
@@ -110,6 +136,14 @@ public static class ModelsHtml
         foreach (var m in a.Metrics)
             html.Append(C, $"<div class=\"batch-metric\" data-task=\"{HtmlEncode(m.Task)}\">{HtmlEncode(m.Task)} AUC {m.Auc:F4}, logloss {m.LogLoss:F5}</div>");
     }
+
+    /// <summary>What became of an attempt's pointer move: live now, applied and later replaced, or how it ended.</summary>
+    private static string Moved(PromotionRecord move, string? live) => move.Status switch
+    {
+        PromotionStatus.Applied => move.Version == live ? "applied, live" : "applied, later replaced",
+        PromotionStatus.Intent => "intent, not settled (batch reconcile)",
+        _ => move.Status.Text(),
+    };
 
     private static string Duration(StepRecord step) =>
         step.FinishedAt is { } end ? string.Create(C, $"{(end - step.StartedAt).TotalSeconds:F1} s") : "";
@@ -128,48 +162,4 @@ public static class ModelsHtml
         if (p.RemainingSeconds is { } left) parts.Add($"ETA {TimeSpan.FromSeconds(left):m\\:ss}");
         return string.Join(", ", parts);
     }
-
-    private const string Style = """
-        <style>
-        .batch-attempts td { vertical-align: top; }
-        .batch-attempts td:nth-child(1) { width: 9em; }
-        .batch-attempts td:nth-child(2) { max-width: 22em; overflow-wrap: anywhere; }
-        .batch-steps { white-space: nowrap; }
-        .batch-metrics { min-width: 22em; }
-        .batch-gate details ul { padding-left: 1.2em; max-width: 40em; }
-        </style>
-
-        """;
-
-    // Actions post with the dashboard's antiforgery token (the layout's csrf meta tags) and show the answer here.
-    private const string Script = """
-        <script>
-        (function () {
-          var message = document.getElementById('batch-message');
-          document.addEventListener('click', function (e) {
-            var button = e.target.closest('.js-batch-action');
-            if (!button) return;
-            e.preventDefault();
-            if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
-            var body = new URLSearchParams();
-            ['model', 'day'].forEach(function (k) { if (button.dataset[k]) body.set(k, button.dataset[k]); });
-            if (button.dataset.select) body.set('version', document.getElementById(button.dataset.select).value);
-            var headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
-            var header = document.querySelector('meta[name="csrf-header"]'), token = document.querySelector('meta[name="csrf-token"]');
-            if (header && token) headers[header.content] = token.content;
-            button.disabled = true;
-            fetch(button.dataset.url, { method: 'POST', headers: headers, body: body, credentials: 'same-origin' })
-              .then(function (r) { return r.json().catch(function () { return { message: r.status + ' ' + r.statusText }; }).then(function (j) { return [r.ok, j]; }); })
-              .then(function (answer) {
-                message.textContent = answer[1].message;
-                message.className = 'alert ' + (answer[0] ? 'alert-success' : 'alert-danger');
-                message.style.display = 'block';
-                button.disabled = false;
-                if (answer[0]) setTimeout(function () { location.reload(); }, 2000);
-              });
-          });
-          if (document.querySelector('.batch-running')) setTimeout(function () { location.reload(); }, 5000);
-        })();
-        </script>
-        """;
 }

@@ -9,9 +9,7 @@ public sealed class ModelsPage : RazorPage
     public override void Execute()
     {
         Layout = new LayoutPage("Models");
-        var http = Context.GetHttpContext();
-        // Hangfire renders pages synchronously; the reads are a few ledger queries and one blob per model.
-        var models = ModelsView.LoadAsync(http.RequestServices, http.RequestAborted).GetAwaiter().GetResult();
-        WriteLiteral(ModelsHtml.Render(models, Url.To));
+        // Hangfire renders pages synchronously: the data was read before, without holding a thread (ModelsViewCache).
+        WriteLiteral(ModelsHtml.Render(ModelsViewCache.For(Context.GetHttpContext()), Url.To));
     }
 }

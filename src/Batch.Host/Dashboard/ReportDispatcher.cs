@@ -22,7 +22,9 @@ public sealed class ReportDispatcher : IDashboardDispatcher
             : await http.RequestServices.GetRequiredService<ModelStore>().ReadAsync(ModelStore.ReportPrefix(recorded.BlobPrefix) + file, http.RequestAborted).ConfigureAwait(false);
         if (blob is not { } found)
         {
+            // Plain text, typed as such (with nosniff on every answer), so that what the request named is never read as markup.
             context.Response.StatusCode = 404;
+            context.Response.ContentType = "text/plain; charset=utf-8";
             await context.Response.WriteAsync($"No report file '{file}' for {model} version {version}.").ConfigureAwait(false);
             return;
         }

@@ -116,6 +116,38 @@ public sealed class DashboardHostTests(StackFixture stack) : IClassFixture<Stack
         }
     }
 
+    [Fact]
+    public async Task EveryAnswer_ForbidsFraming_AndCarriesThePolicy_NotOnlyTheOneThatSetsTheCookie()
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("s3cret")));
+        var (app, client) = await StartAsync(new() { ["Batch:Dashboard:User"] = "ops", ["Batch:Dashboard:PasswordSha256"] = hash });
+        await using (app)
+        using (client)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("ops:s3cret")));
+            var answers = new List<HttpResponseMessage>();
+            foreach (var path in new[] { "/hangfire/models", "/hangfire/models", "/hangfire/jobs/enqueued", "/hangfire/models/report/nobody/v1/index.html", "/hangfire/models/assets/models.js" })
+                answers.Add(await client.GetAsync(new Uri(path, UriKind.Relative)));
+            using var anonymous = new HttpClient { BaseAddress = client.BaseAddress };
+            answers.Add(await anonymous.GetAsync(new Uri("/hangfire/models", UriKind.Relative)));
+
+            Assert.True(answers[0].Headers.Contains("Set-Cookie"));
+            Assert.False(answers[1].Headers.Contains("Set-Cookie")); // the kind of answer Hangfire's own header was missing from
+            Assert.Equal([200, 200, 200, 404, 200, 401], answers.Select(a => (int)a.StatusCode));
+            foreach (var answer in answers)
+            {
+                Assert.Equal("DENY", Assert.Single(answer.Headers.GetValues("X-Frame-Options")));
+                var policy = Assert.Single(answer.Headers.GetValues("Content-Security-Policy"));
+                Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+                Assert.StartsWith("default-src 'self';", policy, StringComparison.Ordinal);
+                Assert.Equal("nosniff", Assert.Single(answer.Headers.GetValues("X-Content-Type-Options")));
+            }
+            Assert.Equal("text/plain; charset=utf-8", answers[3].Content.Headers.ContentType!.ToString());
+            Assert.Equal("No report file 'index.html' for nobody version v1.", await answers[3].Content.ReadAsStringAsync());
+            await app.StopAsync();
+        }
+    }
+
     private static string? State(WebApplication app, string id)
     {
         using var connection = app.Services.GetRequiredService<Hangfire.JobStorage>().GetConnection();

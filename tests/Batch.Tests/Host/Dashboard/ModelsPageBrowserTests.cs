@@ -32,7 +32,7 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
         var attempt = day.Locator("tr.batch-attempt").First;
         Assert.Equal("succeeded", await attempt.Locator(".batch-status").InnerTextAsync());
         Assert.Matches(@"^ctr AUC 0\.\d{4} vs 0\.\d{4}: [+-]0\.\d{4} \[[+-]0\.\d{4}, [+-]0\.\d{4}\] (up|down|flat)$", await attempt.Locator(".batch-judgement[data-task=ctr]").InnerTextAsync());
-        Assert.Contains(await attempt.Locator(".batch-transfer").InnerTextAsync(), new[] { "well done", "acceptable", "see-saw", "negative transfer", "neutral" });
+        Assert.Matches(@"^(well done|acceptable|see-saw|negative transfer|ctr (better|level|worse), ctcvr (better|level|worse))$", await attempt.Locator(".batch-transfer").InnerTextAsync());
         Assert.Contains(production, await attempt.InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("train", await attempt.Locator("td").Nth(2).InnerTextAsync(), StringComparison.Ordinal);
     }
@@ -52,12 +52,27 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
     }
 
     [Fact]
-    public async Task ReRun_EnqueuesANewAttemptOfTheDay_WhichRunsAndMovesProductionOnce()
+    public async Task ReRun_AsksNamingTheDay_ThenEnqueuesANewAttemptOfTheDay_WhichRunsAndMovesProductionOnce()
     {
         var page = await OpenAsync("web-rerun");
-        await page.Locator("#day-web-rerun-2026-10-20 button.js-batch-action").ClickAsync();
+        var asked = new List<string>();
+        page.Dialog += async (_, dialog) =>
+        {
+            asked.Add(dialog.Message);
+            // The first time the operator thinks better of it: nothing is enqueued.
+            if (asked.Count == 1) await dialog.DismissAsync();
+            else await dialog.AcceptAsync();
+        };
+        var button = page.Locator("#day-web-rerun-2026-10-20 button.js-batch-action");
+        await button.ClickAsync();
+        await Assertions.Expect(page.Locator("#batch-message")).ToBeHiddenAsync();
+        await using (var check = web.Rig())
+            Assert.Single(await check.Ledger.RunsAsync("web-rerun", PipelineRig.LastDay, CancellationToken.None));
+        await button.ClickAsync();
         var message = page.Locator("#batch-message");
         await Assertions.Expect(message).ToContainTextAsync("enqueued");
+        Assert.Equal(2, asked.Count);
+        Assert.StartsWith("Re-run web-rerun for 2026-10-20?", asked[1], StringComparison.Ordinal);
 
         await using var rig = web.Rig();
         var deadline = DateTime.UtcNow.AddMinutes(3);
@@ -85,11 +100,20 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
             asked = dialog.Message;
             await dialog.AcceptAsync();
         };
+        var liveBefore = await page.Locator("#model-web-roll .batch-live").Locator("xpath=..").InnerTextAsync();
+        Assert.Equal(0, await page.Locator("#forward-web-roll").CountAsync()); // production is the newest: nothing to move forward to
         await page.Locator("#rollback-web-roll").SelectOptionAsync(first);
         await page.Locator("#model-web-roll button:text-is('Roll back')").ClickAsync();
 
         await Assertions.Expect(page.Locator("#batch-message")).ToContainTextAsync($"production moved from");
+        Assert.Contains($" to {first}?", asked, StringComparison.Ordinal);
         Assert.Contains("recorded in the ledger with your name", asked, StringComparison.Ordinal);
+        Assert.DoesNotContain(first, liveBefore, StringComparison.Ordinal);
+        // After the reload: the version rolled back to is live, the newer one was applied and later replaced, and the control moves forward.
+        await Assertions.Expect(page.Locator("#forward-web-roll")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+        Assert.Contains(first, await page.Locator("#model-web-roll .batch-live").Locator("xpath=..").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("Move production forward to", await page.Locator("#model-web-roll .batch-move").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("applied, later replaced", await page.Locator("#model-web-roll").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(first, await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web-roll", moves: 3));
         var move = (await rig.Promotions.HistoryAsync("web-roll", CancellationToken.None))[^1];
         Assert.Equal((PromotionKind.Rollback, first), (move.Kind, move.Version));
@@ -117,6 +141,49 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
 
         Assert.Equal(403, response.Status);
         Assert.Equal(before, await ProductionInvariants.AssertAsync(rig, web.Stack.DataSource, "web-forge", moves: 2));
+    }
+
+    [Fact]
+    public async Task APageOfAnotherOriginCannotFrameTheDashboard_SoNoDecoyClickReachesIt()
+    {
+        await using var browser = await web.Browser.NewContextAsync();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"{web.Local}/hangfire/models"); // the dashboard's cookies are the browser's
+        var other = await browser.NewPageAsync();
+        var framed = other.WaitForResponseAsync(r => r.Url.EndsWith("/hangfire/models", StringComparison.Ordinal));
+        await other.SetContentAsync($"<iframe id=\"decoy\" src=\"{web.Local}/hangfire/models\" width=\"800\" height=\"600\"></iframe>");
+        var answer = await framed;
+
+        Assert.Equal("DENY", await answer.HeaderValueAsync("x-frame-options"));
+        await Task.Delay(500);
+        var frame = other.Frames.Single(f => f != other.MainFrame);
+        Assert.Equal(0, await frame.Locator(".js-batch-action").CountAsync());
+    }
+
+    [Fact]
+    public async Task TheDashboardsPages_KeepToTheContentSecurityPolicy()
+    {
+        var page = await web.Browser.NewPageAsync();
+        var violations = new List<string>();
+        page.Console += (_, m) =>
+        {
+            if (m.Text.Contains("Content Security Policy", StringComparison.Ordinal) || m.Text.Contains("Refused to", StringComparison.Ordinal))
+                violations.Add($"{page.Url}: {m.Text}");
+        };
+        foreach (var path in new[] { "/hangfire", "/hangfire/jobs/succeeded", "/hangfire/recurring", "/hangfire/servers", "/hangfire/models" })
+        {
+            await page.GotoAsync(web.Local + path);
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        }
+        // The Models page's stylesheet is a file of the dashboard: it loads and applies.
+        Assert.Equal("nowrap", await page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('.batch-steps')).whiteSpace"));
+        var report = await page.Locator("#model-web-list a.batch-report").First.GetAttributeAsync("href");
+        await page.GotoAsync(web.Local + report);
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        // The report's own style block is allowed by its hash: its table is styled.
+        Assert.NotEqual("0px", await page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('td')).paddingLeft"));
+
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
     }
 
     [Fact]
