@@ -98,4 +98,23 @@ public sealed class ModelActionsTests(StackFixture stack) : IClassFixture<StackF
             await app.StopAsync();
         }
     }
+
+    [Fact]
+    public async Task ReRunningADayWhoseLabelsAreNotFinal_IsRefused_NamingWhenItMayRun()
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam");
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, zone).DateTime);
+        var (app, client) = await StartAsync();
+        await using (app)
+        using (client)
+        {
+            var refused = await PostAsync(client, "rerun", ("model", Model), ("day", $"{today:yyyy-MM-dd}"));
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            var message = await MessageAsync(refused);
+            Assert.StartsWith($"Not re-run: Day {today:yyyy-MM-dd} of act is not mature", message, StringComparison.Ordinal);
+            Assert.Contains("its labels are final from", message, StringComparison.Ordinal);
+            Assert.Empty(await new RunLedger(stack.DataSource).RunsAsync(Model, today, CancellationToken.None));
+            await app.StopAsync();
+        }
+    }
 }
