@@ -9,8 +9,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 deploy/local-stack.sh start
 eval "$(deploy/local-stack.sh env)"
-dotnet build src/Batch.Host -c Release -nologo -v quiet
-batch=src/Batch.Host/bin/Release/net10.0/linux-x64/batch
+dotnet build src/Batch.Lab -c Release -nologo -v quiet
+# The lab's build holds the product beside it: batch for the operator's verbs, batch-lab for the synthetic world.
+batch=src/Batch.Lab/bin/Release/net10.0/linux-x64/batch
+lab=src/Batch.Lab/bin/Release/net10.0/linux-x64/batch-lab
 
 # The second profile, as any deployment would add one: by configuration.
 second=mmoe
@@ -33,7 +35,7 @@ stop_workers() { for pid in "${workers[@]}"; do kill "$pid" 2>/dev/null || true;
 trap stop_workers EXIT
 
 "$batch" migrate
-seeded=$("$batch" seed --days 14 --impressions-per-day "${PER_DAY:-30000}")
+seeded=$("$lab" seed --days 14 --impressions-per-day "${PER_DAY:-30000}")
 echo "$seeded"
 last=$(echo "$seeded" | sed -E 's/^Seeded [0-9-]+\.\.([0-9-]+):.*/\1/')
 first=$(date -d "$last - 1 day" +%F)

@@ -18,7 +18,7 @@ day=2026-01-15
 database=batch_gpu_check
 
 echo "gpu-check: publishing with TorchBackend=$backend to $out"
-if ! dotnet publish src/Batch.Host -c Release -p:TorchBackend="$backend" -o "$out" -nologo -v quiet; then
+if ! dotnet publish src/Batch.Lab -c Release -p:TorchBackend="$backend" -o "$out" -nologo -v quiet; then
   echo "gpu-check: the $backend build failed; for cuda, the package source must serve libtorch-cuda-12.8-linux-x64 (see deploy/README.md, CUDA build)" >&2
   exit 1
 fi
@@ -35,13 +35,13 @@ cleanup
 pg "create database $database" >/dev/null
 
 echo "gpu-check: bench throughput on $device"
-"$out/batch" bench throughput --steps 10 | tee "$out/throughput.txt"
+"$out/batch-lab" bench throughput --steps 10 | tee "$out/throughput.txt"
 grep -q "^Device $device" "$out/throughput.txt" || { echo "gpu-check: Torch did not train on $device (see the first line above)" >&2; exit 1; }
 
 echo "gpu-check: one nightly attempt of ranker for $day on $device ($per_day impressions a day)"
 export Batch__ConnectionStrings__Postgres="$scratch"
 "$out/batch" migrate
-"$out/batch" seed --days 8 --impressions-per-day "$per_day" --end-day "$day"
+"$out/batch-lab" seed --days 8 --impressions-per-day "$per_day" --end-day "$day"
 "$out/batch" run --model ranker --day "$day" | tee "$out/nightly.txt"
 trained_on="$(pg "select detail->>'device' from batch.steps where step = 'train'" "$database")"
 [[ "$trained_on" == "$device"* ]] || { echo "gpu-check: the ledger says the model trained on '$trained_on', not $device" >&2; exit 1; }

@@ -27,14 +27,6 @@ create table conversions (
 
 create index conversions_impression_id on conversions (impression_id);
 
--- The true click and conversion probability of every synthetic impression. Never read as a feature:
--- it exists so tests and the demo can compare models against the truth.
-create table synthetic_truth (
-    impression_id  bigint primary key,
-    p_click        double precision not null,
-    p_convert      double precision not null
-);
-
 -- Creates the daily partitions of both source tables for [first_day, last_day], days being calendar dates
 -- in time zone tz. Idempotent.
 create function ensure_day_partitions(first_day date, last_day date, tz text) returns void

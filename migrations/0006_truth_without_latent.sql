@@ -1,4 +1,4 @@
--- The synthetic world's probabilities without its latent user × item terms (inner products of hidden user and
--- item factors): what a model that learns everything but those terms reaches at best. Null for rows seeded
--- before this column existed; `batch seed` again fills them.
-alter table synthetic_truth add column p_click_without_latent double precision, add column p_convert_without_latent double precision;
+-- Once the synthetic world's truth without its latent user × item terms; the truth is the lab's own table now
+-- (batch-lab seed creates it, in the database it seeds), so a database migrated by batch has none. Kept as a step
+-- for databases that had it: it changes nothing where the table is missing.
+alter table if exists synthetic_truth add column if not exists p_click_without_latent double precision, add column if not exists p_convert_without_latent double precision;

@@ -2,9 +2,7 @@ using Azure.Storage.Blobs;
 using Batch.Core.Options;
 using Batch.Data.Extraction;
 using Batch.Data.Shards;
-using Batch.Data.Synthetic;
 using Batch.Data.Validation;
-using Batch.Research.Comparisons;
 using Batch.Pipeline.Jobs;
 using Batch.Pipeline.Ledger;
 using Batch.Pipeline.Production;
@@ -59,8 +57,6 @@ public static class BatchServices
             sp.GetRequiredService<DayExtractor>(), sp.GetRequiredService<SourceDataSource>().DataSource, Settings(sp).ShardDirectory, TimeSpan.FromDays(Settings(sp).ShardRetentionDays)));
         services.AddSingleton(sp => new ConversionChecks(sp.GetRequiredService<SourceDataSource>().DataSource));
         services.AddSingleton(sp => new LabelMaturity(sp.GetRequiredService<NpgsqlDataSource>()));
-        services.AddSingleton<SyntheticSeeder>();
-        services.AddSingleton<SyntheticTruth>();
         services.AddSingleton<RunLedger>();
         services.AddSingleton<PromotionLedger>();
         services.AddSingleton<ModelHistory>();
@@ -71,9 +67,6 @@ public static class BatchServices
         services.AddSingleton<IRunObserver, ProgressRecorder>();
         services.AddTransient<RetrainPipeline>();
         services.AddTransient<DayScoring>();
-        services.AddTransient<ModelComparison>();
-        services.AddTransient<RelatednessProbe>();
-        services.AddTransient<GateBenchmark>();
         services.AddTransient<RetrainJob>();
         services.AddTransient<NightlyJob>();
         services.AddTransient<RecurringJobRegistrar>();

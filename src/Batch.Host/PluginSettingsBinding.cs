@@ -24,6 +24,19 @@ public static class PluginSettingsBinding
         }
     }
 
+    /// <summary>
+    /// A list the configuration gives replaces the settings class's default list: the binder appends to a list that
+    /// already has items (SNR's default SubNetworks 3, 2 and a profile's 4, 2 would make 3, 2, 4, 2).
+    /// </summary>
+    private static void ReplaceLists(IConfigurationSection held, IPluginSettings typed)
+    {
+        foreach (var property in typed.GetType().GetProperties().Where(p => p.CanWrite && p.PropertyType.IsGenericType && p.PropertyType.GetGenericTypeDefinition() == typeof(List<>)))
+        {
+            var given = held.GetChildren().FirstOrDefault(c => string.Equals(c.Key, property.Name, StringComparison.OrdinalIgnoreCase));
+            if (given is not null && given.GetChildren().Any()) property.SetValue(typed, given.Get(property.PropertyType));
+        }
+    }
+
     private static void Bind(IConfigurationSection section, PluginSettings settings, IReadOnlyList<IPlugin> plugins)
     {
         foreach (var held in section.GetChildren())
@@ -34,6 +47,7 @@ public static class PluginSettingsBinding
             if (plugin?.SettingsType is { } settingsType)
             {
                 var typed = (IPluginSettings)(held.Get(settingsType) ?? Activator.CreateInstance(settingsType)!);
+                ReplaceLists(held, typed);
                 settings.Write(plugin.Name, typed);
                 written = settings.Of(plugin.Name)!;
             }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Batch.Host.Cli;
 
-var parsed = BatchCommands.Build().Parse(args);
+var parsed = OperatorCommands.Build().Parse(args);
 try
 {
     // Failures are reported by CliErrors: two lines, the trace in the log (and with --verbose).
@@ -9,5 +9,5 @@ try
 }
 catch (Exception e)
 {
-    return CliErrors.Report(e, parsed.GetValue(BatchCommands.Verbose), Console.Error);
+    return CliErrors.Report(e, parsed.GetValue(OperatorCommands.Verbose), Console.Error);
 }

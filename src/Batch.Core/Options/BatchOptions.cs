@@ -52,7 +52,7 @@ public sealed class BatchOptions
     /// per core. Our models' operations are small, so a thread per core mostly waits on the others.
     /// </summary>
     [Range(0, 1024)]
-    public int CpuThreads { get; set; }
+    public int CpuThreads { get; set; } = 1;
 
     /// <summary>
     /// The lease a running attempt holds its (model, day) by, renewed by its heartbeat every quarter of it. An

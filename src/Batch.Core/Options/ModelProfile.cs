@@ -45,19 +45,26 @@ public sealed class ArchitectureOptions
     /// The standard deviation of the normal distribution the embedding tables start from: 1 is PyTorch's default;
     /// small values (0.01–0.1, as recommender models use) start every field's inner products near zero.
     /// </summary>
-    public double EmbeddingInitStd { get; set; } = 1.0;
+    public double EmbeddingInitStd { get; set; } = 0.3;
 
-    // Lists start empty: the configuration binder appends to a list that already has items.
+    /// <summary>The default <see cref="ExpertHidden"/>, where a profile names none.</summary>
+    public static IReadOnlyList<int> DefaultExpertHidden { get; } = [64, 32];
 
-    /// <summary>Hidden sizes of every expert, bottom network or sub-network the architecture builds.</summary>
+    /// <summary>The default <see cref="TowerHidden"/>, where a profile names none.</summary>
+    public static IReadOnlyList<int> DefaultTowerHidden { get; } = [16];
+
+    // Lists start empty: the configuration binder appends to a list that already has items. An empty one takes its
+    // default when the profile is resolved (ProfileRules.ApplyDefaults).
+
+    /// <summary>Hidden sizes of every expert, bottom network or sub-network the architecture builds; default 64, 32.</summary>
     public List<int> ExpertHidden { get; set; } = [];
 
-    /// <summary>Hidden sizes of each task tower (empty: the head reads the tower input directly).</summary>
+    /// <summary>Hidden sizes of each task tower; default 16. A profile cannot name none: the configuration binder cannot tell an empty list from no list.</summary>
     public List<int> TowerHidden { get; set; } = [];
 
     /// <summary>
     /// The interaction layer's registered name (a layer between the field embeddings and the architecture); empty
-    /// for the default one.
+    /// for the default one (<c>fm</c>).
     /// </summary>
     public string Interaction { get; set; } = "";
 
@@ -72,13 +79,13 @@ public sealed class ArchitectureOptions
     public double Dropout { get; set; }
 
     /// <summary>Adds the wide part (a linear term per task over the one-hot fields and numeric values) to any architecture.</summary>
-    public bool Wide { get; set; }
+    public bool Wide { get; set; } = true;
 
     /// <summary>
     /// Adds to each task's logit a linear term of its own over the architecture's input: the field embeddings, the
     /// numeric values and what the interaction layer appends.
     /// </summary>
-    public bool Shortcut { get; set; }
+    public bool Shortcut { get; set; } = true;
 
     /// <summary>The same sizes under another architecture name.</summary>
     public ArchitectureOptions Named(string name)
@@ -100,25 +107,12 @@ public sealed class ArchitectureOptions
     }
 }
 
-/// <summary>The parameters <see cref="TrainingOptions.InversePropensityCvrWeight"/>'s loss trains (by name in the manifest, as in the profile).</summary>
-[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<InversePropensityReach>))]
-public enum InversePropensityReach
-{
-    /// <summary>Every parameter: the loss is part of the CTCVR task's loss, balanced with it.</summary>
-    Everything,
-
-    /// <summary>Every parameter but the field embedding tables the tasks share (the wide part's tables included).</summary>
-    AboveTables,
-
-    /// <summary>The conversion task's own parameters (its tower and what else only it reaches).</summary>
-    ConversionTask,
-}
-
 public sealed class TrainingOptions
 {
-    public int Epochs { get; set; } = 2;
+    /// <summary>Epochs at most; with validation days, training stops earlier once the validation loss stops improving.</summary>
+    public int Epochs { get; set; } = 20;
     public int BatchSize { get; set; } = 1024;
-    public double LearningRate { get; set; } = 0.003;
+    public double LearningRate { get; set; } = 0.001;
     public long Seed { get; set; } = 17;
 
     /// <summary>How the per-task losses are combined.</summary>
@@ -129,9 +123,9 @@ public sealed class TrainingOptions
     /// batch is halved until it takes at least this many (or is 1), and both weight decays shrink with it, so that an
     /// epoch decays the weights as much as at <see cref="BatchSize"/> (AdamW decays per step). A small window, on
     /// which a model learns all it can in its first epoch, then gets more steps from that epoch; a large one trains
-    /// as set. 0 (the default): always <see cref="BatchSize"/>.
+    /// as set. 0: always <see cref="BatchSize"/>.
     /// </summary>
-    public int MinStepsPerEpoch { get; set; }
+    public int MinStepsPerEpoch { get; set; } = 500;
 
     /// <summary>These settings for a training frame of <paramref name="rows"/> rows: <see cref="MinStepsPerEpoch"/> applied.</summary>
     public TrainingOptions ForRows(long rows)
@@ -164,15 +158,6 @@ public sealed class TrainingOptions
         return copy;
     }
 
-    /// <summary>The same settings with another weight decay, one value for the dense layers and the embedding tables alike.</summary>
-    public TrainingOptions WithDecay(double decay)
-    {
-        var copy = Copy();
-        copy.WeightDecay = decay;
-        copy.EmbeddingWeightDecay = decay;
-        return copy;
-    }
-
     /// <summary>The same settings with another seed (initialisation and shuffling).</summary>
     public TrainingOptions WithSeed(long seed)
     {
@@ -182,39 +167,10 @@ public sealed class TrainingOptions
     }
 
     /// <summary>
-    /// With the wide part: this many epochs (at most; early stopping applies) of the wide part alone first — the deep
-    /// part silent, its task heads at zero and its weights frozen — then the whole model from there, keeping the
-    /// wide-only weights if the deep part never improves the validation loss. 0 trains everything together.
-    /// </summary>
-    public int WideFirstEpochs { get; set; }
-
-    /// <summary>
-    /// After training has stopped (and the best weights are back), up to this many more epochs train every weight but
-    /// the embedding tables' (the field tables and the wide part's), which keep what they learned: embedding tables
-    /// memorise their rows within an epoch or two, while the dense layers can still learn. With validation days the
-    /// weights the stage starts from compete as its epoch 0, and it stops early like the first. 0 (the default): no such stage.
-    /// </summary>
-    public int FrozenTablesEpochs { get; set; }
-
-    /// <summary>
-    /// With <see cref="WideFirstEpochs"/>: the learning rate of the second stage (the whole model, starting from the
-    /// trained wide part); unset, <see cref="LearningRate"/>.
-    /// </summary>
-    public double? SecondStageLearningRate { get; set; }
-
-    /// <summary>
-    /// The learning rate of the linear terms' weights (the wide part's, the shortcut's; the logistic yardstick tries it
-    /// beside <see cref="LearningRate"/> and keeps the better); unset, <see cref="LearningRate"/>. A linear model
-    /// converges in fewer steps at a higher rate than the deep part can bear, as Wide &amp; Deep trains its wide part
-    /// with an optimizer of its own.
-    /// </summary>
-    public double? WideLearningRate { get; set; }
-
-    /// <summary>
     /// The learning rate of the field embedding tables (not the wide part's); unset, <see cref="LearningRate"/>.
     /// Shared tables take every task's gradient, so a task with small losses moves them little.
     /// </summary>
-    public double? EmbeddingLearningRate { get; set; }
+    public double? EmbeddingLearningRate { get; set; } = 0.01;
 
     /// <summary>
     /// Each step updates only the embedding tables' rows in the batch (lazy AdamW), catching up the decays a row missed
@@ -229,37 +185,7 @@ public sealed class TrainingOptions
     /// conversion rate among clicks — instead of at 0 (probability one half): training spends no steps learning the
     /// rates. The bias of the wide part's numeric term takes it where there is a wide part, else each task head's bias.
     /// </summary>
-    public bool StartAtBaseRates { get; set; }
-
-    /// <summary>
-    /// The weight of a conversion loss on the clicked impressions, each weighted by the inverse of its pCTR (at least
-    /// 0.02, not differentiated), added to the CTCVR task's training loss: ESCM²-IPS (Wang et al., SIGIR 2022), which
-    /// holds pCVR to the conversions it should predict where ESMM alone lets it lean toward CTCVR. 0 (the default)
-    /// trains on the ESMM losses alone. Validation always measures the ESMM losses.
-    /// </summary>
-    public double InversePropensityCvrWeight { get; set; }
-
-    /// <summary>
-    /// Which parameters the inverse-propensity conversion loss trains (<see cref="InversePropensityCvrWeight"/>):
-    /// all of them, through the CTCVR task's loss (the default), or, added beside the balanced losses, every one but
-    /// the shared field embedding tables, or the conversion task's own parameters only.
-    /// </summary>
-    public InversePropensityReach InversePropensityCvrReaches { get; set; }
-
-    /// <summary>
-    /// The least pCTR the inverse-propensity conversion loss divides a click's loss by: the most a click weighs is its
-    /// inverse. Higher caps the weights (less variance, more bias); 1 weighs every click alike.
-    /// </summary>
-    public double InversePropensityFloor { get; set; } = 0.02;
-
-    /// <summary>
-    /// Above 0: the model is validated, kept and saved with an exponential moving average of its weights over the
-    /// training steps instead of the last step's (Polyak averaging): after each step the average moves
-    /// 1 − min(this, (1 + t) / (10 + t)) of the way to the weights, t the steps so far; about 1 / (1 − this) steps
-    /// count. It smooths the noise of the last steps where one epoch is all a model can learn before it overfits.
-    /// 0 (the default): the weights as trained.
-    /// </summary>
-    public double WeightAverageDecay { get; set; }
+    public bool StartAtBaseRates { get; set; } = true;
 
     /// <summary>Every this many steps, the cosine between the task gradients on the shared parameters is measured.</summary>
     public int DiagnosticsEvery { get; set; } = 20;
@@ -268,40 +194,24 @@ public sealed class TrainingOptions
     public double WeightDecay { get; set; }
 
     /// <summary>Decoupled weight decay of the embedding tables and the wide part's weights, set apart from the dense layers'.</summary>
-    public double EmbeddingWeightDecay { get; set; }
+    public double EmbeddingWeightDecay { get; set; } = 0.1;
 
     /// <summary>
     /// The last this many days of the training window are held out for validation: the model trains on the others,
-    /// is measured on them after each epoch (or <see cref="ValidationsPerEpoch"/> times in it), stops when the validation
-    /// loss has not improved for <see cref="Patience"/> validations, and keeps the best weights. 0 trains on the whole window for <see cref="Epochs"/> epochs.
+    /// is measured on them after each epoch, stops when the validation loss has not improved for <see cref="Patience"/>
+    /// epochs, and keeps the best weights. 0 trains on the whole window for <see cref="Epochs"/> epochs.
     /// </summary>
-    public int ValidationDays { get; set; }
+    public int ValidationDays { get; set; } = 1;
 
-    /// <summary>Validations without a better validation loss before training stops.</summary>
-    public int Patience { get; set; } = 2;
-
-    /// <summary>
-    /// With validation days: how many times an epoch is validated, evenly spread over its batches (its end always), so
-    /// that the best weights can be found within an epoch where one epoch already overfits.
-    /// </summary>
-    public int ValidationsPerEpoch { get; set; } = 1;
+    /// <summary>Epochs without a better validation loss before training stops.</summary>
+    public int Patience { get; set; } = 8;
 
     public IEnumerable<string> Problems()
     {
         if (WeightDecay < 0 || EmbeddingWeightDecay < 0) yield return "Training: weight decays must not be negative";
         if (ValidationDays < 0) yield return "Training:ValidationDays must not be negative";
         if (Patience < 1) yield return "Training:Patience must be at least 1";
-        if (ValidationsPerEpoch < 1) yield return "Training:ValidationsPerEpoch must be at least 1";
-        if (WideFirstEpochs < 0) yield return "Training:WideFirstEpochs must not be negative";
-        if (FrozenTablesEpochs < 0) yield return "Training:FrozenTablesEpochs must not be negative";
-        if (SecondStageLearningRate is { } second && !(second > 0)) yield return "Training:SecondStageLearningRate must be positive";
-        if (WideLearningRate is { } wide && !(wide > 0)) yield return "Training:WideLearningRate must be positive";
         if (EmbeddingLearningRate is { } tables && !(tables > 0)) yield return "Training:EmbeddingLearningRate must be positive";
-        if (!(InversePropensityCvrWeight >= 0) || !double.IsFinite(InversePropensityCvrWeight)) yield return "Training:InversePropensityCvrWeight must be a number not below 0";
-        if (!(InversePropensityFloor > 0 && InversePropensityFloor <= 1)) yield return "Training:InversePropensityFloor must be above 0 and at most 1";
-        if (!Enum.IsDefined(InversePropensityCvrReaches))
-            yield return $"Training:InversePropensityCvrReaches must be one of {string.Join(", ", Enum.GetNames<InversePropensityReach>())}";
-        if (!(WeightAverageDecay >= 0 && WeightAverageDecay < 1)) yield return "Training:WeightAverageDecay must lie within [0, 1) (0 turns averaging off)";
         if (Epochs < 1) yield return "Training:Epochs must be at least 1";
         if (BatchSize < 1) yield return "Training:BatchSize must be at least 1";
         if (MinStepsPerEpoch < 0) yield return "Training:MinStepsPerEpoch must not be negative (0 turns it off)";

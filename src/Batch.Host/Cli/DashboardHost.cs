@@ -35,6 +35,7 @@ public static class DashboardHost
         builder.WebHost.UseUrls(urls);
         builder.Services.AddBatch(builder.Configuration);
         builder.Services.AddBatchWorker(queues, workers);
+        HostFactory.UseCpuThreads(builder.Configuration);
         // With an IAntiforgery service registered, Hangfire checks a token on every dashboard POST, its own pages' and ours.
         // Its framing header (SAMEORIGIN, on one answer only) gives way to ours, on every answer (DashboardSecurity).
         builder.Services.AddAntiforgery(o => o.SuppressXFrameOptionsHeader = true);

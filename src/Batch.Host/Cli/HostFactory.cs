@@ -17,9 +17,17 @@ public static class HostFactory
         builder.Services.AddBatch(builder.Configuration);
         if (workerQueues is { Count: > 0 }) builder.Services.AddBatchWorker(workerQueues, workers);
         services?.Invoke(builder.Services);
-        // Read before the first tensor operation of the process; a value out of range fails the options' validation at start.
-        if (builder.Configuration.GetValue<int?>("Batch:CpuThreads") is > 0 and var threads) Batch.Modeling.Training.TorchDevices.UseCpuThreads(threads);
+        UseCpuThreads(builder.Configuration);
         return builder.Build();
+    }
+
+    /// <summary>
+    /// <c>Batch:CpuThreads</c> (1 unless set), read before the first tensor operation of the process; a value out of
+    /// range fails the options' validation at start.
+    /// </summary>
+    public static void UseCpuThreads(IConfiguration configuration)
+    {
+        if (configuration.GetValue("Batch:CpuThreads", new BatchOptions().CpuThreads) is > 0 and var threads) Batch.Modeling.Training.TorchDevices.UseCpuThreads(threads);
     }
 
     /// <summary>The host of a verb that touches the database: built, with pending migrations applied.</summary>

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
@@ -14,20 +15,24 @@ namespace Batch.Modeling.Architectures;
 /// </remarks>
 public sealed class CgcLevel : nn.Module
 {
-    private readonly ModuleList<ModuleList<Mlp>> specific;
-    private readonly ModuleList<Mlp> shared;
-    private readonly ModuleList<Linear> task_gates;
-    private readonly ModuleList<Linear> shared_gate; // empty at the top level
+    [ComponentName(Name = "specific")]
+    private readonly ModuleList<ModuleList<Mlp>> _specific;
+    [ComponentName(Name = "shared")]
+    private readonly ModuleList<Mlp> _shared;
+    [ComponentName(Name = "task_gates")]
+    private readonly ModuleList<Linear> _taskGates;
+    [ComponentName(Name = "shared_gate")]
+    private readonly ModuleList<Linear> _sharedGate; // empty at the top level
 
     public CgcLevel(int tasks, int inputDim, int specificExperts, int sharedExperts, IReadOnlyList<int> expertHidden, bool hasSharedGate, double dropout = 0)
         : base(nameof(CgcLevel))
     {
-        specific = new ModuleList<ModuleList<Mlp>>(Enumerable.Range(0, tasks)
+        _specific = new ModuleList<ModuleList<Mlp>>(Enumerable.Range(0, tasks)
             .Select(_ => new ModuleList<Mlp>(Enumerable.Range(0, specificExperts).Select(_ => new Mlp(inputDim, expertHidden, dropout)).ToArray()))
             .ToArray());
-        shared = new ModuleList<Mlp>(Enumerable.Range(0, sharedExperts).Select(_ => new Mlp(inputDim, expertHidden, dropout)).ToArray());
-        task_gates = new ModuleList<Linear>(Enumerable.Range(0, tasks).Select(_ => nn.Linear(inputDim, specificExperts + sharedExperts)).ToArray());
-        shared_gate = hasSharedGate
+        _shared = new ModuleList<Mlp>(Enumerable.Range(0, sharedExperts).Select(_ => new Mlp(inputDim, expertHidden, dropout)).ToArray());
+        _taskGates = new ModuleList<Linear>(Enumerable.Range(0, tasks).Select(_ => nn.Linear(inputDim, specificExperts + sharedExperts)).ToArray());
+        _sharedGate = hasSharedGate
             ? new ModuleList<Linear>(nn.Linear(inputDim, tasks * specificExperts + sharedExperts))
             : new ModuleList<Linear>();
         OutputDim = expertHidden[^1];
@@ -43,18 +48,18 @@ public sealed class CgcLevel : nn.Module
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(mix);
-        var tasks = specific.Count;
+        var tasks = _specific.Count;
         var sharedInput = inputs[tasks];
-        var sharedOut = shared.Select(e => e.call(sharedInput)).ToList();                 // each [batch, out]
+        var sharedOut = _shared.Select(e => e.call(sharedInput)).ToList();                 // each [batch, out]
         var specificOut = Enumerable.Range(0, tasks)
-            .Select(t => specific[t].Select(e => e.call(inputs[t])).ToList()).ToList();  // [task][expert] [batch, out]
+            .Select(t => _specific[t].Select(e => e.call(inputs[t])).ToList()).ToList();  // [task][expert] [batch, out]
 
         var outputs = new List<Tensor>(tasks + 1);
-        for (var t = 0; t < tasks; t++) outputs.Add(mix($"task{t}", task_gates[t], inputs[t], [.. specificOut[t], .. sharedOut]));
-        if (shared_gate.Count == 1) outputs.Add(mix("shared", shared_gate[0], sharedInput, [.. specificOut.SelectMany(e => e), .. sharedOut]));
+        for (var t = 0; t < tasks; t++) outputs.Add(mix($"task{t}", _taskGates[t], inputs[t], [.. specificOut[t], .. sharedOut]));
+        if (_sharedGate.Count == 1) outputs.Add(mix("shared", _sharedGate[0], sharedInput, [.. specificOut.SelectMany(e => e), .. sharedOut]));
         return [.. outputs];
     }
 
     /// <summary>Task <paramref name="task"/>'s specific experts and gate.</summary>
-    public IEnumerable<Parameter> TaskParameters(int task) => specific[task].parameters().Concat(task_gates[task].parameters());
+    public IEnumerable<Parameter> TaskParameters(int task) => _specific[task].parameters().Concat(_taskGates[task].parameters());
 }

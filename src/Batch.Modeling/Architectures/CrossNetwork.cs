@@ -3,6 +3,7 @@ using Batch.Modeling.Plugins;
 using Batch.Modeling.Training;
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
@@ -14,12 +15,13 @@ namespace Batch.Modeling.Architectures;
 /// </summary>
 public sealed class CrossNetwork : nn.Module<Tensor, Tensor>
 {
-    private readonly ModuleList<Linear> layers;
+    [ComponentName(Name = "layers")]
+    private readonly ModuleList<Linear> _layers;
 
     public CrossNetwork(int dim, int layers) : base(nameof(CrossNetwork))
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(layers, 1);
-        this.layers = new ModuleList<Linear>(Enumerable.Range(0, layers).Select(_ => nn.Linear(dim, dim)).ToArray());
+        _layers = new ModuleList<Linear>(Enumerable.Range(0, layers).Select(_ => nn.Linear(dim, dim)).ToArray());
         RegisterComponents();
     }
 
@@ -28,7 +30,7 @@ public sealed class CrossNetwork : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x0)
     {
         var x = x0;
-        foreach (var layer in layers) x = (x0 * layer.call(x)).Plus(x); // [batch, dim]
+        foreach (var layer in _layers) x = (x0 * layer.call(x)).Plus(x); // [batch, dim]
         return x;
     }
 }

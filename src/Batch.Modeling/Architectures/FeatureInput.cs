@@ -2,6 +2,7 @@ using Batch.Core.Options;
 using Batch.Modeling.Plugins;
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
@@ -12,7 +13,8 @@ namespace Batch.Modeling.Architectures;
 /// </summary>
 public sealed class FeatureInput : nn.Module<Tensor, Tensor, Tensor>
 {
-    private readonly ModuleList<Embedding> embeddings;
+    [ComponentName(Name = "embeddings")]
+    private readonly ModuleList<Embedding> _embeddings;
     // The layer is registered under its plug-in's module name, not held in a field, so that its weights keep that name.
     private readonly InteractionLayer? _interaction;
 
@@ -22,12 +24,12 @@ public sealed class FeatureInput : nn.Module<Tensor, Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(cardinalities);
         ArgumentNullException.ThrowIfNull(embeddingDims);
         ArgumentNullException.ThrowIfNull(options);
-        embeddings = new ModuleList<Embedding>(cardinalities.Select((c, j) => nn.Embedding(c, embeddingDims[j])).ToArray());
+        _embeddings = new ModuleList<Embedding>(cardinalities.Select((c, j) => nn.Embedding(c, embeddingDims[j])).ToArray());
         // N(0, 1) is how the tables start already; redrawn only for another spread.
         if (options.EmbeddingInitStd != 1.0)
         {
             using var _ = no_grad();
-            foreach (var table in embeddings) table.weight!.normal_(0, options.EmbeddingInitStd);
+            foreach (var table in _embeddings) table.weight!.normal_(0, options.EmbeddingInitStd);
         }
         var plain = embeddingDims.Sum() + numericCount;
         var plugin = Registries.Interactions.Get(options.Interaction);
@@ -43,8 +45,8 @@ public sealed class FeatureInput : nn.Module<Tensor, Tensor, Tensor>
     /// <param name="values">[batch, numeric] float32</param>
     public override Tensor forward(Tensor indices, Tensor values)
     {
-        var parts = new List<Tensor>(embeddings.Count + 1);
-        for (var j = 0; j < embeddings.Count; j++) parts.Add(embeddings[j].call(indices[.., j])); // [batch, dim]
+        var parts = new List<Tensor>(_embeddings.Count + 1);
+        for (var j = 0; j < _embeddings.Count; j++) parts.Add(_embeddings[j].call(indices[.., j])); // [batch, dim]
         var fields = _interaction is { NeedsFields: true } && parts.Count > 0 ? stack(parts, 1) : null; // [batch, fields, dim]
         parts.Add(values);                                                                           // [batch, numeric]
         var x = cat(parts, 1);                                                                       // [batch, in]

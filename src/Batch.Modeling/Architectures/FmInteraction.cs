@@ -41,6 +41,7 @@ public sealed class FmPlugin : IInteractionPlugin
     public string Name => "fm";
     public string Summary => "the inner product of every pair of field embeddings appended (the factorisation machine's second-order term, as in DeepFM)";
     public int Order => 10;
+    public bool IsDefault => true;
     public string ModuleName => "fm";
     public IEnumerable<string> Problems(ArchitectureOptions options) => [];
 

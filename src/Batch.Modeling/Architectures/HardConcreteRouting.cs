@@ -1,6 +1,7 @@
 using Batch.Modeling.Training;
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
@@ -20,12 +21,13 @@ public sealed class HardConcreteRouting : nn.Module<Tensor, Tensor>
     private const double Gamma = -0.1;
     private const double Zeta = 1.1;
 
-    private readonly Parameter log_alpha; // [targets, sources]
+    [ComponentName(Name = "log_alpha")]
+    private readonly Parameter _logAlpha; // [targets, sources]
     private readonly Parameter? _weight;  // [targets, sources, dim, dim] with transforms
 
     public HardConcreteRouting(int targets, int sources, int dim, bool transform) : base(nameof(HardConcreteRouting))
     {
-        log_alpha = new Parameter(full(targets, sources, 3.0) + 0.01 * randn(targets, sources));
+        _logAlpha = new Parameter(full(targets, sources, 3.0) + 0.01 * randn(targets, sources));
         RegisterComponents();
         if (transform)
         {
@@ -38,14 +40,14 @@ public sealed class HardConcreteRouting : nn.Module<Tensor, Tensor>
     /// <summary>z: sampled in training mode, deterministic in evaluation mode. [targets, sources] in [0, 1].</summary>
     public Tensor Gates()
     {
-        if (!training) return Stretched(log_alpha.sigmoid());
-        var u = rand_like(log_alpha).Clamped(1e-6, 1 - 1e-6);
-        var s = (u.log() - u.neg().Plus(1).log()).Plus(log_alpha).DividedBy(Beta).sigmoid();
+        if (!training) return Stretched(_logAlpha.sigmoid());
+        var u = rand_like(_logAlpha).Clamped(1e-6, 1 - 1e-6);
+        var s = (u.log() - u.neg().Plus(1).log()).Plus(_logAlpha).DividedBy(Beta).sigmoid();
         return Stretched(s);
     }
 
     /// <summary>The expected number of open routes, differentiable in log α.</summary>
-    public Tensor L0() => log_alpha.Plus(-(Beta * Math.Log(-Gamma / Zeta))).sigmoid().sum();
+    public Tensor L0() => _logAlpha.Plus(-(Beta * Math.Log(-Gamma / Zeta))).sigmoid().sum();
 
     // s stretched to (γ, ζ) and clipped to [0, 1].
     private static Tensor Stretched(Tensor s) => s.Times(Zeta - Gamma).Plus(Gamma).Clamped(0, 1);
@@ -54,7 +56,7 @@ public sealed class HardConcreteRouting : nn.Module<Tensor, Tensor>
     public (long Open, long Total) OpenRoutes()
     {
         using var _ = no_grad();
-        var z = Stretched(log_alpha.sigmoid());
+        var z = Stretched(_logAlpha.sigmoid());
         return (z.gt(0).sum().item<long>(), z.numel());
     }
 

@@ -34,7 +34,6 @@ public sealed class NoInteraction : IInteractionPlugin
     public string Name => "none";
     public string Summary => "the embeddings and numeric values as they are";
     public int Order => 0;
-    public bool IsDefault => true;
     public bool ListedByDefault => false;
     public string ModuleName => "";
     public IEnumerable<string> Problems(ArchitectureOptions options) => [];

@@ -1,3 +1,4 @@
+using TorchSharp.Utils;
 using Batch.Core.Options;
 using static TorchSharp.torch;
 
@@ -9,23 +10,24 @@ namespace Batch.Modeling.Architectures;
 /// </summary>
 public sealed class Logistic : MultiTaskNetwork
 {
-    private readonly WideLinear wide;
+    [ComponentName(Name = "wide")]
+    private readonly WideLinear _wide;
 
     public Logistic(ArchitectureContext context) : base(nameof(Logistic), context.Tasks)
     {
-        wide = new WideLinear(context.Cardinalities, context.NumericCount, context.Tasks);
+        _wide = new WideLinear(context.Cardinalities, context.NumericCount, context.Tasks);
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor indices, Tensor values) => wide.call(indices, values); // [batch, tasks]
+    public override Tensor forward(Tensor indices, Tensor values) => _wide.call(indices, values); // [batch, tasks]
 
-    public override void ShiftLogits(IReadOnlyList<double> shifts) => wide.ShiftBiases(shifts);
+    public override void ShiftLogits(IReadOnlyList<double> shifts) => _wide.ShiftBiases(shifts);
 
     public override IEnumerable<TorchSharp.Modules.Parameter> SharedParameters() => [];
 
-    public override IEnumerable<TorchSharp.Modules.Parameter> LinearTermParameters() => wide.parameters();
+    public override IEnumerable<TorchSharp.Modules.Parameter> LinearTermParameters() => _wide.parameters();
 
-    public override IEnumerable<TorchSharp.Modules.Parameter> TaskParameters(int task) => wide.Of(task);
+    public override IEnumerable<TorchSharp.Modules.Parameter> TaskParameters(int task) => _wide.Of(task);
 }
 
 /// <summary>Registers <see cref="Logistic"/>.</summary>

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
@@ -7,7 +8,8 @@ namespace Batch.Modeling.Architectures;
 /// <summary>Linear → ReLU (→ dropout) layers; the building block of experts and towers.</summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
-    private readonly Sequential layers;
+    [ComponentName(Name = "layers")]
+    private readonly Sequential _layers;
 
     /// <param name="dropout">probability of zeroing each hidden unit in training; no dropout layer when 0</param>
     public Mlp(int inputDim, IReadOnlyList<int> hidden, double dropout = 0) : base(nameof(Mlp))
@@ -23,11 +25,11 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
             width = hidden[i];
         }
         OutputDim = width;
-        layers = nn.Sequential(modules);
+        _layers = nn.Sequential(modules);
         RegisterComponents();
     }
 
     public int OutputDim { get; }
 
-    public override Tensor forward(Tensor input) => layers.call(input); // [batch, OutputDim]
+    public override Tensor forward(Tensor input) => _layers.call(input); // [batch, OutputDim]
 }

@@ -1,6 +1,7 @@
 using Batch.Core.Options;
 using Batch.Modeling.Plugins;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
@@ -11,31 +12,35 @@ namespace Batch.Modeling.Architectures;
 /// </summary>
 public sealed class Mmoe : MultiTaskNetwork
 {
-    private readonly FeatureInput input;
-    private readonly ModuleList<Mlp> experts;
-    private readonly ModuleList<Linear> gates;
-    private readonly TaskTowers towers;
+    [ComponentName(Name = "input")]
+    private readonly FeatureInput _input;
+    [ComponentName(Name = "experts")]
+    private readonly ModuleList<Mlp> _experts;
+    [ComponentName(Name = "gates")]
+    private readonly ModuleList<Linear> _gates;
+    [ComponentName(Name = "towers")]
+    private readonly TaskTowers _towers;
 
     public Mmoe(ArchitectureContext context, int expertCount) : base(nameof(Mmoe), context.Tasks)
     {
-        input = context.NewInput();
-        experts = context.NewExperts(input.OutputDim, expertCount);
-        gates = new ModuleList<Linear>(Enumerable.Range(0, context.Tasks).Select(_ => nn.Linear(input.OutputDim, expertCount)).ToArray());
-        towers = new TaskTowers(context.Tasks, experts[0].OutputDim, context.Options.TowerHidden, context.Options.Dropout);
+        _input = context.NewInput();
+        _experts = context.NewExperts(_input.OutputDim, expertCount);
+        _gates = new ModuleList<Linear>(Enumerable.Range(0, context.Tasks).Select(_ => nn.Linear(_input.OutputDim, expertCount)).ToArray());
+        _towers = new TaskTowers(context.Tasks, _experts[0].OutputDim, context.Options.TowerHidden, context.Options.Dropout);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor indices, Tensor values)
     {
-        var x = input.call(indices, values);                                   // [batch, features]
-        var outputs = experts.Select(e => e.call(x)).ToList();                 // experts × [batch, out]
-        var states = Enumerable.Range(0, Tasks).Select(t => Mix($"task{t}", gates[t], x, outputs)).ToArray();
-        return towers.call(states);                                            // [batch, tasks]
+        var x = _input.call(indices, values);                                   // [batch, features]
+        var outputs = _experts.Select(e => e.call(x)).ToList();                 // experts × [batch, out]
+        var states = Enumerable.Range(0, Tasks).Select(t => Mix($"task{t}", _gates[t], x, outputs)).ToArray();
+        return _towers.call(states);                                            // [batch, tasks]
     }
 
-    public override IEnumerable<Parameter> SharedParameters() => input.parameters().Concat(experts.parameters());
+    public override IEnumerable<Parameter> SharedParameters() => _input.parameters().Concat(_experts.parameters());
 
-    public override IEnumerable<Parameter> TaskParameters(int task) => gates[task].parameters().Concat(towers.Of(task));
+    public override IEnumerable<Parameter> TaskParameters(int task) => _gates[task].parameters().Concat(_towers.Of(task));
 }
 
 /// <summary>Registers <see cref="Mmoe"/>.</summary>

@@ -2,6 +2,7 @@ using Batch.Core.Options;
 using Batch.Modeling.Plugins;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 
 namespace Batch.Modeling.Architectures;
 
@@ -14,18 +15,22 @@ namespace Batch.Modeling.Architectures;
 /// </summary>
 public sealed class Ple : MultiTaskNetwork
 {
-    private readonly FeatureInput input;
-    private readonly ModuleList<FeatureInput> task_inputs; // empty without TaskEmbeddings
-    private readonly ModuleList<CgcLevel> levels;
-    private readonly TaskTowers towers;
+    [ComponentName(Name = "input")]
+    private readonly FeatureInput _input;
+    [ComponentName(Name = "task_inputs")]
+    private readonly ModuleList<FeatureInput> _taskInputs; // empty without TaskEmbeddings
+    [ComponentName(Name = "levels")]
+    private readonly ModuleList<CgcLevel> _levels;
+    [ComponentName(Name = "towers")]
+    private readonly TaskTowers _towers;
 
     public Ple(ArchitectureContext context, int levels, CgcSettings experts) : base(nameof(Ple), context.Tasks)
     {
         ArgumentNullException.ThrowIfNull(experts);
         var o = context.Options;
-        input = context.NewInput();
-        task_inputs = new ModuleList<FeatureInput>(experts.TaskEmbeddings ? [.. Enumerable.Range(0, context.Tasks).Select(_ => context.NewInput())] : []);
-        var width = input.OutputDim;
+        _input = context.NewInput();
+        _taskInputs = new ModuleList<FeatureInput>(experts.TaskEmbeddings ? [.. Enumerable.Range(0, context.Tasks).Select(_ => context.NewInput())] : []);
+        var width = _input.OutputDim;
         var built = new List<CgcLevel>();
         for (var l = 0; l < levels; l++)
         {
@@ -33,24 +38,24 @@ public sealed class Ple : MultiTaskNetwork
             built.Add(level);
             width = level.OutputDim;
         }
-        this.levels = new ModuleList<CgcLevel>([.. built]);
-        towers = new TaskTowers(context.Tasks, width, o.TowerHidden, o.Dropout);
+        _levels = new ModuleList<CgcLevel>([.. built]);
+        _towers = new TaskTowers(context.Tasks, width, o.TowerHidden, o.Dropout);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor indices, Tensor values)
     {
-        var x = input.call(indices, values);                    // [batch, features]
+        var x = _input.call(indices, values);                    // [batch, features]
         // Level 1: every input is the feature input, or each task's its own and the shared experts' the shared one.
-        var states = task_inputs.Count == 0
+        var states = _taskInputs.Count == 0
             ? Enumerable.Repeat(x, Tasks + 1).ToArray()
-            : [.. task_inputs.Select(i => i.call(indices, values)), x];
-        for (var l = 0; l < levels.Count; l++)
+            : [.. _taskInputs.Select(i => i.call(indices, values)), x];
+        for (var l = 0; l < _levels.Count; l++)
         {
             var level = l;
-            states = levels[l].Forward(states, (gate, layer, gateInput, experts) => Mix($"level{level}.{gate}", layer, gateInput, experts));
+            states = _levels[l].Forward(states, (gate, layer, gateInput, experts) => Mix($"level{level}.{gate}", layer, gateInput, experts));
         }
-        return towers.call(states[..Tasks]);                    // [batch, tasks]
+        return _towers.call(states[..Tasks]);                    // [batch, tasks]
     }
 
     /// <remarks>
@@ -59,10 +64,10 @@ public sealed class Ple : MultiTaskNetwork
     /// the task's own feature input.
     /// </remarks>
     public override IEnumerable<Parameter> TaskParameters(int task) =>
-        levels[^1].TaskParameters(task).Concat(towers.Of(task)).Concat(levels.Count == 1 && task_inputs.Count > 0 ? task_inputs[task].parameters() : []);
+        _levels[^1].TaskParameters(task).Concat(_towers.Of(task)).Concat(_levels.Count == 1 && _taskInputs.Count > 0 ? _taskInputs[task].parameters() : []);
 
     /// <summary>Each task's input: the task's own with <c>TaskEmbeddings</c>, else the one every task shares.</summary>
-    public override IReadOnlyList<FeatureInput> TaskInputs() => task_inputs.Count == 0 ? base.TaskInputs() : [.. task_inputs];
+    public override IReadOnlyList<FeatureInput> TaskInputs() => _taskInputs.Count == 0 ? base.TaskInputs() : [.. _taskInputs];
 
     public override IEnumerable<Parameter> SharedParameters()
     {

@@ -1,5 +1,6 @@
 using Batch.Core.Options;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
@@ -7,27 +8,30 @@ namespace Batch.Modeling.Architectures;
 /// <summary>Hard parameter sharing (Caruana, 1997): one bottom network for all tasks, one tower per task.</summary>
 public sealed class SharedBottom : MultiTaskNetwork
 {
-    private readonly FeatureInput input;
-    private readonly Mlp bottom;
-    private readonly TaskTowers towers;
+    [ComponentName(Name = "input")]
+    private readonly FeatureInput _input;
+    [ComponentName(Name = "bottom")]
+    private readonly Mlp _bottom;
+    [ComponentName(Name = "towers")]
+    private readonly TaskTowers _towers;
 
     public SharedBottom(ArchitectureContext context) : base(nameof(SharedBottom), context.Tasks)
     {
-        input = context.NewInput();
-        bottom = new Mlp(input.OutputDim, context.Options.ExpertHidden, context.Options.Dropout);
-        towers = new TaskTowers(context.Tasks, bottom.OutputDim, context.Options.TowerHidden, context.Options.Dropout);
+        _input = context.NewInput();
+        _bottom = new Mlp(_input.OutputDim, context.Options.ExpertHidden, context.Options.Dropout);
+        _towers = new TaskTowers(context.Tasks, _bottom.OutputDim, context.Options.TowerHidden, context.Options.Dropout);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor indices, Tensor values)
     {
-        var shared = bottom.call(input.call(indices, values));     // [batch, hidden]
-        return towers.call(Enumerable.Repeat(shared, Tasks).ToArray()); // [batch, tasks]
+        var shared = _bottom.call(_input.call(indices, values));     // [batch, hidden]
+        return _towers.call(Enumerable.Repeat(shared, Tasks).ToArray()); // [batch, tasks]
     }
 
-    public override IEnumerable<Parameter> SharedParameters() => input.parameters().Concat(bottom.parameters());
+    public override IEnumerable<Parameter> SharedParameters() => _input.parameters().Concat(_bottom.parameters());
 
-    public override IEnumerable<Parameter> TaskParameters(int task) => towers.Of(task);
+    public override IEnumerable<Parameter> TaskParameters(int task) => _towers.Of(task);
 }
 
 /// <summary>Registers <see cref="SharedBottom"/>.</summary>

@@ -2,6 +2,7 @@ using Batch.Modeling.Training;
 using Batch.Core.Options;
 using Batch.Modeling.Plugins;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
@@ -13,11 +14,16 @@ namespace Batch.Modeling.Architectures;
 /// </summary>
 public sealed class Snr : MultiTaskNetwork
 {
-    private readonly FeatureInput input;
-    private readonly ModuleList<ModuleList<Mlp>> layers;
-    private readonly ModuleList<HardConcreteRouting> routes;       // layer i-1 → layer i
-    private readonly ModuleList<HardConcreteRouting> task_routes;  // top layer → task t
-    private readonly TaskTowers towers;
+    [ComponentName(Name = "input")]
+    private readonly FeatureInput _input;
+    [ComponentName(Name = "layers")]
+    private readonly ModuleList<ModuleList<Mlp>> _layers;
+    [ComponentName(Name = "routes")]
+    private readonly ModuleList<HardConcreteRouting> _routes;       // layer i-1 → layer i
+    [ComponentName(Name = "task_routes")]
+    private readonly ModuleList<HardConcreteRouting> _taskRoutes;  // top layer → task t
+    [ComponentName(Name = "towers")]
+    private readonly TaskTowers _towers;
     private readonly double _l0Weight;
 
     public Snr(ArchitectureContext context, bool transform, SnrSettings settings) : base(nameof(Snr), context.Tasks)
@@ -25,41 +31,41 @@ public sealed class Snr : MultiTaskNetwork
         ArgumentNullException.ThrowIfNull(settings);
         var o = context.Options;
         var counts = settings.SubNetworks;
-        input = context.NewInput();
+        _input = context.NewInput();
         var dim = o.ExpertHidden[^1];
-        layers = new ModuleList<ModuleList<Mlp>>(counts.Select((count, i) => new ModuleList<Mlp>(
-            Enumerable.Range(0, count).Select(_ => new Mlp(i == 0 ? input.OutputDim : dim, o.ExpertHidden, o.Dropout)).ToArray())).ToArray());
-        routes = new ModuleList<HardConcreteRouting>(Enumerable.Range(1, counts.Count - 1)
+        _layers = new ModuleList<ModuleList<Mlp>>(counts.Select((count, i) => new ModuleList<Mlp>(
+            Enumerable.Range(0, count).Select(_ => new Mlp(i == 0 ? _input.OutputDim : dim, o.ExpertHidden, o.Dropout)).ToArray())).ToArray());
+        _routes = new ModuleList<HardConcreteRouting>(Enumerable.Range(1, counts.Count - 1)
             .Select(i => new HardConcreteRouting(counts[i], counts[i - 1], dim, transform)).ToArray());
-        task_routes = new ModuleList<HardConcreteRouting>(Enumerable.Range(0, context.Tasks)
+        _taskRoutes = new ModuleList<HardConcreteRouting>(Enumerable.Range(0, context.Tasks)
             .Select(_ => new HardConcreteRouting(1, counts[^1], dim, transform)).ToArray());
-        towers = new TaskTowers(context.Tasks, dim, o.TowerHidden, o.Dropout);
+        _towers = new TaskTowers(context.Tasks, dim, o.TowerHidden, o.Dropout);
         _l0Weight = settings.L0Weight;
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor indices, Tensor values)
     {
-        var x = input.call(indices, values);                                   // [batch, features]
-        var v = stack(layers[0].Select(s => s.call(x)).ToList(), 1);            // [batch, K1, dim]
-        for (var i = 1; i < layers.Count; i++)
+        var x = _input.call(indices, values);                                   // [batch, features]
+        var v = stack(_layers[0].Select(s => s.call(x)).ToList(), 1);            // [batch, K1, dim]
+        for (var i = 1; i < _layers.Count; i++)
         {
-            var u = routes[i - 1].call(v);                                      // [batch, Ki, dim]
-            v = stack(layers[i].Select((s, j) => s.call(u[.., j])).ToList(), 1); // [batch, Ki, dim]
+            var u = _routes[i - 1].call(v);                                      // [batch, Ki, dim]
+            v = stack(_layers[i].Select((s, j) => s.call(u[.., j])).ToList(), 1); // [batch, Ki, dim]
         }
-        return towers.call(task_routes.Select(r => r.call(v)[.., 0]).ToArray()); // [batch, tasks]
+        return _towers.call(_taskRoutes.Select(r => r.call(v)[.., 0]).ToArray()); // [batch, tasks]
     }
 
     public override Tensor? AuxiliaryLoss() =>
-        routes.Concat(task_routes).Select(r => r.L0()).Aggregate((a, b) => a.Plus(b)).Times(_l0Weight);
+        _routes.Concat(_taskRoutes).Select(r => r.L0()).Aggregate((a, b) => a.Plus(b)).Times(_l0Weight);
 
     public override double? OpenRouteFraction()
     {
-        var counts = routes.Concat(task_routes).Select(r => r.OpenRoutes()).ToList();
+        var counts = _routes.Concat(_taskRoutes).Select(r => r.OpenRoutes()).ToList();
         return (double)counts.Sum(c => c.Open) / counts.Sum(c => c.Total);
     }
 
-    public override IEnumerable<Parameter> TaskParameters(int task) => task_routes[task].parameters().Concat(towers.Of(task));
+    public override IEnumerable<Parameter> TaskParameters(int task) => _taskRoutes[task].parameters().Concat(_towers.Of(task));
 
     public override IEnumerable<Parameter> SharedParameters()
     {
@@ -72,7 +78,7 @@ public sealed class Snr : MultiTaskNetwork
 public sealed class SnrSettings : IPluginSettings
 {
     /// <summary>The number of sub-networks in each layer, bottom first.</summary>
-    public List<int> SubNetworks { get; set; } = [];
+    public List<int> SubNetworks { get; set; } = [3, 2];
 
     /// <summary>The weight of the L0 penalty on the routing variables.</summary>
     public double L0Weight { get; set; } = 1e-3;

@@ -1,5 +1,6 @@
 using Batch.Modeling.Training;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
@@ -16,71 +17,74 @@ namespace Batch.Modeling.Architectures;
 /// </summary>
 public sealed class WideAndDeep : MultiTaskNetwork
 {
-    private readonly MultiTaskNetwork deep;
-    private readonly WideLinear? wide;
-    private readonly ModuleList<Linear>? shortcut;
+    [ComponentName(Name = "deep")]
+    private readonly MultiTaskNetwork _deep;
+    [ComponentName(Name = "wide")]
+    private readonly WideLinear? _wide;
+    [ComponentName(Name = "shortcut")]
+    private readonly ModuleList<Linear>? _shortcut;
     private readonly FeatureInput[] _taskInputs;
 
     public WideAndDeep(MultiTaskNetwork deep, ArchitectureContext context) : base(nameof(WideAndDeep), context?.Tasks ?? 1)
     {
         ArgumentNullException.ThrowIfNull(deep);
         ArgumentNullException.ThrowIfNull(context);
-        this.deep = deep;
+        _deep = deep;
         _taskInputs = context.Options.Shortcut ? [.. deep.TaskInputs()] : [];
-        if (context.Options.Wide) wide = new WideLinear(context.Cardinalities, context.NumericCount, context.Tasks);
+        if (context.Options.Wide) _wide = new WideLinear(context.Cardinalities, context.NumericCount, context.Tasks);
         if (context.Options.Shortcut)
         {
-            shortcut = new ModuleList<Linear>(_taskInputs.Select(i => nn.Linear(i.OutputDim, 1, hasBias: false)).ToArray());
+            _shortcut = new ModuleList<Linear>(_taskInputs.Select(i => nn.Linear(i.OutputDim, 1, hasBias: false)).ToArray());
             using var _ = no_grad();
-            foreach (var p in shortcut.parameters()) p.zero_();
+            foreach (var p in _shortcut.parameters()) p.zero_();
         }
         RegisterComponents();
     }
 
     /// <summary>Whether the wide part is there (<c>Architecture:Wide</c>).</summary>
-    public bool HasWidePart => wide is not null;
+    public bool HasWidePart => _wide is not null;
 
     public override Action<string, Tensor>? GateObserver
     {
-        get => deep.GateObserver;
-        set => deep.GateObserver = value;
+        get => _deep.GateObserver;
+        set => _deep.GateObserver = value;
     }
 
     public override Tensor forward(Tensor indices, Tensor values)
     {
-        var logits = deep.call(indices, values);                                                 // [batch, tasks]
-        if (wide is not null) logits = logits.Plus(wide.call(indices, values));
-        if (shortcut is not null)                                                                // reads what the deep pass put in
-            logits = logits.Plus(cat(Enumerable.Range(0, Tasks).Select(t => shortcut[t].call(_taskInputs[t].LastOutput!)).ToList(), 1));
+        var logits = _deep.call(indices, values);                                                 // [batch, tasks]
+        if (_wide is not null) logits = logits.Plus(_wide.call(indices, values));
+        if (_shortcut is not null)                                                                // reads what the deep pass put in
+            logits = logits.Plus(cat(Enumerable.Range(0, Tasks).Select(t => _shortcut[t].call(_taskInputs[t].LastOutput!)).ToList(), 1));
         return logits;
     }
 
     /// <summary>The wide part's biases take the shift where there is a wide part (it is never silenced), else the deep network's heads.</summary>
     public override void ShiftLogits(IReadOnlyList<double> shifts)
     {
-        if (wide is not null) wide.ShiftBiases(shifts);
-        else deep.ShiftLogits(shifts);
+        if (_wide is not null) _wide.ShiftBiases(shifts);
+        else _deep.ShiftLogits(shifts);
     }
 
-    public override IEnumerable<Parameter> SharedParameters() => deep.SharedParameters();
+    public override IEnumerable<Parameter> SharedParameters() => _deep.SharedParameters();
 
     public override IEnumerable<Parameter> TaskParameters(int task) =>
-        deep.TaskParameters(task).Concat(wide?.Of(task) ?? []).Concat(shortcut?[task].parameters() ?? []);
+        _deep.TaskParameters(task).Concat(_wide?.Of(task) ?? []).Concat(_shortcut?[task].parameters() ?? []);
 
-    public override IEnumerable<Parameter> LinearTermParameters() => (wide?.parameters() ?? []).Concat(shortcut?.parameters() ?? []);
+    public override IEnumerable<Parameter> LinearTermParameters() => (_wide?.parameters() ?? []).Concat(_shortcut?.parameters() ?? []);
 
-    public override Tensor? AuxiliaryLoss() => deep.AuxiliaryLoss();
+    public override Tensor? AuxiliaryLoss() => _deep.AuxiliaryLoss();
 
     /// <summary>Everything but the wide part: the deep network and the shortcut.</summary>
-    public IEnumerable<Parameter> DeepParameters() => deep.parameters().Concat(shortcut?.parameters() ?? []);
+    public IEnumerable<Parameter> DeepParameters() => _deep.parameters().Concat(_shortcut?.parameters() ?? []);
 
     /// <summary>Zeroes the deep network's task heads and the shortcut: the model is the wide part alone until they learn.</summary>
     public void SilenceDeep()
     {
-        foreach (var towers in deep.modules().OfType<TaskTowers>()) towers.Silence();
+        foreach (var towers in _deep.modules().OfType<TaskTowers>()) towers.Silence();
         using var _ = no_grad();
-        foreach (var p in shortcut?.parameters() ?? []) p.zero_();
+        foreach (var p in _shortcut?.parameters() ?? []) p.zero_();
     }
 
-    public override double? OpenRouteFraction() => deep.OpenRouteFraction();
+    public override double? OpenRouteFraction() => _deep.OpenRouteFraction();
 }

@@ -1,6 +1,7 @@
 using Batch.Modeling.Training;
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Batch.Modeling.Architectures;
@@ -13,8 +14,10 @@ namespace Batch.Modeling.Architectures;
 /// </summary>
 public sealed class WideLinear : nn.Module<Tensor, Tensor, Tensor>
 {
-    private readonly ModuleList<Embedding> tables;
-    private readonly ModuleList<Linear> numeric;
+    [ComponentName(Name = "tables")]
+    private readonly ModuleList<Embedding> _tables;
+    [ComponentName(Name = "numeric")]
+    private readonly ModuleList<Linear> _numeric;
     private readonly long[] _starts;
 
     public WideLinear(IReadOnlyList<int> cardinalities, int numericCount, int tasks) : base(nameof(WideLinear))
@@ -23,8 +26,8 @@ public sealed class WideLinear : nn.Module<Tensor, Tensor, Tensor>
         _starts = new long[cardinalities.Count];
         for (var j = 1; j < _starts.Length; j++) _starts[j] = _starts[j - 1] + cardinalities[j - 1];
         var total = Math.Max(1, cardinalities.Sum());
-        tables = new ModuleList<Embedding>(Enumerable.Range(0, tasks).Select(_ => Zeroed(nn.Embedding(total, 1))).ToArray());
-        numeric = new ModuleList<Linear>(Enumerable.Range(0, tasks).Select(_ => Zeroed(nn.Linear(Math.Max(numericCount, 1), 1))).ToArray());
+        _tables = new ModuleList<Embedding>(Enumerable.Range(0, tasks).Select(_ => Zeroed(nn.Embedding(total, 1))).ToArray());
+        _numeric = new ModuleList<Linear>(Enumerable.Range(0, tasks).Select(_ => Zeroed(nn.Linear(Math.Max(numericCount, 1), 1))).ToArray());
         NumericCount = numericCount;
         RegisterComponents();
     }
@@ -38,8 +41,8 @@ public sealed class WideLinear : nn.Module<Tensor, Tensor, Tensor>
     {
         var slots = indices.Plus(tensor(_starts, dtype: int64, device: indices.device).unsqueeze(0));  // [batch, fields]
         var dense = NumericCount > 0 ? values : zeros(values.shape[0], 1, device: values.device); // [batch, numeric or 1]
-        return cat(Enumerable.Range(0, tables.Count)
-            .Select(t => tables[t].call(slots).sum(1).Plus(numeric[t].call(dense))).ToList(), 1);   // [batch, tasks]
+        return cat(Enumerable.Range(0, _tables.Count)
+            .Select(t => _tables[t].call(slots).sum(1).Plus(_numeric[t].call(dense))).ToList(), 1);   // [batch, tasks]
     }
 
     /// <summary>Adds <paramref name="shifts"/>[task] to the bias of each task's numeric term.</summary>
@@ -47,10 +50,10 @@ public sealed class WideLinear : nn.Module<Tensor, Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(shifts);
         using var _ = no_grad();
-        for (var t = 0; t < numeric.Count; t++) numeric[t].bias!.add_(shifts[t]);
+        for (var t = 0; t < _numeric.Count; t++) _numeric[t].bias!.add_(shifts[t]);
     }
 
-    public IEnumerable<Parameter> Of(int task) => tables[task].parameters().Concat(numeric[task].parameters());
+    public IEnumerable<Parameter> Of(int task) => _tables[task].parameters().Concat(_numeric[task].parameters());
 
     private static T Zeroed<T>(T module) where T : nn.Module
     {

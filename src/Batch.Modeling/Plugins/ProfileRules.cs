@@ -25,21 +25,13 @@ public static class ProfileRules
     {
         ArgumentNullException.ThrowIfNull(profile);
         return profile.Problems().Concat(ArchitecturePlugins(profile.Architecture)).Concat(Balancer(profile.Training.Balancer))
-            .Concat(HeldSettings(profile)).Concat(WideFirst(profile)).Distinct(StringComparer.Ordinal);
+            .Concat(HeldSettings(profile)).Distinct(StringComparer.Ordinal);
     }
 
     /// <summary>Every plug-in's settings the profile holds, those of plug-ins it does not name included (the research verbs use them).</summary>
     private static IEnumerable<string> HeldSettings(ModelProfile profile) =>
         PluginSettingsJson.HeldProblems(profile.Architecture.Settings, PluginSettingsJson.ArchitecturePath, Registries.ArchitectureSettingsOwners)
             .Concat(PluginSettingsJson.HeldProblems(profile.Training.Balancer.Settings, PluginSettingsJson.BalancerPath, Registries.BalancerSettingsOwners));
-
-    private static IEnumerable<string> WideFirst(ModelProfile profile)
-    {
-        if (profile.Training.WideFirstEpochs == 0) yield break;
-        var takesWide = Registries.Architectures.Find(profile.Architecture.Name)?.TakesWidePart ?? true;
-        if (!profile.Architecture.Wide || !takesWide)
-            yield return "Training:WideFirstEpochs needs the wide part beside a deep architecture (Architecture:Wide true)";
-    }
 
     /// <summary>The sizes every architecture reads, then what the named architecture and interaction layer require.</summary>
     public static IEnumerable<string> Architecture(ArchitectureOptions options)
@@ -64,12 +56,15 @@ public static class ProfileRules
     }
 
     /// <summary>
-    /// Names the defaults where the profile names no architecture, interaction layer or balancer, and writes out every
-    /// setting of the named ones (their defaults included), so that manifests record them.
+    /// Names the defaults where the profile names no architecture, interaction layer or balancer, fills the sizes it
+    /// names none of, and writes out every setting of the named ones (their defaults included), so that manifests record
+    /// them: a profile that names only its features resolves to the documented default model.
     /// </summary>
     public static void ApplyDefaults(ModelProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
+        if (profile.Architecture.ExpertHidden.Count == 0) profile.Architecture.ExpertHidden = [.. ArchitectureOptions.DefaultExpertHidden];
+        if (profile.Architecture.TowerHidden.Count == 0) profile.Architecture.TowerHidden = [.. ArchitectureOptions.DefaultTowerHidden];
         if (string.IsNullOrEmpty(profile.Architecture.Name)) profile.Architecture.Name = Registries.Architectures.Default.Name;
         if (string.IsNullOrEmpty(profile.Architecture.Interaction)) profile.Architecture.Interaction = Registries.Interactions.Default.Name;
         if (string.IsNullOrEmpty(profile.Training.Balancer.Name)) profile.Training.Balancer.Name = Registries.Balancers.Default.Name;

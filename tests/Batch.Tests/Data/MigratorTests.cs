@@ -56,7 +56,7 @@ public sealed class MigratorTests : IAsyncLifetime
             """, connection);
         var names = (string)(await tables.ExecuteScalarAsync())!;
         Assert.Equal(
-            "batch.gate_decisions,batch.model_versions,batch.promotions,batch.runs,batch.steps,public.conversions,public.impressions,public.schema_migrations,public.synthetic_truth",
+            "batch.gate_decisions,batch.model_versions,batch.promotions,batch.runs,batch.steps,public.conversions,public.impressions,public.schema_migrations",
             names);
     }
 

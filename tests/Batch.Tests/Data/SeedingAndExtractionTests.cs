@@ -1,7 +1,7 @@
 using Batch.Core.Days;
 using Batch.Core.Options;
 using Batch.Data.Extraction;
-using Batch.Data.Synthetic;
+using Batch.Lab.Synthetic;
 using Batch.Tests.Support;
 using Xunit;
 
@@ -58,10 +58,10 @@ public sealed class SeedingAndExtractionTests(StackFixture stack) : IClassFixtur
     [Fact]
     public async Task Seed_IsDeterministic_AndReplacesTheDaysItWrites()
     {
-        const string fingerprint = "select md5(string_agg(id || ':' || user_id || ':' || item_id || ':' || clicked || ':' || price, ',' order by id)) from impressions";
-        var before = await stack.ScalarAsync<string>(fingerprint);
+        const string Fingerprint = "select md5(string_agg(id || ':' || user_id || ':' || item_id || ':' || clicked || ':' || price, ',' order by id)) from impressions";
+        var before = await stack.ScalarAsync<string>(Fingerprint);
         var again = await new SyntheticSeeder(stack.DataSource).SeedAsync(LastDay, 3, PerDay, seed: 11, Zone, Window, CancellationToken.None);
-        Assert.Equal(before, await stack.ScalarAsync<string>(fingerprint));
+        Assert.Equal(before, await stack.ScalarAsync<string>(Fingerprint));
         Assert.Equal(_summary, again);
         // The same rows in every process, not only in this one: these are the counts every run has produced.
         Assert.Equal(GoldenSummary, _summary);

@@ -27,7 +27,7 @@ public sealed class PluginsPrinterTests
         var omoe = lines.FindIndex(l => l.StartsWith("  omoe ", StringComparison.Ordinal));
         Assert.EndsWith("Experts=4 (defaults)", lines[omoe + 1], StringComparison.Ordinal);
         Assert.Contains(lines, l => l.StartsWith("  ple (default) ", StringComparison.Ordinal) && !l.Contains('*', StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("  none (default) *", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("  fm (default) *", StringComparison.Ordinal));
         var mgda = lines.FindIndex(l => l.StartsWith("  mgda *", StringComparison.Ordinal));
         Assert.EndsWith("Normalization=\"loss+\"", lines[mgda + 1], StringComparison.Ordinal);
     }

@@ -1,6 +1,6 @@
 using Batch.Core.Days;
 using Batch.Data.Schema;
-using Batch.Data.Synthetic;
+using Batch.Lab.Synthetic;
 using Batch.Pipeline.Ledger;
 using Batch.Tests.Support;
 using Npgsql;

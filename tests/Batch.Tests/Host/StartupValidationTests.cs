@@ -29,6 +29,7 @@ public class StartupValidationTests
             ["Batch:Models:worse:Features:Categorical:0"] = "device",
             ["Batch:Models:worse:Architecture:Name"] = "snr-aver",
             ["Batch:Models:worse:Architecture:ExpertHidden:0"] = "8",
+            ["Batch:Models:worse:Architecture:Settings:snr-aver:SubNetworks:0"] = "0",
         });
         Assert.Contains("Model profile 'bad' is invalid: unknown architecture 'moe'", e.Message, StringComparison.Ordinal);
         Assert.Contains("Model profile 'worse' is invalid: Architecture:Settings:snr-aver:SubNetworks needs a positive count per layer", e.Message, StringComparison.Ordinal);

@@ -36,7 +36,7 @@ public class ArchitectureTests
         // What compare trains when no architecture is named: every candidate, not the yardsticks it trains anyway.
         Assert.Equal(["shared-bottom", "omoe", "mmoe", "cgc", "ple", "snr-trans", "snr-aver"], Registries.Architectures.ListedNames);
         Assert.Equal(["none", "fm", "dcn-v2"], Registries.Interactions.Names);
-        Assert.Equal("none", Registries.Interactions.Default.Name);
+        Assert.Equal("fm", Registries.Interactions.Default.Name);
         Assert.All(Registries.Architectures.All, a => Assert.False(string.IsNullOrWhiteSpace(a.Summary)));
     }
 
@@ -45,7 +45,7 @@ public class ArchitectureTests
     {
         var unknown = Assert.Throws<ArgumentException>(() => ArchitectureCatalog.Create(new ArchitectureContext(Cardinalities, 1, 2, new ArchitectureOptions { Name = "moe", ExpertHidden = [4] })));
         Assert.Contains("unknown architecture 'moe'", unknown.Message, StringComparison.Ordinal);
-        var sizes = Assert.Throws<ArgumentException>(() => ArchitectureCatalog.Create(new ArchitectureContext(Cardinalities, 1, 2, new ArchitectureOptions { Name = "snr-trans", ExpertHidden = [4] })));
+        var sizes = Assert.Throws<ArgumentException>(() => ArchitectureCatalog.Create(new ArchitectureContext(Cardinalities, 1, 2, new ArchitectureOptions { Name = "snr-trans", ExpertHidden = [4] }.With("snr-trans", new SnrSettings { SubNetworks = [3, 0] }))));
         Assert.Contains("Architecture:Settings:snr-trans:SubNetworks needs a positive count per layer", sizes.Message, StringComparison.Ordinal);
         var experts = Assert.Throws<ArgumentException>(() => ArchitectureCatalog.Create(new ArchitectureContext(Cardinalities, 1, 2,
             new ArchitectureOptions { Name = "mmoe", ExpertHidden = [] }.With("mmoe", new ExpertPoolSettings { Experts = 0 }))));

@@ -18,7 +18,7 @@ internal static class ModelingFixtures
     /// Small sizes that give every architecture something of each part; "+wide" adds the wide part, "+shortcut" the
     /// shortcut, "+fm" and "+dcn-v2" the interaction layer, "+task-embeddings" PLE's and CGC's tables per task.
     /// </summary>
-    public static ArchitectureOptions Architecture(string name, int levels = 2) => Batch.Research.Benchmarks.ArchitectureVariants.Options(name, new ArchitectureOptions
+    public static ArchitectureOptions Architecture(string name, int levels = 2) => Batch.Lab.Benchmarks.ArchitectureVariants.Options(name, new ArchitectureOptions
     {
         EmbeddingDim = 4, ExpertHidden = [8, 6], TowerHidden = [4],
     }

@@ -34,7 +34,7 @@ public class MultiTaskModelTests
         var (frame, encoders) = ModelingFixtures.Fitted(256);
         using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture(name), CPU, seed: 5);
         var history = Trainer.Train(model, encoders.Encode(frame),
-            new TrainingOptions { Epochs = 30, BatchSize = 64, LearningRate = 0.01, Seed = 5 }, CancellationToken.None);
+            new TrainingOptions { Epochs = 30, BatchSize = 64, LearningRate = 0.01, Seed = 5, MinStepsPerEpoch = 0, EmbeddingLearningRate = null, StartAtBaseRates = false, EmbeddingWeightDecay = 0, Patience = 2, ValidationDays = 0 }, CancellationToken.None);
         Assert.True(history[^1].Ctr < history[0].Ctr * 0.9, $"{name}: CTR loss {history[0].Ctr} → {history[^1].Ctr}");
         Assert.True(history[^1].Ctcvr < history[0].Ctcvr * 0.9, $"{name}: CTCVR loss {history[0].Ctcvr} → {history[^1].Ctcvr}");
     }
@@ -78,7 +78,7 @@ public class MultiTaskModelTests
         var (frame, encoders) = ModelingFixtures.Fitted(96);
         var validation = encoders.Encode(ModelingFixtures.Frame(400, seed: 8));
         using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture("mmoe"), CPU, seed: 5);
-        var options = new TrainingOptions { Epochs = 60, BatchSize = 16, LearningRate = 0.05, Seed = 5, Patience = 3 };
+        var options = new TrainingOptions { Epochs = 60, BatchSize = 16, LearningRate = 0.05, Seed = 5, Patience = 3, MinStepsPerEpoch = 0, EmbeddingLearningRate = null, StartAtBaseRates = false, EmbeddingWeightDecay = 0, ValidationDays = 0 };
 
         var history = Trainer.Train(model, encoders.Encode(frame), options, CancellationToken.None, validation: validation);
 
@@ -91,40 +91,6 @@ public class MultiTaskModelTests
         var (ctr, ctcvr) = Trainer.Validate(model, validation);
         Assert.Equal(kept.ValidationCtr!.Value, ctr, 5);
         Assert.Equal(kept.ValidationCtcvr!.Value, ctcvr, 5);
-    }
-
-    [Fact]
-    public void SeveralValidationsPerEpoch_KeepTheBestOfAll_AndPatienceCountsValidations()
-    {
-        // 96 rows in batches of 16: 6 batches an epoch, validated after batches 2, 4 and 6.
-        var (frame, encoders) = ModelingFixtures.Fitted(96);
-        var validation = encoders.Encode(ModelingFixtures.Frame(400, seed: 8));
-        using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture("mmoe"), CPU, seed: 5);
-        var options = new TrainingOptions { Epochs = 60, BatchSize = 16, LearningRate = 0.05, Seed = 5, Patience = 4, ValidationsPerEpoch = 3 };
-        // The validation loss at every point the trainer validates at (the same weights: no step comes between).
-        var seen = new List<(int Epoch, int Batch, double Loss)>();
-        void Watch(TrainingProgress p)
-        {
-            if (p.Batch % 2 != 0) return;
-            var (ctr, ctcvr) = Trainer.Validate(model, validation);
-            seen.Add((p.Epoch, p.Batch, ctr + ctcvr));
-        }
-
-        var history = Trainer.Train(model, encoders.Encode(frame), options, CancellationToken.None, Watch, validation);
-
-        Assert.True(history.Count < options.Epochs, "it stopped early");
-        var best = seen.MinBy(s => s.Loss);
-        // It stopped Patience validations after the best one, in the middle of an epoch or at its end.
-        Assert.Equal(seen.IndexOf(best) + options.Patience + 1, seen.Count);
-        Assert.Equal(history[^1].Epoch, seen[^1].Epoch);
-        var kept = Assert.Single(history, e => e.Kept);
-        Assert.Equal(best.Epoch, kept.Epoch);
-        Assert.Equal(best.Batch == 6 ? null : best.Batch, kept.KeptAfterBatches);
-        // Each epoch reports its last validation; the model holds the best one's weights.
-        Assert.All(history.Where(e => e.Epoch < history[^1].Epoch),
-            e => Assert.Equal(seen.Single(s => s.Epoch == e.Epoch && s.Batch == 6).Loss, e.ValidationCtr!.Value + e.ValidationCtcvr!.Value, 5));
-        var (c, cc) = Trainer.Validate(model, validation);
-        Assert.Equal(best.Loss, c + cc, 5);
     }
 
     [Fact]
@@ -141,7 +107,7 @@ public class MultiTaskModelTests
         var architecture = ModelingFixtures.Architecture("ple+wide+shortcut");
         architecture.Dropout = 0.2;
         using var model = MultiTaskModel.Create(encoders, architecture, CPU, seed: 9);
-        Trainer.Train(model, encoders.Encode(frame), new TrainingOptions { Epochs = 2, BatchSize = 64, LearningRate = 0.01, Seed = 5, WeightDecay = 1e-3, EmbeddingWeightDecay = 1e-4 }, CancellationToken.None);
+        Trainer.Train(model, encoders.Encode(frame), new TrainingOptions { Epochs = 2, BatchSize = 64, LearningRate = 0.01, Seed = 5, WeightDecay = 1e-3, EmbeddingWeightDecay = 1e-4, MinStepsPerEpoch = 0, EmbeddingLearningRate = null, StartAtBaseRates = false, Patience = 2, ValidationDays = 0 }, CancellationToken.None);
 
         // What the manifest carries: the encoders as JSON, and the weights.
         var json = System.Text.Json.JsonSerializer.Serialize(encoders, Batch.Publishing.ModelManifest.Json);

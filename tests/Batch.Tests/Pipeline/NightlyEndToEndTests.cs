@@ -1,8 +1,7 @@
 using Batch.Core.Days;
 using Batch.Core.Options;
-using Batch.Data.Synthetic;
+using Batch.Lab.Synthetic;
 using Batch.Host.Cli;
-using Batch.Research.Comparisons;
 using Batch.Pipeline.Jobs;
 using Batch.Pipeline.Ledger;
 using Batch.Publishing;
@@ -103,109 +102,6 @@ public sealed class NightlyEndToEndTests(StackFixture stack) : IClassFixture<Sta
             Assert.Contains($"src=\"{image}\"", html, StringComparison.Ordinal);
             Assert.Equal("image/png", (await Store.ReadAsync(report + image, CancellationToken.None))!.Value.ContentType);
         }
-    }
-
-    [Fact]
-    public async Task Balance_ComparesEachStrategyWithTheYardsticks_OnTheSameWindow_AgainstTheTruth()
-    {
-        var result = await _host.Services.GetRequiredService<ModelComparison>()
-            .CompareBalancersAsync("e2e", LastDay, "mmoe", ["fixed", "pcgrad"], tolerance: 0.001, seeds: 2, CancellationToken.None);
-        var results = result.Rows;
-        Assert.Equal(["single-task", "logistic", "mmoe + fixed", "mmoe + pcgrad"], results.Select(r => r.Label));
-        Assert.Null(results[0].Verdict);
-        Assert.All(results.Skip(1), r => Assert.NotNull(r.Verdict));
-        Assert.All(results[3].History, e => Assert.InRange(e.ConflictRate!.Value, 0, 1));
-        Assert.Equal(["task0", "task1"], results[2].Diagnostics.MeanGateWeights.Keys.Order(StringComparer.Ordinal));
-
-        // The logistic yardstick's decay was tuned on the validation loss, and is the trial that scored best there.
-        var tuning = results[1].Tuning!;
-        Assert.Null(results[0].Tuning);
-        Assert.Equal(LogisticTuning.Decays, tuning.Trials.Select(t => t.Decay));
-        Assert.Equal(tuning.Trials.MinBy(t => t.ValidationLoss)!.Decay, tuning.Decay);
-        Assert.True(tuning.Trials.Select(t => t.ValidationLoss).Distinct().Count() > 1, "the decay changed nothing");
-        Assert.StartsWith($"weight decay {tuning.Decay.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)} chosen on the validation loss (ctr + ctcvr) of ", tuning.Describe(), StringComparison.Ordinal);
-        // Trained to convergence, not cut at the profile's 2 epochs: each trial stops on its validation loss, and the
-        // yardstick (the profile holds no validation days) then trains the chosen trial's epochs on the whole window.
-        Assert.All(tuning.Trials, t => Assert.InRange(t.Epochs, 1, LogisticTuning.MaxEpochs));
-        Assert.True(tuning.Epochs > 2, $"the chosen trial stopped after {tuning.Epochs} epochs");
-        Assert.Equal(tuning.Epochs, results[1].History.Count);
-        Assert.All(results.Where(r => r.Label != "logistic"), r => Assert.Equal(2, r.History.Count));
-
-        // Two seeds each: the row is their mean.
-        Assert.All(results, r => Assert.Equal(2, r.PerSeed.Count));
-        var row = results[2];
-        Assert.Equal((row.PerSeed[0].Single(m => m.Task == "ctr").Auc + row.PerSeed[1].Single(m => m.Task == "ctr").Auc) / 2, row.Metrics.Single(m => m.Task == "ctr").Auc, 12);
-
-        // The synthetic world's truth: its AUC is the ceiling, and the summary names every yardstick.
-        var oracle = result.Oracle!;
-        Assert.True(oracle.Single(m => m.Task == "ctcvr").Auc > results.Max(r => r.Metrics.Single(m => m.Task == "ctcvr").Auc));
-        Assert.Matches(@"^quality mmoe ctr=0\.\d{4} ctcvr=0\.\d{4} logistic ctr=0\.\d{4} ctcvr=0\.\d{4} single-task ctr=0\.\d{4} ctcvr=0\.\d{4} oracle ctr=0\.\d{4} ctcvr=0\.\d{4}$",
-            Batch.Host.Cli.ComparisonPrinter.Summary(result));
-
-        // Without its latent user × item terms the truth ranks the same day's clicks worse, and the table shows both.
-        var withoutLatent = result.OracleWithoutLatent!;
-        Assert.Equal(oracle.Single(m => m.Task == "ctr").Count, withoutLatent.Single(m => m.Task == "ctr").Count);
-        Assert.True(withoutLatent.Single(m => m.Task == "ctr").Auc < oracle.Single(m => m.Task == "ctr").Auc);
-        using var printed = new StringWriter();
-        Batch.Host.Cli.ComparisonPrinter.Print("e2e", LastDay, ["ctr", "ctcvr"], 0.001, result, printed);
-        var line = printed.ToString().Split('\n').Single(l => l.StartsWith(Batch.Host.Cli.ComparisonPrinter.WithoutLatentLabel, StringComparison.Ordinal));
-        Assert.Contains(withoutLatent.Single(m => m.Task == "ctr").Auc.ToString("F4", System.Globalization.CultureInfo.InvariantCulture), line, StringComparison.Ordinal);
-        Assert.EndsWith("(the same without the latent user × item terms)", line.TrimEnd(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Compare_WithoutTheProfilesArchitecture_NamesTheRowItsSummaryReports()
-    {
-        var result = await _host.Services.GetRequiredService<ModelComparison>()
-            .CompareArchitecturesAsync("e2e", LastDay, ["shared-bottom"], tolerance: 0.001, seeds: 1, CancellationToken.None);
-        Assert.Equal(["single-task", "logistic", "shared-bottom"], result.Rows.Select(r => r.Label));
-        Assert.StartsWith("quality shared-bottom ctr=", Batch.Host.Cli.ComparisonPrinter.Summary(result), StringComparison.Ordinal);
-
-        // --history: a line per row, each epoch's training loss as the row's history has it.
-        using var printed = new StringWriter();
-        Batch.Host.Cli.ComparisonPrinter.PrintHistory(result, printed);
-        var lines = printed.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(1 + result.Rows.Count, lines.Length);
-        foreach (var (row, line) in result.Rows.Zip(lines.Skip(1)))
-        {
-            var first = row.History[0];
-            Assert.StartsWith(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  {row.Label}: 1: {first.Ctr:F4}/{first.Ctcvr:F4}"), line, StringComparison.Ordinal);
-            Assert.Equal(row.History.Count, line.Split(" | ").Length);
-        }
-    }
-
-    [Fact]
-    public async Task Logistic_TrainsAtTheBetterOfTheProfilesTwoLearningRates_NeverAtAWideRateThatWeakensIt()
-    {
-        // A wide rate far too small to train in the epochs allowed: the yardstick must not take it.
-        var training = Options.Profile("e2e").Training;
-        training.WideLearningRate = 1e-7;
-        try
-        {
-            var result = await _host.Services.GetRequiredService<ModelComparison>()
-                .CompareArchitecturesAsync("e2e", LastDay, ["shared-bottom"], tolerance: 0.001, seeds: 1, CancellationToken.None);
-            var tuning = result.Rows.Single(r => r.Label == "logistic").Tuning!;
-            Assert.Equal([1e-7, training.LearningRate], tuning.RateTrials.Select(t => t.Rate));
-            Assert.All(tuning.RateTrials, t => Assert.Equal(0, t.Decay));
-            Assert.True(tuning.RateTrials[1].ValidationLoss < tuning.RateTrials[0].ValidationLoss, "the tiny rate trained as well as the profile's");
-            Assert.Equal(training.LearningRate, tuning.Rate);
-            Assert.All(tuning.Trials, t => Assert.Equal(training.LearningRate, t.Rate));
-            Assert.Equal(LogisticTuning.Decays, tuning.Trials.Select(t => t.Decay));
-            Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; at learning rate {training.LearningRate:G3}, the better without decay of 1E-07 → "), tuning.Describe(), StringComparison.Ordinal);
-        }
-        finally
-        {
-            training.WideLearningRate = null;
-        }
-    }
-
-    [Fact]
-    public async Task Relatedness_TrainsEachTaskAlone_AndReadsTheOthersLoss()
-    {
-        var results = await _host.Services.GetRequiredService<RelatednessProbe>().ProbeAsync("e2e", LastDay, 0.01, CancellationToken.None);
-        Assert.Equal([("ctr", "ctcvr"), ("ctcvr", "ctr")], results.Select(r => (r.TrainedTask, r.WatchedTask)));
-        Assert.All(results, r => Assert.Contains(r.Reading.Split(':')[0], new[] { "related", "unrelated", "conflicting" }));
-        Assert.All(results, r => Assert.NotEqual(r.WatchedBefore.LogLoss, r.WatchedAfter.LogLoss));
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using Batch.Core.Options;
-using Batch.Data.Synthetic;
+using Batch.Lab.Synthetic;
 using Batch.Host;
 using Batch.Pipeline.Ledger;
 using Batch.Pipeline.Production;
@@ -58,7 +58,7 @@ public sealed class PipelineRig : IAsyncDisposable
 
     /// <summary>Six days of a small synthetic world ending at <see cref="LastDay"/>: a training window and a held-out day for the last three days.</summary>
     public Task SeedAsync(int perDay = 2000) =>
-        _services.GetRequiredService<SyntheticSeeder>().SeedAsync(LastDay, 6, perDay, seed: 5, Options.TimeZone(), Options.ConversionWindowDays, CancellationToken.None);
+        new SyntheticSeeder(_services.GetRequiredService<Npgsql.NpgsqlDataSource>()).SeedAsync(LastDay, 6, perDay, seed: 5, Options.TimeZone(), Options.ConversionWindowDays, CancellationToken.None);
 
     /// <summary>
     /// For tests of the CLI: seeds, publishes one version of <paramref name="model"/> (the day before

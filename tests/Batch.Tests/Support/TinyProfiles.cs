@@ -3,6 +3,8 @@ namespace Batch.Tests.Support;
 /// <summary>
 /// Settings of small model profiles that train in a second or two on a few thousand impressions a day, with a
 /// gate every honest model passes: in pipeline tests the plumbing is under test, the gate's rules have their own.
+/// Each departs from the default model where the default would be slow on so few rows: plain PLE (no wide part,
+/// shortcut or interaction layer), whole batches, no validation days, no start at the base rates.
 /// </summary>
 public static class TinyProfiles
 {
@@ -40,12 +42,20 @@ public static class TinyProfiles
         ("Features:Numeric:0", "price"),
         ("Features:Numeric:1", "user_activity"),
         ("Architecture:EmbeddingDim", "4"),
+        ("Architecture:EmbeddingInitStd", "1"),
         ("Architecture:Settings:ple:Levels", "2"),
         ("Architecture:ExpertHidden:0", "16"),
         ("Architecture:TowerHidden:0", "8"),
+        ("Architecture:Wide", "false"),
+        ("Architecture:Shortcut", "false"),
+        ("Architecture:Interaction", "none"),
         ("Training:Epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ("Training:BatchSize", "512"),
+        ("Training:MinStepsPerEpoch", "0"),
         ("Training:LearningRate", "0.01"),
+        ("Training:EmbeddingWeightDecay", "0"),
+        ("Training:ValidationDays", "0"),
+        ("Training:StartAtBaseRates", "false"),
         ("Gate:FirstModelAucFloor", "0"),
         ("Gate:MaxAucDrop", "1"),
         ("Gate:MaxLogLossIncrease", "10"),

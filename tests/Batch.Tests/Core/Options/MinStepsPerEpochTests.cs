@@ -7,7 +7,7 @@ namespace Batch.Tests.Core.Options;
 public class MinStepsPerEpochTests
 {
     private static TrainingOptions Options(int minSteps) =>
-        new() { BatchSize = 1024, WeightDecay = 0.01, EmbeddingWeightDecay = 0.1, MinStepsPerEpoch = minSteps, Seed = 3 };
+        new() { BatchSize = 1024, WeightDecay = 0.01, EmbeddingWeightDecay = 0.1, MinStepsPerEpoch = minSteps, Seed = 3, Epochs = 2, LearningRate = 0.003, EmbeddingLearningRate = null, StartAtBaseRates = false, Patience = 2, ValidationDays = 0 };
 
     [Fact]
     public void OnTheDemosWindow_TheBatchHalvesTwice_AndTheDecaysWithIt()

@@ -1,7 +1,7 @@
 using Batch.Core.Options;
 using Batch.Data.Extraction;
 using Batch.Data.Shards;
-using Batch.Data.Synthetic;
+using Batch.Lab.Synthetic;
 using Batch.Tests.Support;
 using Xunit;
 

@@ -3,7 +3,7 @@ using Batch.Core.Frames;
 using Batch.Core.Options;
 using Batch.Data.Extraction;
 using Batch.Data.Shards;
-using Batch.Data.Synthetic;
+using Batch.Lab.Synthetic;
 using Batch.Tests.Support;
 using Xunit;
 

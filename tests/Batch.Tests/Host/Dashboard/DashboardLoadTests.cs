@@ -1,7 +1,7 @@
 using Batch.Host.Cli;
 using Batch.Host.Dashboard;
 using Batch.Pipeline.Jobs;
-using Batch.Research.Benchmarks;
+using Batch.Lab.Benchmarks;
 using Batch.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

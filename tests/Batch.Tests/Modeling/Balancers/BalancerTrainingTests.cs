@@ -26,6 +26,7 @@ public class BalancerTrainingTests
     {
         Epochs = epochs, BatchSize = 32, LearningRate = 0.01, Seed = 5, DiagnosticsEvery = 2,
         Balancer = new BalancerOptions { Name = balancer }.With(PeLtrPlugin.Id, new PeLtrSettings { LowerBounds = [0.1, 0.1] }),
+        MinStepsPerEpoch = 0, EmbeddingLearningRate = null, StartAtBaseRates = false, EmbeddingWeightDecay = 0, Patience = 2, ValidationDays = 0,
     };
 
     [Theory]

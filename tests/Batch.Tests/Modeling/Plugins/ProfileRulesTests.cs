@@ -89,7 +89,7 @@ public sealed class ProfileRulesTests
 
         ProfileRules.ApplyDefaults(profile);
 
-        Assert.Equal(("ple", "none", "fixed"), (profile.Architecture.Name, profile.Architecture.Interaction, profile.Training.Balancer.Name));
+        Assert.Equal(("ple", "fm", "fixed"), (profile.Architecture.Name, profile.Architecture.Interaction, profile.Training.Balancer.Name));
         // The named ones' settings written out, defaults included, for the manifest to record.
         Assert.Equal("""{"levels":2,"specificExperts":1,"sharedExperts":1,"taskEmbeddings":false}""", profile.Architecture.Settings.Of("ple")!.ToJsonString());
         Assert.Equal("""{"weights":[]}""", profile.Training.Balancer.Settings.Of("fixed")!.ToJsonString());

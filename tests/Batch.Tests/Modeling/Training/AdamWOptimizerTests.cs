@@ -125,9 +125,9 @@ public class AdamWOptimizerTests
     [Fact]
     public void ByRow_ARowOutOfTheBatch_CatchesUpItsMissedDecays_WhenNextUpdated_AsComputedByHand()
     {
-        const double lr = 0.1, wd = 0.5, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+        const double Lr = 0.1, Wd = 0.5, B1 = 0.9, B2 = 0.999, Eps = 1e-8;
         using var w = nn.Parameter(tensor(new[,] { { 1.0f }, { -2.0f } }));
-        using var optimizer = new AdamWOptimizer([new([w], lr, wd, ByRow: true)]);
+        using var optimizer = new AdamWOptimizer([new([w], Lr, Wd, ByRow: true)]);
         // Row 1 takes gradients at steps 1 and 4 only; row 0 at every step, so steps 2 and 3 happen without row 1.
         double[] g1 = [3.0, -0.5];
         for (var step = 1; step <= 4; step++)
@@ -136,13 +136,13 @@ public class AdamWOptimizerTests
             optimizer.Step();
         }
         // Step 1: m = 0.1·3, v = 0.001·9; w = −2·(1 − 0.05) − 0.1·m̂/(√v̂ + ε) with m̂ = 3, √v̂ = 3.
-        var m = (1 - b1) * g1[0];
-        var v = (1 - b2) * g1[0] * g1[0];
-        var x = -2.0 * (1 - lr * wd) - lr * (m / (1 - b1)) / (Math.Sqrt(v / (1 - b2)) + eps);
+        var m = (1 - B1) * g1[0];
+        var v = (1 - B2) * g1[0] * g1[0];
+        var x = -2.0 * (1 - Lr * Wd) - Lr * (m / (1 - B1)) / (Math.Sqrt(v / (1 - B2)) + Eps);
         // Step 4, three steps on: the weight decays three times, the moments by β³, then step 4's update.
-        m = m * Math.Pow(b1, 3) + (1 - b1) * g1[1];
-        v = v * Math.Pow(b2, 3) + (1 - b2) * g1[1] * g1[1];
-        x = x * Math.Pow(1 - lr * wd, 3) - lr / (1 - Math.Pow(b1, 4)) * m / (Math.Sqrt(v) / Math.Sqrt(1 - Math.Pow(b2, 4)) + eps);
+        m = m * Math.Pow(B1, 3) + (1 - B1) * g1[1];
+        v = v * Math.Pow(B2, 3) + (1 - B2) * g1[1] * g1[1];
+        x = x * Math.Pow(1 - Lr * Wd, 3) - Lr / (1 - Math.Pow(B1, 4)) * m / (Math.Sqrt(v) / Math.Sqrt(1 - Math.Pow(B2, 4)) + Eps);
         Assert.Equal(x, w[1, 0].item<float>(), 5);
     }
 

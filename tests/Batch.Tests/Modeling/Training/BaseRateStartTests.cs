@@ -80,7 +80,7 @@ public class BaseRateStartTests
         Array.Fill(frame.Converted, false);
 
         var error = Assert.Throws<ArgumentException>(() =>
-            Trainer.Train(model, encoders.Encode(frame), new TrainingOptions { Epochs = 1, BatchSize = 64, LearningRate = 0.01, StartAtBaseRates = true }, CancellationToken.None));
+            Trainer.Train(model, encoders.Encode(frame), new TrainingOptions { Epochs = 1, BatchSize = 64, LearningRate = 0.01, StartAtBaseRates = true, MinStepsPerEpoch = 0, EmbeddingLearningRate = null, EmbeddingWeightDecay = 0, Patience = 2, ValidationDays = 0 }, CancellationToken.None));
         Assert.Contains("300 impressions, 0 clicks and 0 conversions", error.Message, StringComparison.Ordinal);
     }
 }

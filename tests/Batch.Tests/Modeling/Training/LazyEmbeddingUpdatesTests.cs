@@ -13,6 +13,7 @@ public class LazyEmbeddingUpdatesTests
     private static TrainingOptions Options(bool lazy) => new()
     {
         Epochs = 3, BatchSize = 64, LearningRate = 0.01, EmbeddingLearningRate = 0.02, EmbeddingWeightDecay = 0.5, Seed = 5, LazyEmbeddingUpdates = lazy,
+        MinStepsPerEpoch = 0, StartAtBaseRates = false, Patience = 2, ValidationDays = 0,
     };
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed class ShardedTrainingTests : IDisposable
         var (frame, encoders) = ModelingFixtures.Fitted(300);
         var data = encoders.Encode(frame);
         var validation = encoders.Encode(ModelingFixtures.Frame(80, seed: 4));
-        var options = new TrainingOptions { Epochs = 2, BatchSize = 32, LearningRate = 0.02, Seed = 5, Patience = 5 };
+        var options = new TrainingOptions { Epochs = 2, BatchSize = 32, LearningRate = 0.02, Seed = 5, Patience = 5, MinStepsPerEpoch = 0, EmbeddingLearningRate = null, StartAtBaseRates = false, EmbeddingWeightDecay = 0, ValidationDays = 0 };
 
         (Dictionary<string, float[]> Weights, IReadOnlyList<EpochLoss> History) Train(IEncodedRows rows, IEncodedRows valid)
         {

@@ -14,7 +14,7 @@ public class SmallWindowBatchTests
     public void ASmallFrame_IsTrainedInHalvedBatches()
     {
         var (frame, encoders) = ModelingFixtures.Fitted(256);
-        var options = new TrainingOptions { Epochs = 1, BatchSize = 256, LearningRate = 0.01, Seed = 5, MinStepsPerEpoch = 3 };
+        var options = new TrainingOptions { Epochs = 1, BatchSize = 256, LearningRate = 0.01, Seed = 5, MinStepsPerEpoch = 3, EmbeddingLearningRate = null, StartAtBaseRates = false, EmbeddingWeightDecay = 0, Patience = 2, ValidationDays = 0 };
         using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture("ple"), CPU, seed: 9);
         var steps = new List<TrainingProgress>();
 

@@ -1,5 +1,5 @@
 using Batch.Core.Days;
-using Batch.Data.Synthetic;
+using Batch.Lab.Synthetic;
 using Batch.Data.Validation;
 using Batch.Pipeline.Ledger;
 using Batch.Tests.Support;
@@ -27,7 +27,7 @@ public sealed class LabelMaturityTests(StackFixture stack) : IClassFixture<Stack
     {
         // Four days ending yesterday: a window of three and yesterday as the held-out day, whose labels are not final.
         await using var rig = Rig();
-        await rig.Services.GetRequiredService<SyntheticSeeder>().SeedAsync(Today.AddDays(-1), 4, 2000, seed: 3, Zone, 2, CancellationToken.None);
+        await new SyntheticSeeder(rig.Services.GetRequiredService<Npgsql.NpgsqlDataSource>()).SeedAsync(Today.AddDays(-1), 4, 2000, seed: 3, Zone, 2, CancellationToken.None);
         _ = rig.Services.GetRequiredService<Hangfire.JobStorage>(); // its schema, for counting jobs
     }
 

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Batch.Core.Options;
+using Batch.Modeling.Architectures;
+using Batch.Modeling.Balancers;
+using Batch.Modeling.Plugins;
+using Batch.Modeling.Training;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Batch.Lab.Benchmarks;
+
+/// <summary>Milliseconds per training step of one strategy, and its ratio to Fixed on the same model and batch.</summary>
+public sealed record BalancerCost(string Balancer, double MillisecondsPerStep, double RatioToFixed);
+
+/// <summary>
+/// The per-step cost of each loss balancer relative to Fixed weights, measured in one process: every strategy
+/// gets its own copy of the same model, and they are timed in interleaved rounds so that drift in the machine's
+/// speed hits them all alike; each figure is the median over the rounds.
+/// </summary>
+public static class BalancerCostBenchmark
+{
+    public static IReadOnlyList<BalancerCost> Run(string architecture, int batchSize, int steps, Device device, int rounds = 5)
+    {
+        using var scope = NewDisposeScope();
+        var (indices, values, clicked, converted) = ThroughputBenchmark.Batch(batchSize, device);
+        var setups = Registries.Balancers.Names.Select(name => new Setup(architecture, name, device)).ToList();
+        try
+        {
+            foreach (var setup in setups) setup.Steps(3, indices, values, clicked, converted); // warm-up
+            var times = setups.ToDictionary(s => s.Name, _ => new List<double>(), StringComparer.Ordinal);
+            for (var round = 0; round < rounds; round++)
+            {
+                foreach (var setup in setups.Skip(round % setups.Count).Concat(setups.Take(round % setups.Count)))
+                    times[setup.Name].Add(setup.Steps(steps, indices, values, clicked, converted) / steps);
+            }
+            var medians = times.ToDictionary(t => t.Key, t => t.Value.Order().ElementAt(t.Value.Count / 2), StringComparer.Ordinal);
+            return Registries.Balancers.Names.Select(n => new BalancerCost(n, medians[n], medians[n] / medians[FixedPlugin.Id])).ToList();
+        }
+        finally
+        {
+            foreach (var setup in setups) setup.Dispose();
+        }
+    }
+
+    private sealed class Setup : IDisposable
+    {
+        private readonly MultiTaskNetwork _network;
+        private readonly ILossBalancer _balancer;
+        private readonly optim.Optimizer _optimizer;
+        private readonly BalancerContext _context;
+
+        public Setup(string architecture, string balancer, Device device)
+        {
+            Name = balancer;
+            manual_seed(1);
+            _network = ThroughputBenchmark.Network(architecture, device);
+            _balancer = BalancerCatalog.Create(new BalancerOptions { Name = balancer }.With(PeLtrPlugin.Id, new PeLtrSettings { LowerBounds = [0.1, 0.1] }), MultiTaskModel.TaskCount, device);
+            _optimizer = optim.Adam(_network.parameters().Concat(_balancer.Parameters), 1e-3);
+            _context = BalancerContext.Of(_network);
+        }
+
+        public string Name { get; }
+
+        /// <returns>milliseconds for <paramref name="count"/> training steps</returns>
+        public double Steps(int count, Tensor indices, Tensor values, Tensor clicked, Tensor converted)
+        {
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < count; i++)
+            {
+                using var step = NewDisposeScope();
+                var (ctr, ctcvr) = Esmm.Losses(_network.call(indices, values), clicked, converted);
+                _optimizer.zero_grad();
+                _balancer.Backward([ctr, ctcvr], _context);
+                _network.AuxiliaryLoss()?.backward();
+                _optimizer.step();
+                ctr.item<float>(); // waits for the device
+            }
+            return clock.Elapsed.TotalMilliseconds;
+        }
+
+        public void Dispose()
+        {
+            _optimizer.Dispose();
+            _balancer.Dispose();
+            _network.Dispose();
+        }
+    }
+}

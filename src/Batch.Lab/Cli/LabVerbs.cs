@@ -1,0 +1,99 @@
+using Batch.Core.Days;
+using Batch.Core.Options;
+using Batch.Host.Cli;
+using Batch.Lab.Comparisons;
+using Batch.Lab.Synthetic;
+using Batch.Pipeline.Jobs;
+using Batch.Pipeline.Runs;
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Batch.Lab.Cli;
+
+/// <summary>What each lab verb does. Exit code 0 on success, 1 when the work failed (the reason is printed).</summary>
+public static class LabVerbs
+{
+    public static async Task<int> SeedAsync(int days, int perDay, DateOnly? endDay, long seed, CancellationToken ct)
+    {
+        using var host = await HostFactory.BuildMigratedAsync(ct, services: s => s.AddLab()).ConfigureAwait(false);
+        var summary = await SeedCoreAsync(host.Services, days, perDay, endDay, seed, ct).ConfigureAwait(false);
+        Console.WriteLine($"Seeded {summary.FirstDay:yyyy-MM-dd}..{summary.LastDay:yyyy-MM-dd}: {summary.Impressions} impressions, {summary.Clicks} clicks, {summary.Conversions} conversions.");
+        return 0;
+    }
+
+    public static async Task<int> CompareAsync(string model, DateOnly day, IReadOnlyList<string> architectures, double tolerance, int seeds, bool summary, bool history, CancellationToken ct)
+    {
+        using var host = await HostFactory.BuildMigratedAsync(ct, services: s => s.AddLab()).ConfigureAwait(false);
+        var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
+        var result = await host.Services.GetRequiredService<ModelComparison>().CompareArchitecturesAsync(model, day, architectures, tolerance, seeds, ct).ConfigureAwait(false);
+        if (history) ComparisonPrinter.PrintHistory(result, Console.Out);
+        ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, result, Console.Out, summary);
+        return 0;
+    }
+
+    public static async Task<int> BalanceAsync(string model, DateOnly day, string? architecture, IReadOnlyList<string> balancers, double tolerance, int seeds, bool summary, bool history, CancellationToken ct)
+    {
+        using var host = await HostFactory.BuildMigratedAsync(ct, services: s => s.AddLab()).ConfigureAwait(false);
+        var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
+        var result = await host.Services.GetRequiredService<ModelComparison>().CompareBalancersAsync(model, day, architecture, balancers, tolerance, seeds, ct).ConfigureAwait(false);
+        ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, result, Console.Out);
+        ComparisonPrinter.PrintBalancing(result, Console.Out);
+        if (history) ComparisonPrinter.PrintHistory(result, Console.Out);
+        if (summary) Console.WriteLine(ComparisonPrinter.Summary(result));
+        return 0;
+    }
+
+    public static async Task<int> RelatednessAsync(string model, DateOnly day, double tolerance, CancellationToken ct)
+    {
+        using var host = await HostFactory.BuildMigratedAsync(ct, services: s => s.AddLab()).ConfigureAwait(false);
+        var results = await host.Services.GetRequiredService<RelatednessProbe>().ProbeAsync(model, day, tolerance, ct).ConfigureAwait(false);
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        Console.WriteLine($"{model}, held-out day {day:yyyy-MM-dd}: train one task's loss only, watch the other's held-out logloss.");
+        Console.WriteLine("(With ESMM, pCTCVR = pCTR·pCVR: the two losses share the CTR output, so some coupling is built in.)");
+        foreach (var r in results)
+        {
+            var (b, a) = (r.WatchedBefore, r.WatchedAfter);
+            Console.WriteLine(string.Create(c, $"  trained {r.TrainedTask,-6} watched {r.WatchedTask,-6} logloss {b.LogLoss:F5} → {a.LogLoss:F5} ({(a.LogLoss - b.LogLoss) / b.LogLoss:+0.0%;-0.0%}), AUC {b.Auc:F4} → {a.Auc:F4}  {r.Reading}"));
+            Console.WriteLine(string.Create(c, $"    training loss per epoch (ctr / ctcvr): {string.Join(" | ", r.History.Select(e => $"{e.Ctr:F4} / {e.Ctcvr:F4}"))}"));
+        }
+        return 0;
+    }
+
+    public static async Task<int> DemoAsync(string model, int days, int perDay, long seed, CancellationToken ct)
+    {
+        using var host = await HostFactory.BuildMigratedAsync(ct, [RetrainJob.Queue, "default"], workers: 1, s => s.AddLab().AddSingleton<IRunObserver>(ConsoleProgress.ForConsole())).ConfigureAwait(false);
+        var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
+        var nightly = DataDays.NightlyDay(DateTimeOffset.UtcNow, settings.TimeZone(), settings.ConversionWindowDays);
+        var summary = await SeedCoreAsync(host.Services, days, perDay, nightly, seed, ct).ConfigureAwait(false);
+        Console.WriteLine($"Seeded {summary.FirstDay:yyyy-MM-dd}..{summary.LastDay:yyyy-MM-dd}: {summary.Impressions} impressions, {summary.Clicks} clicks, {summary.Conversions} conversions.");
+
+        await host.StartAsync(ct).ConfigureAwait(false);
+        var client = host.Services.GetRequiredService<IBackgroundJobClient>();
+        var storage = host.Services.GetRequiredService<JobStorage>();
+        var failed = false;
+        foreach (var day in new[] { nightly.AddDays(-1), nightly })
+        {
+            var jobId = RetrainJob.Enqueue(client, model, day);
+            Console.WriteLine($"Hangfire job {jobId}: retrain {model} for {day:yyyy-MM-dd}");
+            var state = await JobWaiter.WaitAsync(storage, jobId, TimeSpan.FromMinutes(30), ct).ConfigureAwait(false);
+            failed |= state != "Succeeded";
+            await Verbs.PrintLatestAsync(host.Services, model, day, ct).ConfigureAwait(false);
+        }
+        await host.StopAsync(ct).ConfigureAwait(false);
+        Console.WriteLine($"Blob container '{settings.BlobContainer}' holds {model}/versions/… and {model}/production.json.");
+        Console.WriteLine("The local stack is still running. Dashboard: dotnet run --project src/Batch.Host -- serve, then open http://127.0.0.1:5080/hangfire/models");
+        Console.WriteLine("Stop the stack with: deploy/local-stack.sh stop");
+        return failed ? 1 : 0;
+    }
+
+    private static async Task<SeedSummary> SeedCoreAsync(IServiceProvider services, int days, int perDay, DateOnly? endDay, long seed, CancellationToken ct)
+    {
+        var settings = services.GetRequiredService<IOptions<BatchOptions>>().Value;
+        var zone = settings.TimeZone();
+        var last = endDay ?? DataDays.NightlyDay(DateTimeOffset.UtcNow, zone, settings.ConversionWindowDays);
+        return await services.GetRequiredService<SyntheticSeeder>()
+            .SeedAsync(last, days, perDay, seed, zone, settings.ConversionWindowDays, ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,171 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Batch.Lab.Synthetic;
+
+/// <summary>What <see cref="SyntheticSeeder.SeedAsync"/> wrote.</summary>
+public sealed record SeedSummary(DateOnly FirstDay, DateOnly LastDay, long Impressions, long Clicks, long Conversions);
+
+/// <summary>
+/// Writes a synthetic world's impressions, conversions and truth for a range of days by binary COPY.
+/// Re-seeding a day replaces it, so the same seed always leaves the same rows.
+/// </summary>
+public sealed class SyntheticSeeder(NpgsqlDataSource dataSource)
+{
+    private const long IdsPerDay = 100_000_000;
+
+    /// <summary>
+    /// The true click and conversion probability of every synthetic impression, with and without the world's latent
+    /// user × item terms: the lab's table, created where it seeds, never by <c>batch migrate</c>. Never read as a
+    /// feature: it exists so that a comparison can measure models against the truth.
+    /// </summary>
+    private const string TruthTable = """
+        create table if not exists synthetic_truth (
+            impression_id             bigint primary key,
+            p_click                   double precision not null,
+            p_convert                 double precision not null,
+            p_click_without_latent    double precision,
+            p_convert_without_latent  double precision
+        );
+        alter table synthetic_truth add column if not exists p_click_without_latent double precision, add column if not exists p_convert_without_latent double precision;
+        """;
+
+    public async Task<SeedSummary> SeedAsync(
+        DateOnly lastDay, int days, int impressionsPerDay, long seed, TimeZoneInfo zone, int conversionWindowDays,
+        CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(impressionsPerDay, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(impressionsPerDay, (int)IdsPerDay);
+        var firstDay = lastDay.AddDays(1 - days);
+        var world = new SyntheticWorld(seed);
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using (var truth = new NpgsqlCommand(TruthTable, connection, tx)) await truth.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await using (var partitions = new NpgsqlCommand("select ensure_day_partitions(@first, @last, @tz)", connection, tx))
+        {
+            partitions.Parameters.AddWithValue("first", firstDay);
+            partitions.Parameters.AddWithValue("last", lastDay.AddDays(conversionWindowDays + 1));
+            partitions.Parameters.AddWithValue("tz", zone.Id);
+            await partitions.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        long impressions = 0, clicks = 0, conversions = 0;
+        for (var day = firstDay; day <= lastDay; day = day.AddDays(1))
+        {
+            var baseId = day.DayNumber * IdsPerDay;
+            await DeleteDayAsync(connection, baseId, ct).ConfigureAwait(false);
+            var random = new Random(DaySeed(seed, day));
+            var rows = new List<(long Id, DateTimeOffset Time, SyntheticImpression Imp, bool Click, DateTimeOffset? ConvertedAt)>(impressionsPerDay);
+            for (var i = 0; i < impressionsPerDay; i++)
+            {
+                var localHour = DrawHour(random);
+                var local = day.ToDateTime(new TimeOnly(localHour, 0)).AddSeconds(random.Next(3600));
+                if (zone.IsInvalidTime(local)) { i--; continue; } // the hour skipped when clocks go forward
+                var time = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeSpan.Zero);
+                var imp = world.Draw(random, localHour);
+                var click = random.NextDouble() < imp.PClick;
+                DateTimeOffset? convertedAt = null;
+                if (click && random.NextDouble() < imp.PConvert)
+                {
+                    // Delay ~ exponential with a mean of 8 h, cut at the attribution window.
+                    var delayHours = Math.Min(-Math.Log(1 - random.NextDouble()) * 8, conversionWindowDays * 24.0 - 0.01);
+                    convertedAt = time.AddHours(Math.Max(delayHours, 0.01));
+                }
+                rows.Add((baseId + i, time, imp, click, convertedAt));
+            }
+
+            await using (var writer = await connection.BeginBinaryImportAsync(
+                "copy impressions (id, event_time, user_id, item_id, user_segment, item_category, device, hour_of_day, slot_position, price, user_activity, clicked) from stdin (format binary)", ct).ConfigureAwait(false))
+            {
+                foreach (var r in rows)
+                {
+                    await writer.StartRowAsync(ct).ConfigureAwait(false);
+                    await writer.WriteAsync(r.Id, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                    await writer.WriteAsync(r.Time.UtcDateTime, NpgsqlDbType.TimestampTz, ct).ConfigureAwait(false);
+                    await writer.WriteAsync(r.Imp.UserId, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                    await writer.WriteAsync(r.Imp.ItemId, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                    await writer.WriteAsync(r.Imp.Segment, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                    await writer.WriteAsync(r.Imp.Category, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                    await writer.WriteAsync(r.Imp.Device, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                    await writer.WriteAsync((short)r.Imp.Hour, NpgsqlDbType.Smallint, ct).ConfigureAwait(false);
+                    await writer.WriteAsync((short)r.Imp.Slot, NpgsqlDbType.Smallint, ct).ConfigureAwait(false);
+                    await writer.WriteAsync(r.Imp.Price, NpgsqlDbType.Double, ct).ConfigureAwait(false);
+                    await writer.WriteAsync(r.Imp.UserActivity, NpgsqlDbType.Double, ct).ConfigureAwait(false);
+                    await writer.WriteAsync(r.Click, NpgsqlDbType.Boolean, ct).ConfigureAwait(false);
+                }
+                await writer.CompleteAsync(ct).ConfigureAwait(false);
+            }
+
+            await using (var writer = await connection.BeginBinaryImportAsync(
+                "copy conversions (conversion_id, impression_id, event_time, value) from stdin (format binary)", ct).ConfigureAwait(false))
+            {
+                foreach (var r in rows.Where(r => r.ConvertedAt is not null))
+                {
+                    await writer.StartRowAsync(ct).ConfigureAwait(false);
+                    await writer.WriteAsync(r.Id, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                    await writer.WriteAsync(r.Id, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                    await writer.WriteAsync(r.ConvertedAt!.Value.UtcDateTime, NpgsqlDbType.TimestampTz, ct).ConfigureAwait(false);
+                    await writer.WriteAsync(Math.Round((decimal)r.Imp.Price, 2), NpgsqlDbType.Numeric, ct).ConfigureAwait(false);
+                }
+                await writer.CompleteAsync(ct).ConfigureAwait(false);
+            }
+
+            await using (var writer = await connection.BeginBinaryImportAsync(
+                "copy synthetic_truth (impression_id, p_click, p_convert, p_click_without_latent, p_convert_without_latent) from stdin (format binary)", ct).ConfigureAwait(false))
+            {
+                foreach (var r in rows)
+                {
+                    await writer.WriteRowAsync(ct, r.Id, r.Imp.PClick, r.Imp.PConvert, r.Imp.PClickWithoutLatent, r.Imp.PConvertWithoutLatent).ConfigureAwait(false);
+                }
+                await writer.CompleteAsync(ct).ConfigureAwait(false);
+            }
+
+            impressions += rows.Count;
+            clicks += rows.Count(r => r.Click);
+            conversions += rows.Count(r => r.ConvertedAt is not null);
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return new SeedSummary(firstDay, lastDay, impressions, clicks, conversions);
+    }
+
+    private static async Task DeleteDayAsync(NpgsqlConnection connection, long baseId, CancellationToken ct)
+    {
+        foreach (var sql in new[]
+                 {
+                     "delete from conversions where impression_id >= @lo and impression_id < @hi",
+                     "delete from synthetic_truth where impression_id >= @lo and impression_id < @hi",
+                     "delete from impressions where id >= @lo and id < @hi",
+                 })
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            command.Parameters.AddWithValue("lo", baseId);
+            command.Parameters.AddWithValue("hi", baseId + IdsPerDay);
+            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The seed of one day's draws. HashCode.Combine would differ from process to process (it is randomised per
+    /// process); this SplitMix64 finaliser gives every process the same day seed.
+    /// </summary>
+    internal static int DaySeed(long seed, DateOnly day)
+    {
+        var z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)day.DayNumber);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return unchecked((int)(z ^ (z >> 31)));
+    }
+
+    // Traffic peaks in the evening, dips at night.
+    private static int DrawHour(Random random)
+    {
+        while (true)
+        {
+            var hour = random.Next(24);
+            var weight = 0.35 + 0.65 * (0.5 + 0.5 * Math.Sin((hour - 14) * Math.PI / 12));
+            if (random.NextDouble() < weight) return hour;
+        }
+    }
+}
