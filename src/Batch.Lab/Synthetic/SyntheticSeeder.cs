@@ -56,78 +56,86 @@ public sealed class SyntheticSeeder(NpgsqlDataSource dataSource)
         {
             var baseId = day.DayNumber * IdsPerDay;
             await DeleteDayAsync(connection, baseId, ct).ConfigureAwait(false);
-            var random = new Random(DaySeed(seed, day));
-            var rows = new List<(long Id, DateTimeOffset Time, SyntheticImpression Imp, bool Click, DateTimeOffset? ConvertedAt)>(impressionsPerDay);
-            for (var i = 0; i < impressionsPerDay; i++)
-            {
-                var localHour = DrawHour(random);
-                var local = day.ToDateTime(new TimeOnly(localHour, 0)).AddSeconds(random.Next(3600));
-                if (zone.IsInvalidTime(local)) { i--; continue; } // the hour skipped when clocks go forward
-                var time = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeSpan.Zero);
-                var imp = world.Draw(random, localHour);
-                var click = random.NextDouble() < imp.PClick;
-                DateTimeOffset? convertedAt = null;
-                if (click && random.NextDouble() < imp.PConvert)
-                {
-                    // Delay ~ exponential with a mean of 8 h, cut at the attribution window.
-                    var delayHours = Math.Min(-Math.Log(1 - random.NextDouble()) * 8, conversionWindowDays * 24.0 - 0.01);
-                    convertedAt = time.AddHours(Math.Max(delayHours, 0.01));
-                }
-                rows.Add((baseId + i, time, imp, click, convertedAt));
-            }
-
-            await using (var writer = await connection.BeginBinaryImportAsync(
-                "copy impressions (id, event_time, user_id, item_id, user_segment, item_category, device, hour_of_day, slot_position, price, user_activity, clicked) from stdin (format binary)", ct).ConfigureAwait(false))
-            {
-                foreach (var r in rows)
-                {
-                    await writer.StartRowAsync(ct).ConfigureAwait(false);
-                    await writer.WriteAsync(r.Id, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
-                    await writer.WriteAsync(r.Time.UtcDateTime, NpgsqlDbType.TimestampTz, ct).ConfigureAwait(false);
-                    await writer.WriteAsync(r.Imp.UserId, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
-                    await writer.WriteAsync(r.Imp.ItemId, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
-                    await writer.WriteAsync(r.Imp.Segment, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await writer.WriteAsync(r.Imp.Category, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await writer.WriteAsync(r.Imp.Device, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await writer.WriteAsync((short)r.Imp.Hour, NpgsqlDbType.Smallint, ct).ConfigureAwait(false);
-                    await writer.WriteAsync((short)r.Imp.Slot, NpgsqlDbType.Smallint, ct).ConfigureAwait(false);
-                    await writer.WriteAsync(r.Imp.Price, NpgsqlDbType.Double, ct).ConfigureAwait(false);
-                    await writer.WriteAsync(r.Imp.UserActivity, NpgsqlDbType.Double, ct).ConfigureAwait(false);
-                    await writer.WriteAsync(r.Click, NpgsqlDbType.Boolean, ct).ConfigureAwait(false);
-                }
-                await writer.CompleteAsync(ct).ConfigureAwait(false);
-            }
-
-            await using (var writer = await connection.BeginBinaryImportAsync(
-                "copy conversions (conversion_id, impression_id, event_time, value) from stdin (format binary)", ct).ConfigureAwait(false))
-            {
-                foreach (var r in rows.Where(r => r.ConvertedAt is not null))
-                {
-                    await writer.StartRowAsync(ct).ConfigureAwait(false);
-                    await writer.WriteAsync(r.Id, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
-                    await writer.WriteAsync(r.Id, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
-                    await writer.WriteAsync(r.ConvertedAt!.Value.UtcDateTime, NpgsqlDbType.TimestampTz, ct).ConfigureAwait(false);
-                    await writer.WriteAsync(Math.Round((decimal)r.Imp.Price, 2), NpgsqlDbType.Numeric, ct).ConfigureAwait(false);
-                }
-                await writer.CompleteAsync(ct).ConfigureAwait(false);
-            }
-
-            await using (var writer = await connection.BeginBinaryImportAsync(
-                "copy synthetic_truth (impression_id, p_click, p_convert, p_click_without_latent, p_convert_without_latent) from stdin (format binary)", ct).ConfigureAwait(false))
-            {
-                foreach (var r in rows)
-                {
-                    await writer.WriteRowAsync(ct, r.Id, r.Imp.PClick, r.Imp.PConvert, r.Imp.PClickWithoutLatent, r.Imp.PConvertWithoutLatent).ConfigureAwait(false);
-                }
-                await writer.CompleteAsync(ct).ConfigureAwait(false);
-            }
-
+            var rows = Draw(world, new Random(DaySeed(seed, day)), day, baseId, impressionsPerDay, zone, conversionWindowDays);
+            await WriteAsync(connection, rows, ct).ConfigureAwait(false);
             impressions += rows.Count;
             clicks += rows.Count(r => r.Click);
             conversions += rows.Count(r => r.ConvertedAt is not null);
         }
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return new SeedSummary(firstDay, lastDay, impressions, clicks, conversions);
+    }
+
+    /// <summary>One synthetic impression with its click and, if it converted, when.</summary>
+    private sealed record Row(long Id, DateTimeOffset Time, SyntheticImpression Imp, bool Click, DateTimeOffset? ConvertedAt);
+
+    /// <summary>A day's impressions, drawn in the day's local hours (the hour clocks skip is never drawn).</summary>
+    private static List<Row> Draw(SyntheticWorld world, Random random, DateOnly day, long baseId, int count, TimeZoneInfo zone, int conversionWindowDays)
+    {
+        var rows = new List<Row>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var localHour = DrawHour(random);
+            var local = day.ToDateTime(new TimeOnly(localHour, 0)).AddSeconds(random.Next(3600));
+            if (zone.IsInvalidTime(local)) { i--; continue; } // the hour skipped when clocks go forward
+            var time = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeSpan.Zero);
+            var imp = world.Draw(random, localHour);
+            var click = random.NextDouble() < imp.PClick;
+            DateTimeOffset? convertedAt = null;
+            if (click && random.NextDouble() < imp.PConvert)
+            {
+                // Delay ~ exponential with a mean of 8 h, cut at the attribution window.
+                var delayHours = Math.Min(-Math.Log(1 - random.NextDouble()) * 8, conversionWindowDays * 24.0 - 0.01);
+                convertedAt = time.AddHours(Math.Max(delayHours, 0.01));
+            }
+            rows.Add(new Row(baseId + i, time, imp, click, convertedAt));
+        }
+        return rows;
+    }
+
+    /// <summary>The rows into impressions, conversions and the truth, each by binary COPY.</summary>
+    private static async Task WriteAsync(NpgsqlConnection connection, List<Row> rows, CancellationToken ct)
+    {
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "copy impressions (id, event_time, user_id, item_id, user_segment, item_category, device, hour_of_day, slot_position, price, user_activity, clicked) from stdin (format binary)", ct).ConfigureAwait(false))
+        {
+            foreach (var r in rows)
+            {
+                await writer.StartRowAsync(ct).ConfigureAwait(false);
+                await writer.WriteAsync(r.Id, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                await writer.WriteAsync(r.Time.UtcDateTime, NpgsqlDbType.TimestampTz, ct).ConfigureAwait(false);
+                await writer.WriteAsync(r.Imp.UserId, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                await writer.WriteAsync(r.Imp.ItemId, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                await writer.WriteAsync(r.Imp.Segment, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await writer.WriteAsync(r.Imp.Category, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await writer.WriteAsync(r.Imp.Device, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await writer.WriteAsync((short)r.Imp.Hour, NpgsqlDbType.Smallint, ct).ConfigureAwait(false);
+                await writer.WriteAsync((short)r.Imp.Slot, NpgsqlDbType.Smallint, ct).ConfigureAwait(false);
+                await writer.WriteAsync(r.Imp.Price, NpgsqlDbType.Double, ct).ConfigureAwait(false);
+                await writer.WriteAsync(r.Imp.UserActivity, NpgsqlDbType.Double, ct).ConfigureAwait(false);
+                await writer.WriteAsync(r.Click, NpgsqlDbType.Boolean, ct).ConfigureAwait(false);
+            }
+            await writer.CompleteAsync(ct).ConfigureAwait(false);
+        }
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "copy conversions (conversion_id, impression_id, event_time, value) from stdin (format binary)", ct).ConfigureAwait(false))
+        {
+            foreach (var r in rows.Where(r => r.ConvertedAt is not null))
+            {
+                await writer.StartRowAsync(ct).ConfigureAwait(false);
+                await writer.WriteAsync(r.Id, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                await writer.WriteAsync(r.Id, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                await writer.WriteAsync(r.ConvertedAt!.Value.UtcDateTime, NpgsqlDbType.TimestampTz, ct).ConfigureAwait(false);
+                await writer.WriteAsync(Math.Round((decimal)r.Imp.Price, 2), NpgsqlDbType.Numeric, ct).ConfigureAwait(false);
+            }
+            await writer.CompleteAsync(ct).ConfigureAwait(false);
+        }
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "copy synthetic_truth (impression_id, p_click, p_convert, p_click_without_latent, p_convert_without_latent) from stdin (format binary)", ct).ConfigureAwait(false))
+        {
+            foreach (var r in rows) await writer.WriteRowAsync(ct, r.Id, r.Imp.PClick, r.Imp.PConvert, r.Imp.PClickWithoutLatent, r.Imp.PConvertWithoutLatent).ConfigureAwait(false);
+            await writer.CompleteAsync(ct).ConfigureAwait(false);
+        }
     }
 
     private static async Task DeleteDayAsync(NpgsqlConnection connection, long baseId, CancellationToken ct)
