@@ -72,21 +72,24 @@ public static class OperatorCommands
     {
         var migrate = new Command("migrate", "Apply pending database migrations.");
         migrate.SetAction((_, ct) => Verbs.MigrateAsync(ct));
-        var queues = new Option<string[]>("--queues") { Description = "Hangfire queues to work", AllowMultipleArgumentsPerToken = true };
         var workers = new Option<int>("--workers") { Description = "Hangfire worker threads", DefaultValueFactory = _ => 1 };
         var urls = new Option<string>("--urls") { Description = "Where the dashboard listens", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var allowNoJobs = new Option<bool>("--allow-no-jobs") { Description = "Start even when Batch:JobsDirectory is missing or holds no job (every recurring job is then removed)" };
-        var serve = new Command("serve", "Dashboard at /hangfire, recurring jobs from jobs/, and a worker on the default queue.") { queues, workers, urls, allowNoJobs };
-        serve.SetAction((r, ct) => Verbs.ServeAsync(Queues(r.GetValue(queues), "default"), r.GetValue(workers), r.GetValue(urls)!, r.GetValue(allowNoJobs), ct));
-        var worker = new Command("worker", "A Hangfire worker (the GPU machine runs `worker --queues gpu`).") { queues, workers };
-        worker.SetAction((r, ct) => Verbs.WorkerAsync(Queues(r.GetValue(queues), "gpu"), r.GetValue(workers), ct));
+        var serveQueues = Queues("default");
+        var serve = new Command("serve", "Dashboard at /hangfire, recurring jobs from jobs/, and a worker on the default queue.") { serveQueues, workers, urls, allowNoJobs };
+        serve.SetAction((r, ct) => Verbs.ServeAsync(Split(r.GetValue(serveQueues)!), r.GetValue(workers), r.GetValue(urls)!, r.GetValue(allowNoJobs), ct));
+        var workerQueues = Queues("gpu");
+        var worker = new Command("worker", "A Hangfire worker (the GPU machine runs `worker --queues gpu`).") { workerQueues, workers };
+        worker.SetAction((r, ct) => Verbs.WorkerAsync(Split(r.GetValue(workerQueues)!), r.GetValue(workers), ct));
         var model = Model();
         var plugins = new Command("plugins", "List the architectures, interaction layers and loss balancers, each with its settings as the profile gives them (* the profile's choice).") { model };
         plugins.SetAction(r => Verbs.Plugins(r.GetValue(model)!));
         return [migrate, serve, worker, plugins];
     }
 
-    private static string[] Queues(string[]? given, string fallback) => given is { Length: > 0 } ? Split(given) : [fallback];
+    /// <summary>The Hangfire queues a process works, comma-separated or as several tokens.</summary>
+    private static Option<string[]> Queues(string fallback) =>
+        new("--queues") { Description = "Hangfire queues to work (comma-separated)", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [fallback] };
 
     /// <summary>Values given comma-separated, or as several tokens, or both.</summary>
     public static string[] Split(string[] given)

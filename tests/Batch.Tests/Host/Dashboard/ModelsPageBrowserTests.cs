@@ -37,6 +37,31 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
         Assert.Contains("train", await attempt.Locator("td").Nth(2).InnerTextAsync(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The picture README.md shows: one model's part of the Models page as an operator sees it after two nights. Written
+    /// to the temporary folder; with BATCH_UPDATE_SCREENSHOTS=1, over docs/images/models-page.png.
+    /// </summary>
+    [Fact]
+    public async Task TheModelsPage_IsPhotographedForTheReadme()
+    {
+        var page = await web.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        await page.GotoAsync($"{web.Local}/hangfire/models");
+        var model = page.Locator("#model-web-list");
+        await Assertions.Expect(model.Locator(".batch-transfer").First).ToBeVisibleAsync();
+        var target = Environment.GetEnvironmentVariable("BATCH_UPDATE_SCREENSHOTS") == "1"
+            ? Path.Combine(BatchProcess.RepositoryRoot(), "docs", "images", "models-page.png")
+            : Path.Combine(Path.GetTempPath(), "batch-screenshots", "models-page.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+
+        var png = await model.ScreenshotAsync(new LocatorScreenshotOptions { Path = target });
+
+        Assert.Equal([0x89, 0x50, 0x4E, 0x47], png[..4]);
+        Assert.Equal(png, await File.ReadAllBytesAsync(target));
+        var box = await model.BoundingBoxAsync();
+        Assert.True(box is { Width: >= 800, Height: >= 200 }, $"the model's part is {box?.Width} × {box?.Height}");
+        Assert.Equal(2, await model.Locator("h3.batch-day").CountAsync());
+    }
+
     [Fact]
     public async Task TheReport_OpensFromThePage_AndAllItsImagesLoad()
     {
