@@ -71,7 +71,7 @@ public sealed class ArchitectureOptions
     /// <summary>
     /// The settings of the architectures and interaction layers, by name (<c>Settings:{name}:{setting}</c>): each
     /// reads its own with its own settings class. Those of other architectures than <see cref="Name"/> are used when
-    /// the research verbs train them with this profile's sizes.
+    /// the lab's studies train them with this profile's sizes.
     /// </summary>
     public PluginSettings Settings { get; set; } = new();
 

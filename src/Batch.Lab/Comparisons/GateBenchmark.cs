@@ -32,7 +32,7 @@ public sealed record GateBenchmarkResult(int Rows, int Resamples, int Seeds, IRe
 }
 
 /// <summary>
-/// `batch bench gate`: trains a production model and candidates on the same window — one from the same set-up
+/// `batch-lab bench gate`: trains a production model and candidates on the same window — one from the same set-up
 /// (another seed), and planted worse ones (a third of the window; one feature shuffled) — scores them all on the
 /// held-out day once, then runs the profile's gate on many bootstrap resamples of that day.
 /// </summary>

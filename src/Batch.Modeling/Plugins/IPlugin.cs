@@ -25,7 +25,7 @@ public interface IPlugin
     /// </summary>
     Type? SettingsType => null;
 
-    /// <summary>Whether the CLI's research verbs run it when none is named (the yardsticks and the no-op are left out).</summary>
+    /// <summary>Whether the lab's studies run it when none is named (the yardsticks and the no-op are left out).</summary>
     bool ListedByDefault => true;
 }
 

@@ -28,7 +28,7 @@ public static class ProfileRules
             .Concat(HeldSettings(profile)).Distinct(StringComparer.Ordinal);
     }
 
-    /// <summary>Every plug-in's settings the profile holds, those of plug-ins it does not name included (the research verbs use them).</summary>
+    /// <summary>Every plug-in's settings the profile holds, those of plug-ins it does not name included (the lab's studies use them).</summary>
     private static IEnumerable<string> HeldSettings(ModelProfile profile) =>
         PluginSettingsJson.HeldProblems(profile.Architecture.Settings, PluginSettingsJson.ArchitecturePath, Registries.ArchitectureSettingsOwners)
             .Concat(PluginSettingsJson.HeldProblems(profile.Training.Balancer.Settings, PluginSettingsJson.BalancerPath, Registries.BalancerSettingsOwners));
