@@ -1,48 +1,6 @@
--- Source tables as the upstream logging pipeline lands them: one row per impression and per conversion,
--- partitioned by day. Constraints are deliberately loose (as upstream data is); the validate step of a run
--- checks what training relies on.
-create table impressions (
-    id             bigint           not null,
-    event_time     timestamptz      not null,
-    user_id        bigint,
-    item_id        bigint,
-    user_segment   text,
-    item_category  text,
-    device         text,
-    hour_of_day    smallint,
-    slot_position  smallint,
-    price          double precision,
-    user_activity  double precision,
-    clicked        boolean          not null,
-    primary key (id, event_time)
-) partition by range (event_time);
-
-create table conversions (
-    conversion_id  bigint           not null,
-    impression_id  bigint           not null,
-    event_time     timestamptz      not null,
-    value          numeric(12, 2)   not null,
-    primary key (conversion_id, event_time)
-) partition by range (event_time);
-
-create index conversions_impression_id on conversions (impression_id);
-
--- Creates the daily partitions of both source tables for [first_day, last_day], days being calendar dates
--- in time zone tz. Idempotent.
-create function ensure_day_partitions(first_day date, last_day date, tz text) returns void
-language plpgsql as $$
-declare
-    d date := first_day;
-    lo timestamptz;
-    hi timestamptz;
-begin
-    while d <= last_day loop
-        lo := d::timestamp at time zone tz;
-        hi := (d + 1)::timestamp at time zone tz;
-        execute format('create table if not exists %I partition of impressions for values from (%L) to (%L)',
-                       'impressions_' || to_char(d, 'YYYYMMDD'), lo, hi);
-        execute format('create table if not exists %I partition of conversions for values from (%L) to (%L)',
-                       'conversions_' || to_char(d, 'YYYYMMDD'), lo, hi);
-        d := d + 1;
-    end loop;
-end $$;
+-- This migration once created the canonical source tables (impressions, conversions, their day partitions) in the
+-- ledger's database. Batch no longer creates or writes any source relation: a deployment maps its own
+-- (Batch:Models:{model}:Source), and the canonical tables are created by the lab's seeder and by the tests
+-- (src/Batch.Lab/Synthetic/CanonicalSource.sql). Databases where it ran keep their tables, untouched; the script stays
+-- so that the journal's history reads as it was.
+select 1;

@@ -1,6 +1,6 @@
 -- The ledger: every run (model, data day, attempt), every step of it, the model versions it produced and
 -- the gate decision taken on each.
-create schema batch;
+create schema if not exists batch;
 
 create table batch.runs (
     id            bigserial    primary key,

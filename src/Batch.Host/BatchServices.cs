@@ -54,7 +54,7 @@ public static class BatchServices
         services.AddSingleton(sp => new SourceDataSource(sp.GetRequiredService<NpgsqlDataSource>(), Settings(sp).ConnectionStrings.Extraction));
         services.AddSingleton(sp => new DayExtractor(sp.GetRequiredService<SourceDataSource>().DataSource));
         services.AddSingleton(sp => new DayShards(
-            sp.GetRequiredService<DayExtractor>(), sp.GetRequiredService<SourceDataSource>().DataSource, Settings(sp).ShardDirectory, TimeSpan.FromDays(Settings(sp).ShardRetentionDays)));
+            sp.GetRequiredService<SourceDataSource>().DataSource, Settings(sp).ShardDirectory, TimeSpan.FromDays(Settings(sp).ShardRetentionDays)));
         services.AddSingleton(sp => new ConversionChecks(sp.GetRequiredService<SourceDataSource>().DataSource));
         services.AddSingleton(sp => new LabelMaturity(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<RunLedger>();

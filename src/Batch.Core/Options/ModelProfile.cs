@@ -5,6 +5,8 @@ namespace Batch.Core.Options;
 /// <summary>Everything that defines one nightly model: features, architecture, training and gate.</summary>
 public sealed class ModelProfile
 {
+    /// <summary>The user's impression and conversion relations, as they are named.</summary>
+    public SourceOptions Source { get; set; } = new();
     public FeatureOptions Features { get; set; } = new();
     public ArchitectureOptions Architecture { get; set; } = new();
     public TrainingOptions Training { get; set; } = new();
@@ -24,6 +26,7 @@ public sealed class ModelProfile
         var problems = new List<string>();
         if (Features.Categorical.Count + Features.Numeric.Count == 0) problems.Add("no features");
         problems.AddRange(Features.Problems());
+        problems.AddRange(Source.Problems());
         if (Training.ValidationDays >= TrainingDays) problems.Add($"Training:ValidationDays ({Training.ValidationDays}) must leave days to train on (TrainingDays {TrainingDays})");
         if (TrainingDays < 1) problems.Add("TrainingDays must be at least 1");
         problems.AddRange(Architecture.Problems());

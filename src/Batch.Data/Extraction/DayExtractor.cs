@@ -8,22 +8,20 @@ using NpgsqlTypes;
 
 namespace Batch.Data.Extraction;
 
-/// <summary>Reads the impressions of a day window with their conversion label by binary COPY.</summary>
+/// <summary>Reads the impressions of a day window with their conversion label by binary COPY, from the model's source relations.</summary>
 public sealed class DayExtractor(NpgsqlDataSource dataSource)
 {
     /// <summary>
-    /// Impressions with event time in [first day 00:00, last day + 1 00:00) of <paramref name="zone"/>, ordered
-    /// by (event time, id). <c>Converted</c> is true when a conversion of the impression arrived within
-    /// <paramref name="conversionWindowDays"/> days of it.
+    /// Impressions with event time in [first day 00:00, last day + 1 00:00) of the business time zone, ordered by
+    /// (event time, id). <c>Converted</c> is true when a conversion of the impression arrived within the conversion
+    /// window of it.
     /// </summary>
     /// <param name="onRows">called, on the reading thread, with the number of rows read so far: at the first row and every 10 000</param>
-    public async Task<DayFrame> ExtractAsync(
-        FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays,
-        CancellationToken ct, Action<long>? onRows = null)
+    public async Task<DayFrame> ExtractAsync(SourceSpec spec, DateOnly firstDay, DateOnly lastDay, CancellationToken ct, Action<long>? onRows = null)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        var rows = new FrameRows(features);
-        var vocabularies = await ReadAsync(features, firstDay, lastDay, zone, conversionWindowDays, rows, ct, onRows).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(spec);
+        var rows = new FrameRows(spec.Features);
+        var vocabularies = await ReadAsync(spec, firstDay, lastDay, rows, ct, onRows).ConfigureAwait(false);
         return rows.Frame(firstDay, lastDay, vocabularies);
     }
 
@@ -32,29 +30,35 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     /// values in code order, the order of first appearance).
     /// </summary>
     public async Task<IReadOnlyList<IReadOnlyList<string>>> ReadAsync(
-        FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, IExtractedRows into,
-        CancellationToken ct, Action<long>? onRows = null)
+        SourceSpec spec, DateOnly firstDay, DateOnly lastDay, IExtractedRows into, CancellationToken ct, Action<long>? onRows = null)
     {
         var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        return await SourceReadException.UsingAsync(connection, Reading(firstDay, lastDay), "the connection",
-            () => ReadAsync(connection, features, firstDay, lastDay, zone, conversionWindowDays, into, ct, onRows)).ConfigureAwait(false);
+        return await SourceReadException.UsingAsync(connection, Reading(firstDay, lastDay), "the connection", async () =>
+        {
+            var sql = await SourceSql.ResolveAsync(connection, spec, firstDay, lastDay, ct).ConfigureAwait(false);
+            return await ReadAsync(connection, sql, spec, firstDay, lastDay, into, ct, onRows).ConfigureAwait(false);
+        }).ConfigureAwait(false);
     }
 
-    /// <summary>The same on <paramref name="connection"/>, inside whatever transaction it has open (a snapshot the caller also reads in).</summary>
+    /// <summary>
+    /// The same on <paramref name="connection"/> with its source resolved (<paramref name="sql"/>), inside whatever
+    /// transaction it has open (a snapshot the caller also reads in).
+    /// </summary>
     /// <param name="versions">when given, also reads each row's version (xmin) and adds the rows up in it</param>
-    public async Task<IReadOnlyList<IReadOnlyList<string>>> ReadAsync(
-        NpgsqlConnection connection, FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, IExtractedRows into,
+    public static async Task<IReadOnlyList<IReadOnlyList<string>>> ReadAsync(
+        NpgsqlConnection connection, SourceSql sql, SourceSpec spec, DateOnly firstDay, DateOnly lastDay, IExtractedRows into,
         CancellationToken ct, Action<long>? onRows = null, RowVersions? versions = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(into);
         if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
-        var (sql, integral) = await CopyQueryAsync(features, firstDay, lastDay, zone, conversionWindowDays, ct, rowVersions: versions is not null).ConfigureAwait(false);
-
-        var reader = await connection.BeginBinaryExportAsync(sql, ct).ConfigureAwait(false);
+        var copy = CopyQuery(sql, spec, firstDay, lastDay, rowVersions: versions is not null);
+        var reader = await connection.BeginBinaryExportAsync(copy, ct).ConfigureAwait(false);
+        var clicked = $"{spec.Impressions.Text}.{spec.Source.Impressions.Clicked}";
         return await SourceReadException.UsingAsync(reader, Reading(firstDay, lastDay), "the COPY",
-            () => Task.FromResult<IReadOnlyList<IReadOnlyList<string>>>(Decode(reader, features, integral, into, versions, onRows, ct))).ConfigureAwait(false);
+            () => Task.FromResult<IReadOnlyList<IReadOnlyList<string>>>(Decode(reader, spec.Features, sql.Integral, clicked, into, versions, onRows, ct))).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -63,7 +67,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<string>[] Decode(
-        NpgsqlBinaryExporter reader, FeatureOptions features, bool[] integral, IExtractedRows into, RowVersions? versions, Action<long>? onRows, CancellationToken ct)
+        NpgsqlBinaryExporter reader, FeatureOptions features, IReadOnlyList<bool> integral, string clicked, IExtractedRows into, RowVersions? versions, Action<long>? onRows, CancellationToken ct)
     {
         var categorical = features.Categorical.Count;
         var numeric = features.Numeric.Count;
@@ -79,6 +83,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
             count++;
             if (count % 10_000 == 0) ct.ThrowIfCancellationRequested();
             if (onRows is not null && (count == 1 || count % 10_000 == 0)) onRows(count);
+            if (reader.IsNull) throw new InvalidDataException($"Impression {id} has no value in {clicked}; every impression must say whether it was clicked.");
             into.Row(id, offset, reader.Read<bool>(NpgsqlDbType.Boolean), reader.Read<bool>(NpgsqlDbType.Boolean));
             into.ContentKey(reader.Read<long>(NpgsqlDbType.Bigint));
             for (var c = 0; c < categorical; c++)
@@ -119,66 +124,52 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// The COPY that <see cref="ExtractAsync"/> reads — id, day offset, clicked, converted, the content key, then the
-    /// categorical and numeric columns, and with <paramref name="rowVersions"/> the row's xmin last — and which
-    /// categorical columns it reads as integers.
+    /// categorical and numeric columns, and with <paramref name="rowVersions"/> the row's xmin last.
     /// </summary>
-    public async Task<(string Sql, bool[] Integral)> CopyQueryAsync(
-        FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct,
-        bool rowVersions = false)
+    public static string CopyQuery(SourceSql sql, SourceSpec spec, DateOnly firstDay, DateOnly lastDay, bool rowVersions = false)
     {
-        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(spec);
         if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
-        var types = await ColumnTypesAsync(features, ct).ConfigureAwait(false);
-        // Integer categories (ids, hours, slots) travel as integers and become text once per distinct value here;
-        // other categories are cast to text by the server. The text is what PostgreSQL's ::text gives either way.
-        var integral = features.Categorical.Select(c => types[c] is "int2" or "int4" or "int8").ToArray();
-
-        var (start, _) = DataDays.Bounds(firstDay, zone);
-        var (_, end) = DataDays.Bounds(lastDay, zone);
+        var (start, end) = sql.Bounds(firstDay, lastDay);
+        var window = spec.ConversionWindowDays;
+        var features = string.Concat(spec.Features.Categorical.Select((_, k) => $", i.c{k}").Concat(spec.Features.Numeric.Select((_, k) => $", i.n{k}")));
         // The content key: the database's 64-bit hash of the row's event time and every feature column, as one row value's
         // text (a null part writes as nothing between its commas). Rows alike in all of them share it, whatever their ids.
-        var content = "hashtextextended(row(i.event_time" + string.Concat(features.Categorical.Concat(features.Numeric).Select(c => $", i.\"{c}\"")) + ")::text, 0)";
-        var columns = string.Concat(
-            features.Categorical.Select((c, k) => integral[k] ? $", i.\"{c}\"::int8" : $", i.\"{c}\"::text").Concat(features.Numeric.Select(n => $", i.\"{n}\"::float8")).Append(rowVersions ? ", i.xmin" : ""));
-        // The window's conversions are read once and reduced to each impression's first one (a hash aggregate and a
-        // hash join), instead of a lookup per impression: an impression converted when a conversion of it arrived
-        // in [window start, window end + W) and no later than W after it — exactly when its first such one did.
-        var sql = $"""
+        // The window's conversions are read once and reduced to each impression's first one (a hash aggregate and a hash
+        // join), instead of a lookup per impression: an impression converted when a conversion of it arrived in
+        // [window start, window end + W) and no later than W after it — exactly when its first such one did.
+        return $"""
             copy (
-                select i.id,
-                       ((i.event_time at time zone {ZoneLiteral(zone)})::date - date '{firstDay:yyyy-MM-dd}')::int2 as day_offset,
-                       i.clicked,
-                       coalesce(f.first_at <= i.event_time + interval '{conversionWindowDays} days', false) as converted,
-                       {content} as content_key
-                       {columns}
-                from impressions i
+                select i.batch_id,
+                       ((i.batch_time at time zone {ZoneLiteral(spec.Zone)})::date - date '{firstDay:yyyy-MM-dd}')::int2 as day_offset,
+                       i.batch_clicked,
+                       coalesce(f.first_at <= i.batch_time + interval '{window} days', false) as converted,
+                       hashtextextended(row(i.batch_time{features})::text, 0) as content_key
+                       {features}{(rowVersions ? ", i.batch_version" : "")}
+                from ({sql.Impressions(start, end, rowVersions ? "version" : null)}) i
                 left join (
-                    select c.impression_id, min(c.event_time) as first_at
-                    from conversions c
-                    where c.event_time >= {Literal(start)}
-                      and c.event_time < {Literal(end)} + interval '{conversionWindowDays} days'
-                    group by c.impression_id
-                ) f on f.impression_id = i.id
-                where i.event_time >= {Literal(start)} and i.event_time < {Literal(end)}
-                order by i.event_time, i.id
+                    select c.batch_impression, min(c.batch_time) as first_at
+                    from ({sql.Conversions(start, end, window)}) c
+                    group by c.batch_impression
+                ) f on f.batch_impression = i.batch_id
+                order by i.batch_time, i.batch_id
             ) to stdout (format binary)
             """;
-        return (sql, integral);
     }
 
     /// <summary>
     /// The same COPY read row by row and thrown away: the reference a benchmark compares extraction with.
     /// </summary>
     /// <returns>the rows read</returns>
-    public async Task<long> CopyAndDiscardAsync(
-        FeatureOptions features, DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
+    public async Task<long> CopyAndDiscardAsync(SourceSpec spec, DateOnly firstDay, DateOnly lastDay, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        var (sql, _) = await CopyQueryAsync(features, firstDay, lastDay, zone, conversionWindowDays, ct).ConfigureAwait(false);
-        var columns = 5 + features.Categorical.Count + features.Numeric.Count;
+        ArgumentNullException.ThrowIfNull(spec);
+        var columns = 5 + spec.Features.Categorical.Count + spec.Features.Numeric.Count;
         long rows = 0;
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        await using var reader = await connection.BeginBinaryExportAsync(sql, ct).ConfigureAwait(false);
+        var sql = await SourceSql.ResolveAsync(connection, spec, firstDay, lastDay, ct).ConfigureAwait(false);
+        await using var reader = await connection.BeginBinaryExportAsync(CopyQuery(sql, spec, firstDay, lastDay), ct).ConfigureAwait(false);
         while (reader.StartRow() != -1)
         {
             for (var c = 0; c < columns; c++) reader.Skip();
@@ -187,46 +178,9 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         return rows;
     }
 
-    /// <summary>The type (pg_type.typname) of every feature column; fails naming the columns the table lacks.</summary>
-    private async Task<IReadOnlyDictionary<string, string>> ColumnTypesAsync(FeatureOptions features, CancellationToken ct)
-    {
-        var known = await ImpressionColumnsAsync(ct).ConfigureAwait(false);
-        if (MissingColumns(features, known) is { } missing) throw new InvalidOperationException(missing);
-        return known;
-    }
-
-    /// <summary>Every column of the impressions relation with its type (pg_type.typname), resolved as extraction resolves it.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> ImpressionColumnsAsync(CancellationToken ct)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(
-            // Resolved through the search path, exactly as the extraction query resolves it.
-            "select a.attname::text, t.typname::text from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = 'impressions'::regclass and a.attnum > 0 and not a.attisdropped",
-            connection);
-        var known = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(ct).ConfigureAwait(false)) known[reader.GetString(0)] = reader.GetString(1);
-        }
-        return known;
-    }
-
-    /// <summary>What is wrong when <paramref name="features"/> name columns that <paramref name="columns"/> lacks, or null.</summary>
-    public static string? MissingColumns(FeatureOptions features, IReadOnlyDictionary<string, string> columns)
-    {
-        ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(columns);
-        var unknown = features.Categorical.Concat(features.Numeric).Where(c => !columns.ContainsKey(c)).ToList();
-        return unknown.Count == 0 ? null
-            : $"Feature columns not in table impressions: {string.Join(", ", unknown)} (columns: {string.Join(", ", columns.Keys.Order(StringComparer.Ordinal))}).";
-    }
-
     private static string Reading(DateOnly first, DateOnly last) =>
         first == last ? $"impressions of {first:yyyy-MM-dd}" : $"impressions of {first:yyyy-MM-dd}..{last:yyyy-MM-dd}";
 
     // Time zone ids come from configuration and the system's zone list; quoted, not trusted.
     private static string ZoneLiteral(TimeZoneInfo zone) => "'" + zone.Id.Replace("'", "''", StringComparison.Ordinal) + "'";
-
-    private static string Literal(DateTimeOffset instant) =>
-        "'" + instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "+00'::timestamptz";
 }

@@ -12,6 +12,15 @@ public static class Migrator
     // Any 64-bit constant works; every migrator of every host takes the same one.
     private const long AdvisoryLockKey = 0x42617463_684d6967;
 
+    private const string MoveJournal = """
+        create schema if not exists batch;
+        do $$ begin
+            if to_regclass('public.schema_migrations') is not null and to_regclass('batch.schema_migrations') is null then
+                alter table public.schema_migrations set schema batch;
+            end if;
+        end $$;
+        """;
+
     /// <summary>Runs pending scripts under a database-wide advisory lock; returns the names of those it ran.</summary>
     public static async Task<IReadOnlyList<string>> ApplyAsync(string connectionString, CancellationToken ct)
     {
@@ -24,10 +33,16 @@ public static class Migrator
         }
         try
         {
+            // The journal lives in the ledger's schema: Batch creates nothing outside batch and hangfire. A ledger whose
+            // journal is still where releases before kept it (public.schema_migrations) has it moved, history and all.
+            await using (var journal = new NpgsqlCommand(MoveJournal, lockConnection))
+            {
+                await journal.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
             var upgrader = DeployChanges.To
                 .PostgresqlDatabase(connectionString)
                 .WithScriptsEmbeddedInAssembly(typeof(Migrator).Assembly, name => name.StartsWith(ResourcePrefix, StringComparison.Ordinal))
-                .JournalToPostgresqlTable("public", "schema_migrations")
+                .JournalToPostgresqlTable("batch", "schema_migrations")
                 .WithTransactionPerScript()
                 .LogToNowhere()
                 .Build();

@@ -21,7 +21,7 @@ public sealed record ShardUse(DateOnly Day, bool Reused, string Reason);
 /// </summary>
 /// <param name="source">the database extraction reads (the read replica when one is set)</param>
 /// <param name="retention">shards unused for longer are deleted when a window is read</param>
-public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, string directory, TimeSpan retention)
+public sealed class DayShards(NpgsqlDataSource source, string directory, TimeSpan retention)
 {
     public string Directory => directory;
 
@@ -35,12 +35,9 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
     /// not change what the caller reads.
     /// </summary>
     /// <param name="onRows">rows read from the database so far, as <see cref="DayExtractor.ExtractAsync"/> reports them</param>
-    public async Task<(FileStream Shard, int Rows, ShardUse Use)> ShardAsync(
-        FeatureOptions features, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct, Action<long>? onRows = null)
+    public async Task<(FileStream Shard, int Rows, ShardUse Use)> ShardAsync(SourceSpec spec, DateOnly day, CancellationToken ct, Action<long>? onRows = null)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(zone);
-        var (sql, _) = await extractor.CopyQueryAsync(features, day, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(spec);
         // The fingerprint and, when the shard cannot be reused, the rows are read in one snapshot: a shard's fingerprint
         // is exactly that of the rows it holds, whatever is written to the tables meanwhile. A failed read's own error
         // is what is reported, whatever closing the transaction or the connection after it throws.
@@ -50,33 +47,36 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
         {
             var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
             return await SourceReadException.UsingAsync(snapshot, reading, "the transaction",
-                () => ShardInSnapshotAsync(connection, snapshot, sql, features, day, zone, conversionWindowDays, onRows, ct)).ConfigureAwait(false);
+                () => ShardInSnapshotAsync(connection, snapshot, spec, day, onRows, ct)).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
     private async Task<(FileStream Shard, int Rows, ShardUse Use)> ShardInSnapshotAsync(
-        NpgsqlConnection connection, NpgsqlTransaction snapshot, string sql, FeatureOptions features, DateOnly day, TimeZoneInfo zone, int conversionWindowDays,
-        Action<long>? onRows, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction snapshot, SourceSpec spec, DateOnly day, Action<long>? onRows, CancellationToken ct)
     {
-        var (database, conversions) = await DatabaseAndConversionsAsync(connection, day, zone, conversionWindowDays, ct).ConfigureAwait(false);
-        // The key: the day's query and the database it reads, so databases sharing a folder keep apart.
-        var key = Key(sql + "\n" + database);
+        var sql = await SourceSql.ResolveAsync(connection, spec, day, day, ct).ConfigureAwait(false);
+        var fingerprints = new SourceFingerprint(connection, sql, spec, day);
+        var (database, conversions) = await fingerprints.DatabaseAndConversionsAsync(ct).ConfigureAwait(false);
+        // The key: the day's query, how changes are detected and the database it reads, so databases sharing a folder keep apart.
+        var key = Key(DayExtractor.CopyQuery(sql, spec, day, day) + "\n" + spec.Source.ChangeDetection + "\n" + database);
         var path = Path.Combine(directory, $"{day:yyyy-MM-dd}.{key[..16]}.shard");
+        var mode = spec.Source.ChangeDetection;
         string reason;
         if (!File.Exists(path)) reason = "no shard";
+        else if (mode == SourceOptions.NoChangeDetection) reason = "change detection is none: every day is read again";
         else
         {
-            var fingerprint = Fingerprint(database, await ImpressionsAsync(connection, day, zone, ct).ConfigureAwait(false), conversions);
+            var fingerprint = SourceFingerprint.Of(database, await fingerprints.ImpressionsAsync(ct).ConfigureAwait(false), conversions);
             var shard = DayShardFile.Open(path);
             try
             {
                 var (storedKey, storedFingerprint, storedDay, rows) = DayShardFile.Header(shard);
                 if (storedKey != key || storedDay != day) reason = "shard of another query";
-                else if (storedFingerprint != fingerprint) reason = "source day changed";
+                else if (storedFingerprint != fingerprint) reason = $"source day changed ({mode})";
                 else
                 {
                     File.SetLastWriteTimeUtc(path, DateTime.UtcNow); // in use: kept by the retention sweep
-                    return (shard, rows, new ShardUse(day, true, "source day unchanged"));
+                    return (shard, rows, new ShardUse(day, true, $"source day unchanged ({mode})"));
                 }
             }
             catch (InvalidDataException e)
@@ -90,14 +90,15 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
             }
             await shard.DisposeAsync().ConfigureAwait(false);
         }
-        // The rows go straight to spool files on disk as they are read, not into memory. The impressions' part of the
-        // fingerprint is added up from the rows themselves, in the same snapshot, instead of by a scan of its own.
+        // The rows go straight to spool files on disk as they are read, not into memory. With row versions the impressions'
+        // part of the fingerprint is added up from the rows themselves, in the same snapshot, instead of by a scan of its own.
         System.IO.Directory.CreateDirectory(directory);
-        using var spool = new ShardSpool(directory, day, features.Categorical, features.Numeric);
-        var impressions = new RowVersions();
-        var vocabularies = await extractor.ReadAsync(connection, features, day, day, zone, conversionWindowDays, spool, ct, onRows, impressions).ConfigureAwait(false);
+        using var spool = new ShardSpool(directory, day, spec.Features.Categorical, spec.Features.Numeric);
+        var versions = mode == SourceOptions.RowVersion ? new RowVersions() : null;
+        var impressions = versions is null ? await fingerprints.ImpressionsAsync(ct).ConfigureAwait(false) : null;
+        var vocabularies = await DayExtractor.ReadAsync(connection, sql, spec, day, day, spool, ct, onRows, versions).ConfigureAwait(false);
         await snapshot.CommitAsync(ct).ConfigureAwait(false);
-        spool.Complete(path, key, Fingerprint(database, impressions.ToString(), conversions), vocabularies);
+        spool.Complete(path, key, SourceFingerprint.Of(database, impressions ?? versions!.ToString(), conversions), vocabularies);
         return (DayShardFile.Open(path), spool.Count, new ShardUse(day, false, reason));
     }
 
@@ -110,7 +111,7 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
     /// </summary>
     /// <param name="onRows">rows read so far over all the days, from whichever thread read them, one call at a time</param>
     public async Task<IReadOnlyList<(FileStream Shard, int Rows, ShardUse Use)>> ShardDaysAsync(
-        FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int conversionWindowDays, int connections, CancellationToken ct,
+        SourceSpec spec, DateOnly first, DateOnly last, int connections, CancellationToken ct,
         Action<long>? onRows = null, Func<Func<CancellationToken, Task<(FileStream, int, ShardUse)>>, CancellationToken, Task<(FileStream, int, ShardUse)>>? attempt = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(connections, 1);
@@ -132,7 +133,7 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
             await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = connections, CancellationToken = ct }, async (i, t) =>
             {
                 var day = first.AddDays(i);
-                Task<(FileStream, int, ShardUse)> Read(CancellationToken c) => ShardAsync(features, day, zone, conversionWindowDays, c, r => Report(i, r));
+                Task<(FileStream, int, ShardUse)> Read(CancellationToken c) => ShardAsync(spec, day, c, r => Report(i, r));
                 var result = attempt is null ? await Read(t).ConfigureAwait(false) : await attempt(Read, t).ConfigureAwait(false);
                 results[i] = result;
                 Report(i, result.Item2);
@@ -144,40 +145,6 @@ public sealed class DayShards(DayExtractor extractor, NpgsqlDataSource source, s
             throw;
         }
         return results.Select(r => r!.Value).ToList();
-    }
-
-    /// <summary>
-    /// What identifies the source rows of a day: the database and its impressions table, then count, sum of ids and sum
-    /// of row versions (xmin) of the day's impressions, and the same of the conversions that can label them (those of
-    /// the day and of its conversion window). Any insert, update or delete of those rows changes it.
-    /// </summary>
-    private static string Fingerprint(string database, string impressions, string conversions) => $"{database}/{impressions}/{conversions}";
-
-    /// <summary>The database and its impressions table, and the conversions' part of the fingerprint: one round trip.</summary>
-    private static async Task<(string Database, string Conversions)> DatabaseAndConversionsAsync(
-        NpgsqlConnection connection, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
-    {
-        var both = await PartAsync(connection,
-            "select current_database() || ':' || 'impressions'::regclass::oid || '/' || (select count(*) || ':' || coalesce(sum(impression_id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0) from conversions where event_time >= @start and event_time < @end + make_interval(days => @window))",
-            day, zone, conversionWindowDays, ct).ConfigureAwait(false);
-        // The conversions' part is digits and colons; the database's name may hold anything, a '/' included.
-        var cut = both.LastIndexOf('/');
-        return (both[..cut], both[(cut + 1)..]);
-    }
-
-    /// <summary>The impressions' part of the fingerprint, as <see cref="RowVersions"/> writes it from the rows.</summary>
-    private static Task<string> ImpressionsAsync(NpgsqlConnection connection, DateOnly day, TimeZoneInfo zone, CancellationToken ct) =>
-        PartAsync(connection, "select count(*) || ':' || coalesce(sum(id), 0) || ':' || coalesce(sum(xmin::text::bigint), 0) from impressions where event_time >= @start and event_time < @end",
-            day, zone, 0, ct);
-
-    private static async Task<string> PartAsync(NpgsqlConnection connection, string sql, DateOnly day, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
-    {
-        var (start, end) = DataDays.Bounds(day, zone);
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("start", start);
-        command.Parameters.AddWithValue("end", end);
-        if (sql.Contains("@window", StringComparison.Ordinal)) command.Parameters.AddWithValue("window", conversionWindowDays);
-        return (string)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 
     /// <summary>Deletes the shards (and attempts' encoded windows) not used for longer than the retention; returns how many.</summary>

@@ -1,4 +1,5 @@
 using Batch.Core.Days;
+using Batch.Data.Extraction;
 using Npgsql;
 
 namespace Batch.Data.Validation;
@@ -14,34 +15,34 @@ public sealed class ConversionChecks(NpgsqlDataSource dataSource)
     /// <summary>
     /// Looks at every conversion that could be attributed to an impression of [<paramref name="firstDay"/>,
     /// <paramref name="lastDay"/>]: those from the window's start to the end of its last day's conversion window.
-    /// The impression is looked up in the whole impressions table, so a conversion of an impression from just
-    /// before the window is no orphan.
+    /// The impression is looked up in the whole impressions relation (per day: in the days around the window), so a
+    /// conversion of an impression from just before the window is no orphan.
     /// </summary>
-    public async Task<IReadOnlyList<ValidationFinding>> FindAsync(DateOnly firstDay, DateOnly lastDay, TimeZoneInfo zone, int conversionWindowDays, CancellationToken ct)
+    public async Task<IReadOnlyList<ValidationFinding>> FindAsync(SourceSpec spec, DateOnly firstDay, DateOnly lastDay, CancellationToken ct)
     {
-        var (start, _) = DataDays.Bounds(firstDay, zone);
-        var (_, end) = DataDays.Bounds(lastDay.AddDays(conversionWindowDays), zone);
-        await using var command = dataSource.CreateCommand(
-            """
+        ArgumentNullException.ThrowIfNull(spec);
+        var conversionWindowDays = spec.ConversionWindowDays;
+        var (start, _) = DataDays.Bounds(firstDay, spec.Zone);
+        var (_, end) = DataDays.Bounds(lastDay.AddDays(conversionWindowDays), spec.Zone);
+        await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        var sql = await SourceSql.ResolveAsync(connection, spec, firstDay, lastDay, ct).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            $"""
             with checked as (
-                select c.conversion_id, c.impression_id, c.event_time,
-                       (select min(i.event_time) from impressions i where i.id = c.impression_id) as impression_time
-                from conversions c
-                where c.event_time >= @start and c.event_time < @end
+                select c.batch_impression, c.batch_time, {sql.ImpressionTime("c.batch_impression")} as impression_time
+                from ({sql.Conversions(start, end)}) c
             )
             select 'orphan' as kind, count(*) as n,
-                   (array_agg(format('%s (impression %s)', conversion_id, impression_id) order by conversion_id))[1:@examples] as first
+                   (array_agg(format('of impression %s at %s', batch_impression, batch_time) order by batch_impression, batch_time))[1:@examples] as first
             from checked where impression_time is null
             union all
             select 'early', count(*),
-                   (array_agg(format('%s (impression %s, %s before it)', conversion_id, impression_id, impression_time - event_time) order by conversion_id))[1:@examples]
-            from checked where event_time < impression_time
-            """);
-        command.Parameters.AddWithValue("start", start);
-        command.Parameters.AddWithValue("end", end);
+                   (array_agg(format('of impression %s at %s, %s before it', batch_impression, batch_time, impression_time - batch_time) order by batch_impression, batch_time))[1:@examples]
+            from checked where batch_time < impression_time
+            """, connection);
         command.Parameters.AddWithValue("examples", Examples);
         var findings = new List<ValidationFinding>();
-        var subject = $"conversions of {firstDay:yyyy-MM-dd}..{lastDay:yyyy-MM-dd} (with their {conversionWindowDays}-day conversion window)";
+        var subject = $"conversions in {spec.Conversions.Text} of {firstDay:yyyy-MM-dd}..{lastDay:yyyy-MM-dd} (with their {conversionWindowDays}-day conversion window)";
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await reader.ReadAsync(ct).ConfigureAwait(false))
         {
@@ -50,8 +51,8 @@ public sealed class ConversionChecks(NpgsqlDataSource dataSource)
             var first = reader.GetFieldValue<string[]>(2);
             var more = count > first.Length ? ", …" : "";
             findings.Add(reader.GetString(0) == "orphan"
-                ? new("conversion-orphan", subject, $"{count} conversions whose impression does not exist", "0", "conversions " + string.Join(", ", first) + more)
-                : new("conversion-before-impression", subject, $"{count} conversions recorded before their impression", "0", "conversions " + string.Join(", ", first) + more));
+                ? new("conversion-orphan", subject, $"{count} conversions whose impression does not exist", "0", "conversions " + string.Join("; ", first) + more)
+                : new("conversion-before-impression", subject, $"{count} conversions recorded before their impression", "0", "conversions " + string.Join("; ", first) + more));
         }
         return findings;
     }

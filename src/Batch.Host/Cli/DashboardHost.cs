@@ -17,7 +17,7 @@ public static class DashboardHost
     {
         await using var app = Build(queues, workers, urls);
         await HostFactory.MigrateAsync(app.Services, ct).ConfigureAwait(false);
-        await SourceColumnsCheck.RunAsync(app.Services, ct).ConfigureAwait(false);
+        await SourceCheck.RunAsync(app.Services, ct).ConfigureAwait(false);
         var registered = app.Services.GetRequiredService<RecurringJobRegistrar>().Register(allowNoJobs);
         var access = app.Services.GetRequiredService<IOptions<BatchOptions>>().Value.Dashboard.RequiresAuthentication
             ? "Basic authentication required" : "local requests only";

@@ -37,7 +37,7 @@ public static class HostFactory
         try
         {
             await MigrateAsync(host.Services, ct).ConfigureAwait(false);
-            await SourceColumnsCheck.RunAsync(host.Services, ct).ConfigureAwait(false);
+            await SourceCheck.RunAsync(host.Services, ct).ConfigureAwait(false);
             return host;
         }
         catch

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Batch.Core.Options;
 using Batch.Data.Extraction;
 using Batch.Data.Shards;
 using Npgsql;
@@ -27,8 +26,7 @@ public static class ExtractionBenchmark
     /// <summary>Interleaved rounds of the three, each round with a shard folder of its own (deleted after); the medians.</summary>
     /// <param name="source">the database extraction reads</param>
     public static async Task<ExtractionSpeed> RunAsync(
-        DayExtractor extractor, NpgsqlDataSource source, FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int conversionWindowDays, int rounds,
-        int connections, CancellationToken ct)
+        DayExtractor extractor, NpgsqlDataSource source, SourceSpec spec, DateOnly first, DateOnly last, int rounds, int connections, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(extractor);
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
@@ -41,15 +39,15 @@ public static class ExtractionBenchmark
             var folder = Path.Combine(Path.GetTempPath(), "batch-bench-shards-" + Guid.NewGuid().ToString("N")[..12]);
             try
             {
-                var shards = new DayShards(extractor, source, folder, TimeSpan.FromDays(1));
+                var shards = new DayShards(source, folder, TimeSpan.FromDays(1));
                 var clock = Stopwatch.StartNew();
-                var (extracted, fresh) = await WindowAsync(shards, features, first, last, zone, conversionWindowDays, connections, ct).ConfigureAwait(false);
+                var (extracted, fresh) = await WindowAsync(shards, spec, first, last, connections, ct).ConfigureAwait(false);
                 var extractSeconds = clock.Elapsed.TotalSeconds;
                 clock.Restart();
-                var (reused, again) = await WindowAsync(shards, features, first, last, zone, conversionWindowDays, connections, ct).ConfigureAwait(false);
+                var (reused, again) = await WindowAsync(shards, spec, first, last, connections, ct).ConfigureAwait(false);
                 var reuseSeconds = clock.Elapsed.TotalSeconds;
                 clock.Restart();
-                var copied = await extractor.CopyAndDiscardAsync(features, first, last, zone, conversionWindowDays, ct).ConfigureAwait(false);
+                var copied = await extractor.CopyAndDiscardAsync(spec, first, last, ct).ConfigureAwait(false);
                 var copySeconds = clock.Elapsed.TotalSeconds;
                 if (copied != extracted || reused != extracted || fresh != 0 || again != last.DayNumber - first.DayNumber + 1)
                     throw new InvalidOperationException($"The COPY read {copied} rows, the cold extraction {extracted} and the warm one {reused} ({again} days reused); the source changed during the benchmark.");
@@ -70,9 +68,9 @@ public static class ExtractionBenchmark
 
     /// <summary>Every day of the window through the shards, as the nightly reads them: rows, and how many days were reused.</summary>
     private static async Task<(long Rows, int Reused)> WindowAsync(
-        DayShards shards, FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int conversionWindowDays, int connections, CancellationToken ct)
+        DayShards shards, SourceSpec spec, DateOnly first, DateOnly last, int connections, CancellationToken ct)
     {
-        var days = await shards.ShardDaysAsync(features, first, last, zone, conversionWindowDays, connections, ct).ConfigureAwait(false);
+        var days = await shards.ShardDaysAsync(spec, first, last, connections, ct).ConfigureAwait(false);
         foreach (var (shard, _, _) in days) await shard.DisposeAsync().ConfigureAwait(false);
         return (days.Sum(d => (long)d.Rows), days.Count(d => d.Use.Reused));
     }

@@ -104,7 +104,7 @@ public static class Benchmarks
         var profile = settings.Profile(model);
         var (first, last) = (day.AddDays(-profile.TrainingDays), day.AddDays(-1));
         var speed = await ExtractionBenchmark.RunAsync(host.Services.GetRequiredService<DayExtractor>(), host.Services.GetRequiredService<SourceDataSource>().DataSource,
-            profile.Features, first, last, settings.TimeZone(), settings.ConversionWindowDays, rounds, settings.ExtractionConnections, ct).ConfigureAwait(false);
+            SourceSpec.Of(profile, settings), first, last, rounds, settings.ExtractionConnections, ct).ConfigureAwait(false);
         Console.WriteLine(string.Create(C, $"Extraction of {model}'s training window {first:yyyy-MM-dd}..{last:yyyy-MM-dd} ({speed.Rows:N0} rows, {profile.Features.Categorical.Count} categorical and {profile.Features.Numeric.Count} numeric columns), median of {rounds} interleaved rounds after a warm-up:"));
         Console.WriteLine(string.Create(C, $"  plain binary COPY of the window's query, read and discarded         {speed.CopySeconds,7:F2} s  {speed.CopyRowsPerSecond,12:N0} rows/s"));
         Console.WriteLine(string.Create(C, $"  {$"extraction day by day into new shards, {settings.ExtractionConnections} days at once",-66}  {speed.ExtractSeconds,7:F2} s  {speed.ExtractRowsPerSecond,12:N0} rows/s"));

@@ -42,6 +42,7 @@ public sealed class SyntheticSeeder(NpgsqlDataSource dataSource)
 
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await CanonicalSource.EnsureAsync(connection, tx, ct).ConfigureAwait(false);
         await using (var truth = new NpgsqlCommand(TruthTable, connection, tx)) await truth.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         await using (var partitions = new NpgsqlCommand("select ensure_day_partitions(@first, @last, @tz)", connection, tx))
         {

@@ -100,10 +100,9 @@ public static class TrainingData
         ArgumentNullException.ThrowIfNull(transient);
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(settings);
-        var zone = settings.TimeZone();
         // Before reading: what failed attempts left (spools on a full disk above all) must not fail this one too.
         shards.Sweep();
-        var days = await shards.ShardDaysAsync(profile.Features, day.AddDays(-profile.TrainingDays), day, zone, settings.ConversionWindowDays, settings.ExtractionConnections, ct,
+        var days = await shards.ShardDaysAsync(SourceSpec.Of(profile, settings), day.AddDays(-profile.TrainingDays), day, settings.ExtractionConnections, ct,
             onRows, (read, t) => transient.ExecuteAsync(async c => await read(c).ConfigureAwait(false), t).AsTask()).ConfigureAwait(false);
         // From here on the windows own the shards.
         var train = new ShardedWindow(day.AddDays(-profile.TrainingDays), day.AddDays(-1));
@@ -119,12 +118,12 @@ public static class TrainingData
 
     /// <summary>The days [first, last], read again from the start when a transient error (a database restart) cuts the read.</summary>
     public static async Task<DayFrame> ExtractDaysAsync(
-        DayExtractor extractor, ResiliencePipeline transient, FeatureOptions features, DateOnly first, DateOnly last, TimeZoneInfo zone, int window, CancellationToken ct,
+        DayExtractor extractor, ResiliencePipeline transient, SourceSpec spec, DateOnly first, DateOnly last, CancellationToken ct,
         Action<long>? onRows = null)
     {
         ArgumentNullException.ThrowIfNull(extractor);
         ArgumentNullException.ThrowIfNull(transient);
-        return await transient.ExecuteAsync(async t => await extractor.ExtractAsync(features, first, last, zone, window, t, onRows).ConfigureAwait(false), ct).ConfigureAwait(false);
+        return await transient.ExecuteAsync(async t => await extractor.ExtractAsync(spec, first, last, t, onRows).ConfigureAwait(false), ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -22,11 +22,11 @@ public sealed class DayScoring(ModelStore store, ModelHistory history, DayExtrac
     public async Task<ScoredDay> ScoreAsync(string model, string? version, DateOnly day, CancellationToken ct)
     {
         var settings = options.Value;
-        settings.Profile(model);
+        var profile = settings.Profile(model);
         var chosen = await ChooseAsync(model, version, ct).ConfigureAwait(false);
         var (_, loaded) = await PublishedModel.LoadAsync(store, model, chosen, TorchDevices.Resolve(settings.Device), ct).ConfigureAwait(false);
         using var scorer = loaded;
-        var frame = await TrainingData.ExtractDaysAsync(extractor, transient, scorer.Encoders.Columns(), day, day, settings.TimeZone(), settings.ConversionWindowDays, ct).ConfigureAwait(false);
+        var frame = await TrainingData.ExtractDaysAsync(extractor, transient, SourceSpec.Of(profile, settings).WithFeatures(scorer.Encoders.Columns()), day, day, ct).ConfigureAwait(false);
         if (frame.Count == 0)
             throw new InvalidOperationException($"{day:yyyy-MM-dd} has no impressions to score; check the day (in {settings.BusinessTimeZone}).");
         return new ScoredDay(model, chosen, day, frame, Scorer.Predict(scorer, scorer.Encoders.Encode(frame)));

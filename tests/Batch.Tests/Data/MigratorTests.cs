@@ -55,9 +55,36 @@ public sealed class MigratorTests : IAsyncLifetime
             where c.relkind in ('r', 'p') and n.nspname in ('public', 'batch') and c.relname not like '%\_2%'
             """, connection);
         var names = (string)(await tables.ExecuteScalarAsync())!;
-        Assert.Equal(
-            "batch.gate_decisions,batch.model_versions,batch.promotions,batch.runs,batch.steps,public.conversions,public.impressions,public.schema_migrations",
-            names);
+        Assert.Equal("batch.gate_decisions,batch.model_versions,batch.promotions,batch.runs,batch.schema_migrations,batch.steps", names);
+        await using var outside = new NpgsqlCommand(
+            "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname not in ('batch', 'pg_catalog', 'information_schema', 'pg_toast')", connection);
+        Assert.Equal(0L, (long)(await outside.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_LeavesTheUsersOwnImpressionsAndConversionsTablesUntouched()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using (var own = new NpgsqlCommand(
+            """
+            create table impressions (view_ref text primary key, shown date);
+            insert into impressions values ('a', '2026-01-01'), ('b', '2026-01-02');
+            create table conversions (anything int);
+            """, connection))
+            await own.ExecuteNonQueryAsync();
+
+        Assert.Equal(Scripts, await Migrator.ApplyAsync(_connectionString, CancellationToken.None));
+
+        await using var check = new NpgsqlCommand(
+            """
+            select (select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = 'impressions'::regclass and attnum > 0),
+                   (select string_agg(view_ref, ',' order by view_ref) from impressions),
+                   (select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = 'conversions'::regclass and attnum > 0)
+            """, connection);
+        await using var row = await check.ExecuteReaderAsync();
+        await row.ReadAsync();
+        Assert.Equal(("view_ref,shown", "a,b", "anything"), (row.GetString(0), row.GetString(1), row.GetString(2)));
     }
 
     [Fact]
@@ -92,6 +119,13 @@ public sealed class MigratorTests : IAsyncLifetime
             await old.ExecuteNonQueryAsync();
 
         Assert.Equal(Scripts.Skip(2), await Migrator.ApplyAsync(_connectionString, CancellationToken.None));
+        // The journal moved into the ledger's schema, its history kept.
+        await using (var journal = new NpgsqlCommand("select to_regclass('public.schema_migrations') is null, (select count(*) from batch.schema_migrations)", connection))
+        await using (var moved = await journal.ExecuteReaderAsync())
+        {
+            await moved.ReadAsync();
+            Assert.Equal((true, (long)Scripts.Count), (moved.GetBoolean(0), moved.GetInt64(1)));
+        }
 
         await using var check = new NpgsqlCommand(
             """

@@ -71,14 +71,14 @@ public sealed class SeedingAndExtractionTests(StackFixture stack) : IClassFixtur
     public async Task Extract_ReturnsExactlyTheRowsOfTheWindow_WithTheirLabels()
     {
         var features = new FeatureOptions { Categorical = ["device", "slot_position", "user_id"], Numeric = ["price"] };
-        var frame = await new DayExtractor(stack.DataSource).ExtractAsync(features, LastDay.AddDays(-1), LastDay, Zone, Window, CancellationToken.None);
+        var frame = await new DayExtractor(stack.DataSource).ExtractAsync(Sources.Canonical(features, Zone, Window), LastDay.AddDays(-1), LastDay, CancellationToken.None);
 
         var (start, _) = DataDays.Bounds(LastDay.AddDays(-1), Zone);
         var (_, end) = DataDays.Bounds(LastDay, Zone);
         var where = $"event_time >= '{start:O}' and event_time < '{end:O}'";
         Assert.Equal(await stack.ScalarAsync<long>($"select count(*) from impressions where {where}"), frame.Count);
         // The benchmark's reference reads the same COPY, row for row.
-        Assert.Equal(frame.Count, await new DayExtractor(stack.DataSource).CopyAndDiscardAsync(features, LastDay.AddDays(-1), LastDay, Zone, Window, CancellationToken.None));
+        Assert.Equal(frame.Count, await new DayExtractor(stack.DataSource).CopyAndDiscardAsync(Sources.Canonical(features, Zone, Window), LastDay.AddDays(-1), LastDay, CancellationToken.None));
         Assert.Equal(await stack.ScalarAsync<long>($"select sum(id) from impressions where {where}"), frame.Ids.Sum());
         Assert.Equal(await stack.ScalarAsync<long>($"select count(*) from impressions where {where} and clicked"), frame.Clicked.LongCount(c => c));
         Assert.Equal(await stack.ScalarAsync<long>($"select count(*) from impressions i where {where} and exists (select 1 from conversions c where c.impression_id = i.id)"),
@@ -102,7 +102,7 @@ public sealed class SeedingAndExtractionTests(StackFixture stack) : IClassFixtur
     {
         var features = new FeatureOptions { Categorical = ["colour"], Numeric = [] };
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            new DayExtractor(stack.DataSource).ExtractAsync(features, LastDay, LastDay, Zone, Window, CancellationToken.None));
+            new DayExtractor(stack.DataSource).ExtractAsync(Sources.Canonical(features, Zone, Window), LastDay, LastDay, CancellationToken.None));
         Assert.Contains("colour", e.Message, StringComparison.Ordinal);
     }
 }

@@ -38,6 +38,7 @@ public class ConfigurationReferenceTests
             var kind = property.PropertyType;
             if (kind == typeof(Dictionary<string, ModelProfile>)) Walk(typeof(ModelProfile), profile, $"{key}:{{model}}", profile, into);
             else if (kind == typeof(Dictionary<string, ColumnOptions>)) Walk(typeof(ColumnOptions), new ColumnOptions(), $"{key}:{{column}}", profile, into);
+            else if (kind == typeof(Dictionary<string, string>)) into.Add(new Setting($"{key}:{{column}}", "string", "unset"));
             else if (kind == typeof(List<CrossOptions>)) Walk(typeof(CrossOptions), new CrossOptions(), $"{key}:{{n}}", profile, into);
             else if (kind == typeof(PluginSettings))
             {

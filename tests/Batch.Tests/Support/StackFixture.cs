@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using Batch.Data.Schema;
+using Batch.Lab.Synthetic;
 using Npgsql;
 using Xunit;
 
@@ -47,6 +48,8 @@ public sealed class StackFixture : IAsyncLifetime
         Postgres = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = _database }.ConnectionString;
         await Migrator.ApplyAsync(Postgres, CancellationToken.None);
         _dataSource = NpgsqlDataSource.Create(Postgres);
+        // The source the tests read: the canonical tables, which the tests (like the lab) create, never the product.
+        await CanonicalSource.EnsureAsync(_dataSource, CancellationToken.None);
         _container = new BlobServiceClient(Blobs).GetBlobContainerClient(ContainerName);
         try { await _container.CreateAsync(); }
         catch (Azure.RequestFailedException e)

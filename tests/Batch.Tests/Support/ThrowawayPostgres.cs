@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Batch.Data.Schema;
+using Batch.Lab.Synthetic;
 using Npgsql;
 using Xunit;
 
@@ -38,6 +39,8 @@ public sealed class ThrowawayPostgres : IAsyncLifetime
             await create.ExecuteNonQueryAsync();
         }
         await Migrator.ApplyAsync(ConnectionString, CancellationToken.None);
+        await using var source = NpgsqlDataSource.Create(ConnectionString);
+        await CanonicalSource.EnsureAsync(source, CancellationToken.None);
     }
 
     /// <summary>Starts the server and waits until it accepts connections.</summary>

@@ -1,3 +1,4 @@
+using Batch.Data.Extraction;
 using Batch.Core.Frames;
 using Batch.Core.Options;
 using Batch.Core.Results;
@@ -52,7 +53,7 @@ internal sealed class EvaluateStep(ProductionReconciler reconciler, ModelStore s
         var settings = attempt.Settings;
         var day = heldOut.FirstDay;
         var (shard, rows, _) = await transient.ExecuteAsync(async t =>
-            await shards.ShardAsync(needed, day, settings.TimeZone(), settings.ConversionWindowDays, t).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await shards.ShardAsync(SourceSpec.Of(attempt.Profile, settings).WithFeatures(needed), day, t).ConfigureAwait(false), ct).ConfigureAwait(false);
         using var own = new ShardedWindow(day, day);
         own.Add(day, shard, rows);
         if (!own.Ids().SelectMany(ids => ids).SequenceEqual(heldOut.Ids().SelectMany(ids => ids)))

@@ -1,3 +1,4 @@
+using Batch.Data.Extraction;
 using Batch.Data.Validation;
 using Batch.Pipeline.Ledger;
 using Polly;
@@ -20,7 +21,7 @@ internal sealed class ValidateStep(ConversionChecks conversionChecks, Resilience
         // The window is read a day at a time from its shards.
         var (frameFindings, trainRows, heldOutRows) = TrainingData.Findings(train, heldOut, profile);
         var findings = frameFindings.Concat(await transient.ExecuteAsync(async t =>
-            await conversionChecks.FindAsync(train.FirstDay, day, settings.TimeZone(), settings.ConversionWindowDays, t).ConfigureAwait(false), ct).ConfigureAwait(false)).ToList();
+            await conversionChecks.FindAsync(SourceSpec.Of(profile, settings), train.FirstDay, day, t).ConfigureAwait(false), ct).ConfigureAwait(false)).ToList();
         TrainingData.ThrowIfAny(run.Model, day, findings);
         return new(input.Frames, new ValidateDetail(
             Rate(trainRows.Clicks, trainRows.Count), Rate(trainRows.Conversions, trainRows.Count), Rate(heldOutRows.Clicks, heldOutRows.Count), Rate(heldOutRows.Conversions, heldOutRows.Count)));

@@ -49,7 +49,7 @@ public sealed class ConversionLabelTests(StackFixture stack) : IClassFixture<Sta
     public async Task Labels_AreThoseOfThePerImpressionRule_AtEveryEdge()
     {
         var features = new FeatureOptions { Categorical = ["device", "user_id"], Numeric = ["price"] };
-        var frame = await new DayExtractor(stack.DataSource).ExtractAsync(features, First, Last, Zone, Window, CancellationToken.None);
+        var frame = await new DayExtractor(stack.DataSource).ExtractAsync(Sources.Canonical(features, Zone, Window), First, Last, CancellationToken.None);
 
         bool Label(long id) => frame.Converted[Array.IndexOf(frame.Ids, id)];
         Assert.Equal(1, frame.Ids.Count(id => id == 900000001)); // two conversions, one row

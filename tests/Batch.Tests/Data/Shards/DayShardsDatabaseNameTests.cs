@@ -30,8 +30,8 @@ public sealed class DayShardsDatabaseNameTests : IAsyncLifetime
 
     private async Task<ShardUse> ReadAsync()
     {
-        var shards = new DayShards(new DayExtractor(_stack.DataSource), _stack.DataSource, _directory, TimeSpan.FromDays(14));
-        var (shard, _, use) = await shards.ShardAsync(Features, Day, Zone, 2, CancellationToken.None);
+        var shards = new DayShards(_stack.DataSource, _directory, TimeSpan.FromDays(14));
+        var (shard, _, use) = await shards.ShardAsync(Sources.Canonical(Features, Zone, 2), Day, CancellationToken.None);
         await shard.DisposeAsync();
         return use;
     }
@@ -48,7 +48,7 @@ public sealed class DayShardsDatabaseNameTests : IAsyncLifetime
         // A conversion of one of the day's impressions: the conversions' part, after the last '/', changes.
         await _stack.ExecuteAsync("insert into conversions (conversion_id, impression_id, event_time, value) select 990000001, max(id), max(event_time) + interval '1 hour', 5 from impressions");
         var changed = await ReadAsync();
-        Assert.Equal((false, "source day changed"), (changed.Reused, changed.Reason));
+        Assert.Equal((false, "source day changed (row-version)"), (changed.Reused, changed.Reason));
         Assert.True((await ReadAsync()).Reused);
     }
 }

@@ -55,13 +55,13 @@ public sealed class DayShardsTests : IAsyncLifetime
     }
 
     private DayShards Shards(TimeSpan? retention = null) =>
-        new(new DayExtractor(_stack.DataSource), _stack.DataSource, _directory, retention ?? TimeSpan.FromDays(14));
+        new(_stack.DataSource, _directory, retention ?? TimeSpan.FromDays(14));
 
     /// <summary>A day through the cache, read whole.</summary>
     private static async Task<(DayFrame Frame, ShardUse Use)> DayAsync(
         DayShards shards, FeatureOptions features, DateOnly day, TimeZoneInfo zone, int window, CancellationToken ct, Action<long>? onRows = null)
     {
-        var (shard, _, use) = await shards.ShardAsync(features, day, zone, window, ct, onRows);
+        var (shard, _, use) = await shards.ShardAsync(Sources.Canonical(features, zone, window), day, ct, onRows);
         await using (shard) return (DayShardFile.Read(shard), use);
     }
 
@@ -78,7 +78,7 @@ public sealed class DayShardsTests : IAsyncLifetime
         return (window.Build(), uses);
     }
 
-    private Task<DayFrame> ExtractAsync() => new DayExtractor(_stack.DataSource).ExtractAsync(Features, First, Last, Zone, Window, CancellationToken.None);
+    private Task<DayFrame> ExtractAsync() => new DayExtractor(_stack.DataSource).ExtractAsync(Sources.Canonical(Features, Zone, Window), First, Last, CancellationToken.None);
 
     [Fact]
     public async Task Window_ReadThroughShards_IsTheWindowOneQueryReads_AndComesFromDiskTheSecondTime()
@@ -108,8 +108,8 @@ public sealed class DayShardsTests : IAsyncLifetime
     {
         var (direct, _) = await ReadAsync(Shards());
         var reported = new List<long>();
-        var days = await new DayShards(new DayExtractor(_stack.DataSource), _stack.DataSource, _directory + "-parallel", TimeSpan.FromDays(1))
-            .ShardDaysAsync(Features, First, Last, Zone, Window, connections: 3, CancellationToken.None, reported.Add);
+        var days = await new DayShards(_stack.DataSource, _directory + "-parallel", TimeSpan.FromDays(1))
+            .ShardDaysAsync(Sources.Canonical(Features, Zone, Window), First, Last, connections: 3, CancellationToken.None, reported.Add);
         try
         {
             var window = new WindowBuilder(First, Last, Features.Categorical, Features.Numeric);
@@ -140,7 +140,7 @@ public sealed class DayShardsTests : IAsyncLifetime
         // The day before is read again too: a conversion in its conversion window could have labelled one of its
         // impressions (the fingerprint covers the range of conversions, not their impressions).
         Assert.Equal([true, false, false], uses.Select(u => u.Reused));
-        Assert.Equal("source day changed", uses[2].Reason);
+        Assert.Equal("source day changed (row-version)", uses[2].Reason);
         Assert.True(window.Converted[Array.IndexOf(window.Ids, 910000004L)]);
         FrameAssert.Equal(await ExtractAsync(), window);
 
@@ -178,7 +178,7 @@ public sealed class DayShardsTests : IAsyncLifetime
 
         // The shard's fingerprint is that of the rows it holds, so the new row sends the day to the database again.
         var (again, second) = await DayAsync(shards, Features, First, Zone, Window, CancellationToken.None);
-        Assert.Equal((false, "source day changed"), (second.Reused, second.Reason));
+        Assert.Equal((false, "source day changed (row-version)"), (second.Reused, second.Reason));
         Assert.Contains(910000009L, again.Ids);
         Assert.Equal(frame.Count + 1, again.Count);
     }

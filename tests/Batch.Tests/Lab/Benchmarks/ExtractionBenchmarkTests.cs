@@ -19,7 +19,7 @@ public sealed class ExtractionBenchmarkTests(StackFixture stack) : IClassFixture
         var features = new FeatureOptions { Categorical = ["device", "user_id"], Numeric = ["price"] };
         var before = Directory.GetDirectories(Path.GetTempPath(), "batch-bench-shards-*").Length;
 
-        var speed = await ExtractionBenchmark.RunAsync(new DayExtractor(stack.DataSource), stack.DataSource, features, last.AddDays(-2), last, zone, 2, rounds: 1, connections: 2, CancellationToken.None);
+        var speed = await ExtractionBenchmark.RunAsync(new DayExtractor(stack.DataSource), stack.DataSource, Sources.Canonical(features, zone, 2), last.AddDays(-2), last, rounds: 1, connections: 2, CancellationToken.None);
 
         var expected = await stack.ScalarAsync<long>("select count(*) from impressions");
         Assert.Equal(expected, speed.Rows);

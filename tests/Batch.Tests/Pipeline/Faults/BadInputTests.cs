@@ -97,7 +97,7 @@ public sealed class BadInputTests(StackFixture stack) : IClassFixture<StackFixtu
         var (start, _) = DataDays.Bounds(InWindow, Zone);
         await stack.ExecuteAsync($"insert into conversions values (990000001, 424242, '{start.AddHours(10):O}', 9.99)");
         var e = await FailsValidationAsync("conversion-orphan");
-        Assert.Contains("1 conversions whose impression does not exist (threshold: 0); first offending: conversions 990000001 (impression 424242)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("1 conversions whose impression does not exist (threshold: 0); first offending: conversions of impression 424242 at ", e.Message, StringComparison.Ordinal);
         await stack.ExecuteAsync("delete from conversions where conversion_id = 990000001");
         await RerunSucceedsAsync();
     }
@@ -108,7 +108,7 @@ public sealed class BadInputTests(StackFixture stack) : IClassFixture<StackFixtu
         var id = await stack.ScalarAsync<long>($"select min(id) from impressions i where {Day(InWindow)} and clicked and extract(hour from event_time at time zone 'Europe/Amsterdam') >= 12 and not exists (select 1 from conversions c where c.impression_id = i.id)");
         await stack.ExecuteAsync($"insert into conversions select 990000002, id, event_time - interval '1 hour', 5 from impressions where id = {id}");
         var e = await FailsValidationAsync("conversion-before-impression");
-        Assert.Contains($"1 conversions recorded before their impression (threshold: 0); first offending: conversions 990000002 (impression {id}, 01:00:00 before it)", e.Message, StringComparison.Ordinal);
+        Assert.Matches($@"1 conversions recorded before their impression \(threshold: 0\); first offending: conversions of impression {id} at [-0-9: +]+, 01:00:00 before it", e.Message);
         await stack.ExecuteAsync("delete from conversions where conversion_id = 990000002");
         await RerunSucceedsAsync();
     }

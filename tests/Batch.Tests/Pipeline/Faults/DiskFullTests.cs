@@ -71,7 +71,7 @@ public sealed class DiskFullTests(StackFixture stack) : IClassFixture<StackFixtu
             Directory.CreateDirectory(live);
             Directory.CreateDirectory(elsewhere);
 
-            var swept = new DayShards(null!, null!, folder, TimeSpan.FromDays(14)).Sweep();
+            var swept = new DayShards(null!, folder, TimeSpan.FromDays(14)).Sweep();
 
             Assert.Equal(2, swept);
             Assert.Equal(new[] { elsewhere, live }.Order(StringComparer.Ordinal), Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal));

@@ -39,7 +39,7 @@ public sealed class ShardReuseTests(StackFixture stack) : IClassFixture<StackFix
         await stack.ExecuteAsync($"update impressions set price = price * 2 where id = (select min(id) from impressions where event_time >= '{start:O}' and event_time < '{end:O}')");
         var third = await rig.RunAsync("tiny");
         var thirdExtract = (await rig.Ledger.StepDetailAsync<ExtractDetail>(third.RunId, "extract", CancellationToken.None))!;
-        Assert.Equal([(firstDay, false, "source day changed")], thirdExtract.Shards.Where(s => !s.Reused).Select(s => (s.Day, s.Reused, s.Reason)));
+        Assert.Equal([(firstDay, false, "source day changed (row-version)")], thirdExtract.Shards.Where(s => !s.Reused).Select(s => (s.Day, s.Reused, s.Reason)));
 
         // Each attempt's encoded window is gone once it trained.
         var runs = Path.Combine(rig.ShardDirectory, DayShards.RunsFolder);

@@ -3,9 +3,9 @@ using Xunit;
 
 namespace Batch.Tests.Host;
 
-/// <summary>A feature column the source table lacks stops a verb at start-up, naming model and column; a source that does not answer is said and left to the run.</summary>
+/// <summary>A source mapping the catalog refutes stops a verb at start-up, naming model, relation and column; a source that does not answer is said and left to the run.</summary>
 [Collection(TorchGroup.Name)]
-public sealed class SourceColumnsCheckTests(StackFixture stack) : IClassFixture<StackFixture>
+public sealed class SourceCheckTests(StackFixture stack) : IClassFixture<StackFixture>
 {
     [Fact]
     public async Task AFeatureColumnTheTableLacks_StopsTheVerbAtStartUp_NamingModelAndColumn()
@@ -16,8 +16,8 @@ public sealed class SourceColumnsCheckTests(StackFixture stack) : IClassFixture<
         var (exit, _, error) = await BatchProcess.RunAsync(["status", "--model", "cols"], settings);
 
         Assert.Equal(1, exit);
-        Assert.StartsWith("batch: model profile 'cols': Feature columns not in table impressions: user_activty (columns: clicked, device, event_time, hour_of_day, id, ", error, StringComparison.Ordinal);
-        Assert.Contains("Fix Batch:Models:cols:Features, or the source.", error, StringComparison.Ordinal);
+        Assert.StartsWith("batch: model profile 'cols': impressions has no column 'user_activty' (it has: clicked, device, event_time, hour_of_day, id, ", error, StringComparison.Ordinal);
+        Assert.Contains("Fix Batch:Models:cols:Source or :Features, or the source.", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class SourceColumnsCheckTests(StackFixture stack) : IClassFixture<
         var (exit, output, _) = await BatchProcess.RunAsync(["status", "--model", "cols"], settings);
 
         Assert.Equal(0, exit);
-        Assert.Contains("The feature columns were not checked against the source, which did not answer", output, StringComparison.Ordinal);
+        Assert.Contains("The source mapping was not checked against the source, which did not answer", output, StringComparison.Ordinal);
         Assert.Contains("No runs of cols yet.", output, StringComparison.Ordinal);
     }
 }
