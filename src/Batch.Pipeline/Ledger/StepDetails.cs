@@ -35,6 +35,12 @@ public sealed record ExtractDetail(int TrainRows, IReadOnlyList<int> RowsPerDay,
 {
     /// <summary>Per day, window first and held-out day last: read from its shard or from the database, and why.</summary>
     public IReadOnlyList<ShardUse> Shards { get; init; } = [];
+
+    /// <summary>The relations read, as the profile's source mapping names them (empty in details recorded before it).</summary>
+    public string Source { get; init; } = "";
+
+    /// <summary>How the shards' staleness was told (Source:ChangeDetection; empty in details recorded before it).</summary>
+    public string ChangeDetection { get; init; } = "";
 }
 
 /// <summary>validate: the rates the held-out day was checked against.</summary>

@@ -21,6 +21,21 @@ public sealed class SourceCheckTests(StackFixture stack) : IClassFixture<StackFi
     }
 
     [Fact]
+    public async Task AMappingHoldingSql_StopsTheVerbAtStartUp_NamingIt_AndNothingRuns()
+    {
+        var settings = TinyProfiles.Settings(stack.Postgres, stack.Blobs, stack.ContainerName, ["cols"]);
+        settings["Batch:Models:cols:Source:Impressions:Clicked"] = "clicked; drop table conversions";
+        settings["Batch:Models:cols:Source:Conversions:Table"] = "sales.orders";
+
+        var (exit, _, error) = await BatchProcess.RunAsync(["status", "--model", "cols"], settings);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("model profile 'cols': impressions has no column 'clicked; drop table conversions'", error, StringComparison.Ordinal);
+        Assert.Contains("relation 'sales.orders' (Source:Conversions:Table) does not exist", error, StringComparison.Ordinal);
+        Assert.Equal(1L, await stack.ScalarAsync<long>("select count(*) from pg_class where relname = 'conversions'"));
+    }
+
+    [Fact]
     public async Task ASourceThatDoesNotAnswer_IsSaid_AndTheVerbGoesOn()
     {
         var settings = TinyProfiles.Settings(stack.Postgres, stack.Blobs, stack.ContainerName, ["cols"]);

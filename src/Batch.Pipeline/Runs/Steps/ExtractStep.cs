@@ -37,6 +37,8 @@ internal sealed class ExtractStep(DayShards shards, ResiliencePipeline transient
             new ExtractDetail(train.Count, train.RowsPerDay(), train.FirstDay, train.LastDay, heldOut.Count, input.Run.DataDay)
             {
                 Shards = days,
+                Source = $"{input.Profile.Source.Impressions.Table} and {input.Profile.Source.Conversions.Table}",
+                ChangeDetection = input.Profile.Source.ChangeDetection,
             });
     }
 }
