@@ -268,10 +268,17 @@ public sealed class ValidationOptions
     /// </summary>
     public double MaxNullShareIncrease { get; set; } = 0.05;
 
+    /// <summary>
+    /// The largest population stability index of a feature between the held-out day and the training window (its
+    /// window's 20 most frequent values, other values and null; or the day's deciles of a number, and missing).
+    /// </summary>
+    public double MaxFeaturePsi { get; set; } = 0.25;
+
     public IEnumerable<string> Problems()
     {
         if (!(MaxDuplicateContentShare >= 0 && MaxDuplicateContentShare < 1)) yield return "Validation:MaxDuplicateContentShare must lie within [0, 1)";
         if (!(MaxNullShareIncrease >= 0 && MaxNullShareIncrease <= 1)) yield return "Validation:MaxNullShareIncrease must lie within [0, 1]";
+        if (!(MaxFeaturePsi > 0)) yield return "Validation:MaxFeaturePsi must be positive";
         if (!(MinDayVolumeRatio >= 0 && MinDayVolumeRatio < 1 && MaxDayVolumeRatio > 1)) yield return "Validation: need 0 <= MinDayVolumeRatio < 1 < MaxDayVolumeRatio";
         if (!(MinVolumeRatio >= 0 && MinVolumeRatio < 1 && MaxVolumeRatio > 1)) yield return "Validation: need 0 <= MinVolumeRatio < 1 < MaxVolumeRatio";
         if (!(MinRateRatio >= 0 && MinRateRatio < 1 && MaxRateRatio > 1)) yield return "Validation: need 0 <= MinRateRatio < 1 < MaxRateRatio";

@@ -30,13 +30,20 @@ public static class HostFactory
         if (configuration.GetValue("Batch:CpuThreads", new BatchOptions().CpuThreads) is > 0 and var threads) Batch.Modeling.Training.TorchDevices.UseCpuThreads(threads);
     }
 
-    /// <summary>The host of a verb that touches the database: built, with pending migrations applied.</summary>
-    public static async Task<IHost> BuildMigratedAsync(CancellationToken ct, IReadOnlyList<string>? workerQueues = null, int workers = 1, Action<IServiceCollection>? services = null)
+    /// <summary>
+    /// The host of a verb that touches the database: built, with pending migrations applied and every profile's source
+    /// mapping checked against the catalog.
+    /// </summary>
+    /// <param name="prepare">work between the migrations and the source check (the lab creates its synthetic source there)</param>
+    public static async Task<IHost> BuildMigratedAsync(
+        CancellationToken ct, IReadOnlyList<string>? workerQueues = null, int workers = 1, Action<IServiceCollection>? services = null,
+        Func<IServiceProvider, CancellationToken, Task>? prepare = null)
     {
         var host = Build(workerQueues, workers, services: services);
         try
         {
             await MigrateAsync(host.Services, ct).ConfigureAwait(false);
+            if (prepare is not null) await prepare(host.Services, ct).ConfigureAwait(false);
             await SourceCheck.RunAsync(host.Services, ct).ConfigureAwait(false);
             return host;
         }

@@ -102,6 +102,7 @@ public static class ModelsHtml
         html.Append(string.Join("<br>", a.Steps.Select(s => $"{HtmlEncode(s.Step)} {Duration(s)}{(s.Status == StepStatus.Failed ? " <span class=\"text-danger\">failed</span>" : s.Status == StepStatus.Running ? " …" : "")}")));
         html.Append("</td><td class=\"small batch-metrics\">");
         Metrics(html, a);
+        Drift(html, a);
         html.Append("</td><td class=\"small batch-gate\">");
         if (a.Gate is { } gate)
         {
@@ -135,6 +136,16 @@ public static class ModelsHtml
         }
         foreach (var m in a.Metrics)
             html.Append(C, $"<div class=\"batch-metric\" data-task=\"{HtmlEncode(m.Task)}\">{HtmlEncode(m.Task)} AUC {m.Auc:F4}, logloss {m.LogLoss:F5}</div>");
+    }
+
+    /// <summary>The features whose distribution moved most between the window and the held-out day, by PSI (validate's detail).</summary>
+    private static void Drift(StringBuilder html, AttemptView a)
+    {
+        if (a.Steps.FirstOrDefault(s => s.Step == "validate" && s.Detail is not null)?.Detail is not { } detail) return;
+        var drift = JsonSerializer.Deserialize<ValidateDetail>(detail, StepDetailJson.Options)?.Drift ?? [];
+        if (drift.Count == 0) return;
+        var top = drift.OrderByDescending(d => d.Psi).Take(3).Select(d => string.Create(C, $"{d.Feature} {d.Psi:F3}"));
+        html.Append(C, $"<div class=\"batch-drift text-muted\" title=\"population stability index of each feature, the held-out day against the training window\">drift (PSI): {HtmlEncode(string.Join(", ", top))}</div>");
     }
 
     /// <summary>What became of an attempt's pointer move: live now, applied and later replaced, or how it ended.</summary>

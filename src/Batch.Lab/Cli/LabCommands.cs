@@ -38,7 +38,7 @@ public static class LabCommands
         return [seedCommand, demo];
     }
 
-    /// <summary>compare, balance, relatedness: studies of architectures, balancers and tasks on one window.</summary>
+    /// <summary>compare, balance, relatedness, drift: studies of architectures, balancers, tasks and data on one window.</summary>
     private static IEnumerable<Command> Studies()
     {
         var (model, day) = (OperatorCommands.Model(), OperatorCommands.Day());
@@ -66,7 +66,12 @@ public static class LabCommands
         var moveTolerance = new Option<double>("--tolerance") { Description = "Relative loss change that counts as a move", DefaultValueFactory = _ => 0.01 };
         var relatedness = new Command("relatedness", "Train on one task's loss only and watch whether the other task's loss falls too.") { model, day, moveTolerance };
         relatedness.SetAction((r, ct) => LabVerbs.RelatednessAsync(r.GetValue(model)!, DataDays.Parse(r.GetValue(day)!), r.GetValue(moveTolerance), ct));
-        return [compare, balance, relatedness];
+        var from = new Option<string>("--from") { Description = "First held-out day, yyyy-MM-dd", Required = true };
+        var until = new Option<string>("--until") { Description = "Last held-out day, yyyy-MM-dd", Required = true };
+        var driftModel = OperatorCommands.Model();
+        var drift = new Command("drift", "Each feature's PSI between each held-out day of a range and its training window, as validate measures it.") { driftModel, from, until };
+        drift.SetAction((r, ct) => LabVerbs.DriftAsync(r.GetValue(driftModel)!, DataDays.Parse(r.GetValue(from)!), DataDays.Parse(r.GetValue(until)!), ct));
+        return [compare, balance, relatedness, drift];
     }
 
     private static Command CorrelatedTasks()

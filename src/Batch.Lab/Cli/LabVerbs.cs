@@ -15,9 +15,13 @@ namespace Batch.Lab.Cli;
 /// <summary>What each lab verb does. Exit code 0 on success, 1 when the work failed (the reason is printed).</summary>
 public static class LabVerbs
 {
+    /// <summary>The canonical source tables, created before the host checks the profiles' sources: the lab seeds them.</summary>
+    private static Task CreateSourceAsync(IServiceProvider services, CancellationToken ct) =>
+        CanonicalSource.EnsureAsync(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), ct);
+
     public static async Task<int> SeedAsync(int days, int perDay, DateOnly? endDay, long seed, CancellationToken ct)
     {
-        using var host = await HostFactory.BuildMigratedAsync(ct, services: s => s.AddLab()).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct, services: s => s.AddLab(), prepare: CreateSourceAsync).ConfigureAwait(false);
         var summary = await SeedCoreAsync(host.Services, days, perDay, endDay, seed, ct).ConfigureAwait(false);
         Console.WriteLine($"Seeded {summary.FirstDay:yyyy-MM-dd}..{summary.LastDay:yyyy-MM-dd}: {summary.Impressions} impressions, {summary.Clicks} clicks, {summary.Conversions} conversions.");
         return 0;
@@ -45,6 +49,35 @@ public static class LabVerbs
         return 0;
     }
 
+    /// <summary>
+    /// Every feature's PSI and share of unseen values between each held-out day of a range and its training window, as the
+    /// validate step measures them: what <c>Validation:MaxFeaturePsi</c> is chosen against.
+    /// </summary>
+    public static async Task<int> DriftAsync(string model, DateOnly from, DateOnly until, CancellationToken ct)
+    {
+        using var host = await HostFactory.BuildMigratedAsync(ct, services: s => s.AddLab()).ConfigureAwait(false);
+        var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
+        var profile = settings.Profile(model);
+        var shards = host.Services.GetRequiredService<Batch.Data.Shards.DayShards>();
+        var transient = host.Services.GetRequiredService<Polly.ResiliencePipeline>();
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        Console.WriteLine($"{model}: each feature's PSI between the held-out day and its {profile.TrainingDays}-day window (Validation:MaxFeaturePsi {profile.Validation.MaxFeaturePsi.ToString(c)}), and its share of unseen values.");
+        var largest = (Psi: 0.0, Feature: "", Day: from);
+        for (var day = from; day <= until; day = day.AddDays(1))
+        {
+            var (train, heldOut, _) = await TrainingData.ReadAsync(shards, transient, profile, settings, day, ct).ConfigureAwait(false);
+            using (train)
+            using (heldOut)
+            {
+                var drift = Batch.Data.Validation.FeatureDrift.Measure(() => train.Days(), () => heldOut.Days(), profile.Features);
+                Console.WriteLine(string.Create(c, $"  {day:yyyy-MM-dd}  {string.Join("  ", drift.Select(d => $"{d.Feature} {d.Psi:F4}" + (d.UnseenShare > 0 ? $" ({d.UnseenShare:P2} unseen)" : "")))}"));
+                foreach (var d in drift.Where(d => d.Psi > largest.Psi)) largest = (d.Psi, d.Feature, day);
+            }
+        }
+        Console.WriteLine(string.Create(c, $"drift max_psi={largest.Psi:F4} feature={largest.Feature} day={largest.Day:yyyy-MM-dd}"));
+        return 0;
+    }
+
     public static async Task<int> RelatednessAsync(string model, DateOnly day, double tolerance, CancellationToken ct)
     {
         using var host = await HostFactory.BuildMigratedAsync(ct, services: s => s.AddLab()).ConfigureAwait(false);
@@ -63,7 +96,7 @@ public static class LabVerbs
 
     public static async Task<int> DemoAsync(string model, int days, int perDay, long seed, CancellationToken ct)
     {
-        using var host = await HostFactory.BuildMigratedAsync(ct, [RetrainJob.Queue, "default"], workers: 1, s => s.AddLab().AddSingleton<IRunObserver>(ConsoleProgress.ForConsole())).ConfigureAwait(false);
+        using var host = await HostFactory.BuildMigratedAsync(ct, [RetrainJob.Queue, "default"], workers: 1, s => s.AddLab().AddSingleton<IRunObserver>(ConsoleProgress.ForConsole()), CreateSourceAsync).ConfigureAwait(false);
         var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
         var nightly = DataDays.NightlyDay(DateTimeOffset.UtcNow, settings.TimeZone(), settings.ConversionWindowDays);
         var summary = await SeedCoreAsync(host.Services, days, perDay, nightly, seed, ct).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Batch.Data.Validation;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Batch.Core.Results;
@@ -44,7 +45,11 @@ public sealed record ExtractDetail(int TrainRows, IReadOnlyList<int> RowsPerDay,
 }
 
 /// <summary>validate: the rates the held-out day was checked against.</summary>
-public sealed record ValidateDetail(double TrainClickRate, double TrainConversionRate, double HeldOutClickRate, double HeldOutConversionRate);
+public sealed record ValidateDetail(double TrainClickRate, double TrainConversionRate, double HeldOutClickRate, double HeldOutConversionRate)
+{
+    /// <summary>Per feature, its PSI between the held-out day and the window and its share of unseen values (empty in details recorded before it).</summary>
+    public IReadOnlyList<FeatureShift> Drift { get; init; } = [];
+}
 
 /// <summary>train: where and on what it trained, and every epoch (the kept one marked).</summary>
 public sealed record TrainDetail(string Device, int Rows, int ValidationRows, string Balancer, int KeptEpoch, IReadOnlyList<EpochLoss> Epochs);

@@ -130,7 +130,8 @@ public static class TrainingData
     /// Every check of a window and its held-out day held as shards, read a day at a time: rows, days, duplicate ids and
     /// content, null shares, numeric values after their transforms, drift; also the summaries the rates come from.
     /// </summary>
-    public static (IReadOnlyList<ValidationFinding> Findings, RowSummary Train, RowSummary HeldOut) Findings(ShardedWindow train, ShardedWindow heldOut, ModelProfile profile)
+    public static (IReadOnlyList<ValidationFinding> Findings, RowSummary Train, RowSummary HeldOut, IReadOnlyList<FeatureShift> Drift) Findings(
+        ShardedWindow train, ShardedWindow heldOut, ModelProfile profile)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(heldOut);
@@ -142,6 +143,7 @@ public static class TrainingData
             return summary;
         }
         var (rows, held) = (Summary(train), Summary(heldOut));
+        var drift = FeatureDrift.Measure(() => train.Days(), () => heldOut.Days(), profile.Features);
         return ([
             .. DayValidator.Rows(rows, "training"),
             .. DayValidator.WindowDays(rows, profile.Validation),
@@ -151,7 +153,8 @@ public static class TrainingData
             .. ContentChecks.NullShares(rows, held, profile.Validation.MaxNullShareIncrease),
             .. ContentChecks.Numeric(rows, held),
             .. DayValidator.Drift(held, rows, profile.TrainingDays, profile.Validation),
-        ], rows, held);
+            .. FeatureDrift.Findings(drift, heldOut.FirstDay, profile.Validation.MaxFeaturePsi),
+        ], rows, held, drift);
     }
 
     /// <exception cref="DataValidationException">Lists every finding and how to re-run the day once fixed.</exception>

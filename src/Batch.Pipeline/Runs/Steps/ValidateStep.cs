@@ -19,12 +19,15 @@ internal sealed class ValidateStep(ConversionChecks conversionChecks, Resilience
         var (train, heldOut) = (input.Frames.Train, input.Frames.HeldOut);
         var day = run.DataDay;
         // The window is read a day at a time from its shards.
-        var (frameFindings, trainRows, heldOutRows) = TrainingData.Findings(train, heldOut, profile);
+        var (frameFindings, trainRows, heldOutRows, drift) = TrainingData.Findings(train, heldOut, profile);
         var findings = frameFindings.Concat(await transient.ExecuteAsync(async t =>
             await conversionChecks.FindAsync(SourceSpec.Of(profile, settings), train.FirstDay, day, t).ConfigureAwait(false), ct).ConfigureAwait(false)).ToList();
         TrainingData.ThrowIfAny(run.Model, day, findings);
         return new(input.Frames, new ValidateDetail(
-            Rate(trainRows.Clicks, trainRows.Count), Rate(trainRows.Conversions, trainRows.Count), Rate(heldOutRows.Clicks, heldOutRows.Count), Rate(heldOutRows.Conversions, heldOutRows.Count)));
+            Rate(trainRows.Clicks, trainRows.Count), Rate(trainRows.Conversions, trainRows.Count), Rate(heldOutRows.Clicks, heldOutRows.Count), Rate(heldOutRows.Conversions, heldOutRows.Count))
+        {
+            Drift = drift,
+        });
     }
 
     private static double Rate(long labels, long rows) => rows == 0 ? 0 : (double)labels / rows;

@@ -2,6 +2,7 @@ using Batch.Core.Days;
 using Batch.Core.Options;
 using Batch.Data.Extraction;
 using Batch.Pipeline.Ledger;
+using Batch.Pipeline.Runs;
 using Batch.Tests.Data.Shards;
 using Batch.Tests.Support;
 using Npgsql;
@@ -121,6 +122,25 @@ public sealed class SourceMappingTests : IAsyncLifetime
         var detail = await _stack.ScalarAsync<string>("select detail::text from batch.steps s join batch.runs r on r.id = s.run_id where r.model = 'mapped-view' and s.step = 'extract'");
         Assert.Contains("\"changeDetection\": \"none\"", detail, StringComparison.Ordinal);
         Assert.Contains("\"source\": \"logs.v_views and shop.paid_orders\"", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ADayWhoseTableIsMissing_ReadsAsADayWithoutRows_AndFailsDayPresent()
+    {
+        var gone = Last.AddDays(-2);
+        await _stack.ExecuteAsync($"alter table logs.ad_views_{gone:yyyyMMdd} rename to held_aside");
+        try
+        {
+            await using var rig = Rig();
+            var e = await Assert.ThrowsAsync<DataValidationException>(() => rig.RunAsync("mapped-days", Last));
+            var finding = Assert.Single(e.Findings, f => f.Check == "day-present");
+            Assert.Contains($"{gone:yyyy-MM-dd}", finding.Offending, StringComparison.Ordinal);
+            Assert.Equal(0L, await _stack.ScalarAsync<long>("select count(*) from batch.model_versions v join batch.runs r on r.id = v.run_id where r.model = 'mapped-days' and r.status = 'failed'"));
+        }
+        finally
+        {
+            await _stack.ExecuteAsync($"alter table logs.held_aside rename to ad_views_{gone:yyyyMMdd}");
+        }
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public sealed class ModelsPageBrowserTests(DashboardBrowserFixture web) : IClass
         Assert.Matches(@"^(well done|acceptable|see-saw|negative transfer|ctr (better|level|worse), ctcvr (better|level|worse))$", await attempt.Locator(".batch-transfer").InnerTextAsync());
         Assert.Contains(production, await attempt.InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("train", await attempt.Locator("td").Nth(2).InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Matches(@"^drift \(PSI\): [a-z_]+ \d\.\d{3}, [a-z_]+ \d\.\d{3}, [a-z_]+ \d\.\d{3}$", await attempt.Locator(".batch-drift").InnerTextAsync());
     }
 
     /// <summary>

@@ -188,6 +188,21 @@ public sealed class BadInputTests(StackFixture stack) : IClassFixture<StackFixtu
         await RerunSucceedsAsync();
     }
 
+    [Fact]
+    public async Task AHeldOutDayWhoseDeviceMixMoved_FailsByItsPsi_NamingTheFeatureAndTheBucketsThatMoved()
+    {
+        await stack.ExecuteAsync($"create table saved_device as select id, device from impressions where {Day(HeldOut)}; update impressions set device = 'tv' where {Day(HeldOut)} and id % 3 <> 0");
+        var e = await FailsValidationAsync("feature-psi-device");
+        var finding = e.Findings.Single(f => f.Check == "feature-psi-device");
+        // The world has no device 'tv': two thirds of the day's devices are new to the window.
+        Assert.Matches(@"^device's distribution moved: PSI \d+\.\d{3}, 66\.\d % of its values unseen in the window$", finding.Observed);
+        Assert.Equal("at most 0.25 (Validation:MaxFeaturePsi)", finding.Threshold);
+        Assert.StartsWith("(other values) 0.0 % → 66.", finding.Offending, StringComparison.Ordinal);
+        Assert.DoesNotContain(e.Findings, f => f.Check.StartsWith("feature-psi-", StringComparison.Ordinal) && f.Check != "feature-psi-device");
+        await stack.ExecuteAsync("update impressions i set device = s.device from saved_device s where s.id = i.id; drop table saved_device");
+        await RerunSucceedsAsync();
+    }
+
     private async Task<DataValidationException> FailsValidationAsync(string check, Dictionary<string, string?>? extra = null)
     {
         await using var rig = Rig(extra);
