@@ -10,6 +10,9 @@ public sealed class SourceOptions
     public const string NoChangeDetection = "none";
     public const string ColumnPrefix = "column:";
 
+    /// <summary>The name a task's label uses for the <see cref="Conversions"/> relation.</summary>
+    public const string ConversionsEvent = "conversions";
+
     public ImpressionSourceOptions Impressions { get; set; } = new();
     public ConversionSourceOptions Conversions { get; set; } = new();
 

@@ -2,11 +2,13 @@ using Batch.Core.Results;
 
 namespace Batch.Evaluation.Reports;
 
-/// <summary>One training epoch as the report plots it: mean loss and weight per task, gradient cosine, conflict rate.</summary>
-public sealed record EpochSummary(int Epoch, double CtrLoss, double CtcvrLoss, IReadOnlyList<double> Weights, double? GradientCosine, double? ConflictRate)
+/// <summary>
+/// One training epoch as the report plots it: mean loss per task by the name it is computed on, weight per task (in
+/// the same order), gradient cosine, conflict rate.
+/// </summary>
+public sealed record EpochSummary(int Epoch, IReadOnlyDictionary<string, double> Losses, IReadOnlyList<double> Weights, double? GradientCosine, double? ConflictRate)
 {
-    public double? ValidationCtrLoss { get; init; }
-    public double? ValidationCtcvrLoss { get; init; }
+    public IReadOnlyDictionary<string, double>? ValidationLosses { get; init; }
 }
 
 /// <summary>Everything a run report shows.</summary>

@@ -13,23 +13,25 @@ public static class ReportPlots
         ArgumentNullException.ThrowIfNull(history);
         var plot = new Plot();
         double[] epochs = [.. history.Select(e => (double)e.Epoch)];
-        Line(plot, epochs, [.. history.Select(e => e.CtrLoss)], "ctr loss");
-        Line(plot, epochs, [.. history.Select(e => e.CtcvrLoss)], "ctcvr loss");
-        if (history.Any(e => e.ValidationCtrLoss is not null))
-        {
-            Line(plot, epochs, [.. history.Select(e => e.ValidationCtrLoss ?? double.NaN)], "ctr validation loss");
-            Line(plot, epochs, [.. history.Select(e => e.ValidationCtcvrLoss ?? double.NaN)], "ctcvr validation loss");
-        }
+        var tasks = Tasks(history);
+        foreach (var task in tasks)
+            Line(plot, epochs, [.. history.Select(e => e.Losses.GetValueOrDefault(task, double.NaN))], $"{task} loss");
+        if (history.Any(e => e.ValidationLosses is not null))
+            foreach (var task in tasks)
+                Line(plot, epochs, [.. history.Select(e => e.ValidationLosses?.GetValueOrDefault(task, double.NaN) ?? double.NaN)], $"{task} validation loss");
         return Render(plot, "Loss per task (training, validation)", "epoch", "mean loss");
     }
+
+    /// <summary>The names the losses are recorded under, in the order the first epoch lists them (the tasks' order).</summary>
+    private static List<string> Tasks(IReadOnlyList<EpochSummary> history) => history.Count == 0 ? [] : [.. history[0].Losses.Keys];
 
     public static byte[] Balancing(IReadOnlyList<EpochSummary> history)
     {
         ArgumentNullException.ThrowIfNull(history);
         var plot = new Plot();
         double[] epochs = [.. history.Select(e => (double)e.Epoch)];
-        string[] tasks = ["ctr", "ctcvr"];
-        for (var t = 0; t < tasks.Length; t++)
+        var tasks = Tasks(history);
+        for (var t = 0; t < tasks.Count; t++)
             Line(plot, epochs, [.. history.Select(e => t < e.Weights.Count ? e.Weights[t] : double.NaN)], $"weight {tasks[t]}");
         if (history.Any(e => e.GradientCosine is not null))
             Line(plot, epochs, [.. history.Select(e => e.GradientCosine ?? double.NaN)], "gradient cosine");

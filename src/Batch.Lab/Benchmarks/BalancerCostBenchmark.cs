@@ -22,16 +22,16 @@ public static class BalancerCostBenchmark
     public static IReadOnlyList<BalancerCost> Run(string architecture, int batchSize, int steps, Device device, int rounds = 5)
     {
         using var scope = NewDisposeScope();
-        var (indices, values, clicked, converted) = ThroughputBenchmark.Batch(batchSize, device);
+        var (indices, values, targets) = ThroughputBenchmark.Batch(batchSize, device);
         var setups = Registries.Balancers.Names.Select(name => new Setup(architecture, name, device)).ToList();
         try
         {
-            foreach (var setup in setups) setup.Steps(3, indices, values, clicked, converted); // warm-up
+            foreach (var setup in setups) setup.Steps(3, indices, values, targets); // warm-up
             var times = setups.ToDictionary(s => s.Name, _ => new List<double>(), StringComparer.Ordinal);
             for (var round = 0; round < rounds; round++)
             {
                 foreach (var setup in setups.Skip(round % setups.Count).Concat(setups.Take(round % setups.Count)))
-                    times[setup.Name].Add(setup.Steps(steps, indices, values, clicked, converted) / steps);
+                    times[setup.Name].Add(setup.Steps(steps, indices, values, targets) / steps);
             }
             var medians = times.ToDictionary(t => t.Key, t => t.Value.Order().ElementAt(t.Value.Count / 2), StringComparer.Ordinal);
             return Registries.Balancers.Names.Select(n => new BalancerCost(n, medians[n], medians[n] / medians[FixedPlugin.Id])).ToList();
@@ -54,7 +54,7 @@ public static class BalancerCostBenchmark
             Name = balancer;
             manual_seed(1);
             _network = ThroughputBenchmark.Network(architecture, device);
-            _balancer = BalancerCatalog.Create(new BalancerOptions { Name = balancer }.With(PeLtrPlugin.Id, new PeLtrSettings { LowerBounds = [0.1, 0.1] }), MultiTaskModel.TaskCount, device);
+            _balancer = BalancerCatalog.Create(new BalancerOptions { Name = balancer }.With(PeLtrPlugin.Id, new PeLtrSettings { LowerBounds = [0.1, 0.1] }), TaskSet.Default.Count, device);
             _optimizer = optim.Adam(_network.parameters().Concat(_balancer.Parameters), 1e-3);
             _context = BalancerContext.Of(_network);
         }
@@ -62,18 +62,18 @@ public static class BalancerCostBenchmark
         public string Name { get; }
 
         /// <returns>milliseconds for <paramref name="count"/> training steps</returns>
-        public double Steps(int count, Tensor indices, Tensor values, Tensor clicked, Tensor converted)
+        public double Steps(int count, Tensor indices, Tensor values, Tensor targets)
         {
             var clock = Stopwatch.StartNew();
             for (var i = 0; i < count; i++)
             {
                 using var step = NewDisposeScope();
-                var (ctr, ctcvr) = Esmm.Losses(_network.call(indices, values), clicked, converted);
+                var losses = TaskSet.Default.Losses(_network.call(indices, values), targets);
                 _optimizer.zero_grad();
-                _balancer.Backward([ctr, ctcvr], _context);
+                _balancer.Backward(losses, _context);
                 _network.AuxiliaryLoss()?.backward();
                 _optimizer.step();
-                ctr.item<float>(); // waits for the device
+                losses[0].item<float>(); // waits for the device
             }
             return clock.Elapsed.TotalMilliseconds;
         }

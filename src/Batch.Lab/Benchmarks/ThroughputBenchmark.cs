@@ -91,13 +91,13 @@ public static class ThroughputBenchmark
         manual_seed(1);
         using var network = Network(architecture, device, shape);
         using var optimizer = Optimizer(network, architecture.Split('+').Contains(Lazy));
-        var (indices, values, clicked, converted) = Batch(batchSize, device, shape);
+        var (indices, values, targets) = Batch(batchSize, device, shape);
 
         void Step()
         {
             using var step = NewDisposeScope();
-            var (ctr, ctcvr) = Esmm.Losses(network.call(indices, values), clicked, converted);
-            var loss = ctr + ctcvr;
+            var losses = TaskSet.Default.Losses(network.call(indices, values), targets);
+            var loss = losses[0] + losses[1];
             if (network.AuxiliaryLoss() is { } auxiliary) loss = loss + auxiliary;
             optimizer.ZeroGrad();
             loss.backward();
@@ -123,20 +123,20 @@ public static class ThroughputBenchmark
              new([.. network.parameters().Where(p => !tables.Contains(p))], 1e-3, 0)]);
     }
 
-    /// <summary>A CTR-shaped batch: indices, numeric values, clicks (5 %) and conversions (10 % of clicks).</summary>
-    public static (Tensor Indices, Tensor Values, Tensor Clicked, Tensor Converted) Batch(int batchSize, Device device, TableShape? shape = null)
+    /// <summary>A CTR-shaped batch: indices, numeric values, and the default tasks' targets [batch, 2]: clicks (5 %) and conversions (10 % of clicks).</summary>
+    public static (Tensor Indices, Tensor Values, Tensor Targets) Batch(int batchSize, Device device, TableShape? shape = null)
     {
         shape ??= TableShape.Large;
         var indices = stack(shape.Cardinalities.Select(c => randint(c, [batchSize], dtype: int64, device: device)).ToArray(), 1);
         var values = randn(batchSize, 2, device: device);
         var clicked = bernoulli(full(batchSize, 0.05, device: device));
-        return (indices, values, clicked, clicked * bernoulli(full(batchSize, 0.1, device: device)));
+        return (indices, values, stack([clicked, clicked * bernoulli(full(batchSize, 0.1, device: device))], 1));
     }
 
     public static MultiTaskNetwork Network(string architecture, Device device, TableShape? shape = null)
     {
         shape ??= TableShape.Large;
-        var network = ArchitectureCatalog.Create(new ArchitectureContext([.. shape.Cardinalities], 2, MultiTaskModel.TaskCount, Sizes(architecture, shape.EmbeddingDim)));
+        var network = ArchitectureCatalog.Create(new ArchitectureContext([.. shape.Cardinalities], 2, TaskSet.Default.Count, Sizes(architecture, shape.EmbeddingDim)));
         network.to(device);
         return network;
     }

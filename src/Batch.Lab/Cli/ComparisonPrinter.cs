@@ -78,8 +78,9 @@ public static class ComparisonPrinter
     {
         ArgumentNullException.ThrowIfNull(result);
         var c = CultureInfo.InvariantCulture;
-        PrintPerEpoch(result.Rows, "loss per epoch (first seed), training ctr/ctcvr → validation ctr/ctcvr, * the kept epoch:", e => string.Create(c,
-            $"{e.Epoch}: {e.Ctr:F4}/{e.Ctcvr:F4}{(e.ValidationCtr is { } vc ? string.Create(c, $" → {vc:F4}/{e.ValidationCtcvr:F4}") : "")}{(e.Kept ? "*" : "")}"), output);
+        var names = result.Rows.SelectMany(r => r.History.Take(1)).Select(e => string.Join("/", e.Losses.Keys)).FirstOrDefault() ?? "";
+        PrintPerEpoch(result.Rows, $"loss per epoch (first seed), training {names} → validation {names}, * the kept epoch:", e => string.Create(c,
+            $"{e.Epoch}: {Losses(e.Losses)}{(e.ValidationLosses is { } v ? $" → {Losses(v)}" : "")}{(e.Kept ? "*" : "")}"), output);
     }
 
     /// <summary>Per variant and epoch: the mean task weights, gradient cosine on the shared dense parameters and conflict rate.</summary>
@@ -92,6 +93,9 @@ public static class ComparisonPrinter
     }
 
     /// <summary>A header, then a line per row: its label and each epoch of its history, formatted, joined by " | ".</summary>
+    private static string Losses(IReadOnlyDictionary<string, double> losses) =>
+        string.Join("/", losses.Values.Select(l => l.ToString("F4", CultureInfo.InvariantCulture)));
+
     private static void PrintPerEpoch(IEnumerable<VariantResult> rows, string header, Func<Batch.Modeling.Training.EpochLoss, string> epoch, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(output);

@@ -75,9 +75,9 @@ public static class LogisticYardstick
     private static LogisticDesign Design(string task, IEncodedRows rows, FeatureEncoders encoders) =>
         LogisticDesign.From(rows, encoders.Cardinalities, task switch
         {
-            "ctr" => (b, i) => b.Clicked[i],
-            "cvr" => (b, i) => b.Clicked[i] > 0 ? b.Converted[i] : null,
-            _ => (b, i) => b.Converted[i],
+            "ctr" => (b, i) => b.Target(i, 0),
+            "cvr" => (b, i) => b.Target(i, 0) > 0 ? b.Target(i, 1) : null,
+            _ => (b, i) => b.Target(i, 1),
         });
 
     private static (TaskFit Fit, double[] Theta) Choose(string task, EncodedWindow split, CancellationToken ct)

@@ -24,13 +24,26 @@ public sealed class PcGrad(int seed) : GradientCombiningBalancer
         ArgumentNullException.ThrowIfNull(gram);
         ArgumentNullException.ThrowIfNull(random);
         var k = gram.GetLength(0);
+        var orders = new int[k][];
+        for (var i = 0; i < k; i++)
+        {
+            orders[i] = [.. Enumerable.Range(0, k).Where(j => j != i)];
+            random.Shuffle(orders[i]);
+        }
+        return Projections(gram, orders);
+    }
+
+    /// <summary>The projections with each task's order over the others given: task i is projected off the tasks of <paramref name="orders"/>[i] in turn.</summary>
+    public static double[,] Projections(double[,] gram, IReadOnlyList<int[]> orders)
+    {
+        ArgumentNullException.ThrowIfNull(gram);
+        ArgumentNullException.ThrowIfNull(orders);
+        var k = gram.GetLength(0);
         var a = new double[k, k];
         for (var i = 0; i < k; i++)
         {
             a[i, i] = 1;
-            var others = Enumerable.Range(0, k).Where(j => j != i).ToArray();
-            random.Shuffle(others);
-            foreach (var j in others)
+            foreach (var j in orders[i])
             {
                 var dot = Enumerable.Range(0, k).Sum(m => a[i, m] * gram[m, j]); // g_i'·g_j
                 if (dot < 0 && gram[j, j] > 0) a[i, j] -= dot / gram[j, j];

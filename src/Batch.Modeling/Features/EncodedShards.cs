@@ -5,7 +5,7 @@ namespace Batch.Modeling.Features;
 
 /// <summary>
 /// Encoded rows on local disk, one file per shard, row-major at a fixed width: the field indices (int32), the numeric
-/// values (float32), then clicked and converted (float32). A batch is read row by row at its offsets, so only the
+/// values (float32), then every task's target (float32). A batch is read row by row at its offsets, so only the
 /// batch is in memory (the files stay in the operating system's page cache, not in the process). Row r of the
 /// whole is row r − (rows before its shard) of its shard. Disposing deletes the files.
 /// </summary>
@@ -15,12 +15,14 @@ public sealed class EncodedShards : IEncodedRows, IDisposable
     private readonly int _width;
     private bool _writing = true;
 
-    public EncodedShards(string folder, int categoricalCount, int numericCount)
+    public EncodedShards(string folder, int categoricalCount, int numericCount, int taskCount)
     {
         Folder = folder;
         CategoricalCount = categoricalCount;
         NumericCount = numericCount;
-        _width = (categoricalCount + numericCount + 2) * sizeof(float);
+        TaskCount = taskCount;
+        _targetSums = new double[taskCount];
+        _width = (categoricalCount + numericCount + taskCount) * sizeof(float);
         Directory.CreateDirectory(folder);
     }
 
@@ -28,21 +30,24 @@ public sealed class EncodedShards : IEncodedRows, IDisposable
     public int Rows { get; private set; }
     public int CategoricalCount { get; }
     public int NumericCount { get; }
+    public int TaskCount { get; }
     public int ShardCount => _shards.Count;
 
     /// <summary>Summed as each shard is appended.</summary>
-    public (double Clicks, double Conversions) Outcomes { get; private set; }
+    public IReadOnlyList<double> TargetSums => _targetSums;
+    private readonly double[] _targetSums;
 
     /// <summary>Writes <paramref name="frame"/> as the next shard; its rows follow the rows already written.</summary>
     public void Append(EncodedFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
         if (!_writing) throw new InvalidOperationException("Shards are appended before the first read.");
-        if (frame.CategoricalCount != CategoricalCount || frame.NumericCount != NumericCount)
-            throw new ArgumentException($"A frame of {frame.CategoricalCount}+{frame.NumericCount} columns does not fit shards of {CategoricalCount}+{NumericCount}.", nameof(frame));
+        if (frame.CategoricalCount != CategoricalCount || frame.NumericCount != NumericCount || frame.TaskCount != TaskCount)
+            throw new ArgumentException(
+                $"A frame of {frame.CategoricalCount}+{frame.NumericCount} columns and {frame.TaskCount} tasks does not fit shards of {CategoricalCount}+{NumericCount} and {TaskCount}.", nameof(frame));
         if (frame.Rows == 0) return; // a day without rows adds no shard
         var path = Path.Combine(Folder, $"{_shards.Count:D4}.rows");
-        var (c, k) = (CategoricalCount, NumericCount);
+        var (c, k, t) = (CategoricalCount, NumericCount, TaskCount);
         var rowsPerChunk = Math.Max(1, (1 << 20) / _width);
         var chunk = new byte[rowsPerChunk * _width];
         using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -56,23 +61,21 @@ public sealed class EncodedShards : IEncodedRows, IDisposable
                     var r = start + i;
                     MemoryMarshal.AsBytes(frame.Indices.AsSpan(r * c, c)).CopyTo(row);
                     MemoryMarshal.AsBytes(frame.Values.AsSpan(r * k, k)).CopyTo(row[(c * 4)..]);
-                    MemoryMarshal.Write(row[((c + k) * 4)..], frame.Clicked[r]);
-                    MemoryMarshal.Write(row[((c + k + 1) * 4)..], frame.Converted[r]);
+                    MemoryMarshal.AsBytes(frame.Targets.AsSpan(r * t, t)).CopyTo(row[((c + k) * 4)..]);
                 }
                 stream.Write(chunk, 0, n * _width);
             }
         }
         _shards.Add((path, File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read), Rows, frame.Rows));
         Rows = checked(Rows + frame.Rows);
-        var (clicks, conversions) = frame.Outcomes;
-        Outcomes = (Outcomes.Clicks + clicks, Outcomes.Conversions + conversions);
+        for (var task = 0; task < t; task++) _targetSums[task] += frame.TargetSums[task];
     }
 
     public EncodedBatch Read(ReadOnlySpan<int> rows)
     {
         _writing = false;
-        var into = new EncodedBatch(rows.Length, CategoricalCount, NumericCount);
-        var (c, k) = (CategoricalCount, NumericCount);
+        var into = new EncodedBatch(rows.Length, CategoricalCount, NumericCount, TaskCount);
+        var (c, k, t) = (CategoricalCount, NumericCount, TaskCount);
         var buffer = new byte[_width * 64];
         for (var b = 0; b < rows.Length;)
         {
@@ -90,8 +93,7 @@ public sealed class EncodedShards : IEncodedRows, IDisposable
                 var at = b + i;
                 MemoryMarshal.Cast<byte, int>(row[..(c * 4)]).CopyTo(into.Indices.AsSpan(at * c, c));
                 MemoryMarshal.Cast<byte, float>(row.Slice(c * 4, k * 4)).CopyTo(into.Values.AsSpan(at * k, k));
-                into.Clicked[at] = MemoryMarshal.Read<float>(row[((c + k) * 4)..]);
-                into.Converted[at] = MemoryMarshal.Read<float>(row[((c + k + 1) * 4)..]);
+                MemoryMarshal.Cast<byte, float>(row.Slice((c + k) * 4, t * 4)).CopyTo(into.Targets.AsSpan(at * t, t));
             }
             b += run;
         }

@@ -66,8 +66,10 @@ public sealed class FrameEncoder
             var values = FeatureEncoders.NumericColumn(frame, e.Numeric[j].Column).Values;
             for (var i = 0; i < n; i++) numbers[i * k + j] = e.Numeric[j].Encode(values[i]);
         }
-        return new EncodedFrame(n, indices, c, numbers, k,
-            frame.Clicked.Select(b => b ? 1f : 0f).ToArray(), frame.Converted.Select(b => b ? 1f : 0f).ToArray());
+        // The frame's labels are the default tasks' (ctr from the clicks, cvr through ctcvr from the conversions).
+        var targets = new float[n * 2];
+        for (var i = 0; i < n; i++) (targets[2 * i], targets[2 * i + 1]) = (frame.Clicked[i] ? 1f : 0f, frame.Converted[i] ? 1f : 0f);
+        return new EncodedFrame(n, indices, c, numbers, k, targets, 2);
     }
 
     /// <summary>Table rows of a vocabulary's values (one lookup per distinct value), kept while frames share the vocabulary.</summary>

@@ -8,15 +8,17 @@ public static class Frames
     {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(rows);
-        var (c, n) = (frame.CategoricalCount, frame.NumericCount);
+        var (c, n, t) = (frame.CategoricalCount, frame.NumericCount, frame.TaskCount);
         var indices = new int[rows.Length * c];
         var values = new float[rows.Length * n];
+        var targets = new float[rows.Length * t];
         for (var k = 0; k < rows.Length; k++)
         {
             Array.Copy(frame.Indices, rows[k] * c, indices, k * c, c);
             Array.Copy(frame.Values, rows[k] * n, values, k * n, n);
+            Array.Copy(frame.Targets, rows[k] * t, targets, k * t, t);
         }
-        return new EncodedFrame(rows.Length, indices, c, values, n, rows.Select(r => frame.Clicked[r]).ToArray(), rows.Select(r => frame.Converted[r]).ToArray());
+        return new EncodedFrame(rows.Length, indices, c, values, n, targets, t);
     }
 
     /// <summary>The frame with categorical column <paramref name="column"/> permuted across rows: the feature keeps its distribution and loses its meaning.</summary>

@@ -10,9 +10,10 @@ public interface IEncodedRows
     int Rows { get; }
     int CategoricalCount { get; }
     int NumericCount { get; }
+    int TaskCount { get; }
 
-    /// <summary>The clicks and conversions over every row, known without reading the rows back.</summary>
-    (double Clicks, double Conversions) Outcomes { get; }
+    /// <summary>Every task's targets summed over every row, known without reading the rows back.</summary>
+    IReadOnlyList<double> TargetSums { get; }
 
     /// <summary>The given rows, in that order.</summary>
     EncodedBatch Read(ReadOnlySpan<int> rows);
@@ -21,6 +22,15 @@ public interface IEncodedRows
 /// <summary>Reading encoded rows in order.</summary>
 public static class EncodedRows
 {
+    /// <summary>The column sums of row-major <paramref name="targets"/> [rows × <paramref name="tasks"/>].</summary>
+    public static double[] Sums(float[] targets, int tasks)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        var sums = new double[tasks];
+        for (var i = 0; i < targets.Length; i++) sums[i % tasks] += targets[i];
+        return sums;
+    }
+
     /// <summary>Rows [start, start + size) for start = 0, size, 2 × size, …: each batch with the row it starts at.</summary>
     public static IEnumerable<(int Start, EncodedBatch Batch)> InOrder(this IEncodedRows rows, int size)
     {
@@ -32,13 +42,18 @@ public static class EncodedRows
 }
 
 /// <summary>One batch of encoded rows, laid out as <see cref="EncodedFrame"/> lays out a frame.</summary>
-public sealed class EncodedBatch(int count, int categoricalCount, int numericCount)
+public sealed class EncodedBatch(int count, int categoricalCount, int numericCount, int taskCount)
 {
     public int CategoricalCount { get; } = categoricalCount;
     public int NumericCount { get; } = numericCount;
-    public int Count => Clicked.Length;
+    public int TaskCount { get; } = taskCount;
+    public int Count { get; } = count;
     public int[] Indices { get; } = new int[count * categoricalCount];
     public float[] Values { get; } = new float[count * numericCount];
-    public float[] Clicked { get; } = new float[count];
-    public float[] Converted { get; } = new float[count];
+
+    /// <summary>[rows × tasks], row-major.</summary>
+    public float[] Targets { get; } = new float[count * taskCount];
+
+    /// <summary>Task <paramref name="task"/>'s target of row <paramref name="row"/>.</summary>
+    public float Target(int row, int task) => Targets[row * TaskCount + task];
 }

@@ -3,8 +3,20 @@ using static TorchSharp.torch;
 
 namespace Batch.Modeling.Training;
 
-/// <summary>Per-impression predictions of a model.</summary>
-public sealed record Predictions(float[] Ctr, float[] Cvr, float[] Ctcvr);
+/// <summary>Per-impression predictions of a model: one column per output of its tasks (<see cref="TaskSet.Outputs"/>).</summary>
+public sealed record Predictions(IReadOnlyList<string> Names, IReadOnlyList<float[]> Columns)
+{
+    /// <summary>The column of output <paramref name="name"/>.</summary>
+    public float[] this[string name]
+    {
+        get
+        {
+            for (var i = 0; i < Names.Count; i++)
+                if (Names[i] == name) return Columns[i];
+            throw new KeyNotFoundException($"The model has no output '{name}'; its outputs are {string.Join(", ", Names)}.");
+        }
+    }
+}
 
 public static class Scorer
 {
@@ -22,20 +34,17 @@ public static class Scorer
 
     private static Predictions PredictBatches(MultiTaskModel model, IEncodedRows data)
     {
-        var ctr = new float[data.Rows];
-        var cvr = new float[data.Rows];
-        var ctcvr = new float[data.Rows];
+        var tasks = model.Tasks;
+        var columns = tasks.Outputs.Select(_ => new float[data.Rows]).ToArray();
         model.Network.eval();
         using var _ = no_grad();
         foreach (var (start, batch) in data.InOrder(BatchSize))
         {
             using var scope = NewDisposeScope();
             var (indices, values) = ModelInputs.Of(batch, model.Device);
-            var (pCtr, pCvr, pCtcvr) = Esmm.Probabilities(model.Network.forward(indices, values));
-            pCtr.cpu().data<float>().CopyTo(ctr, start);
-            pCvr.cpu().data<float>().CopyTo(cvr, start);
-            pCtcvr.cpu().data<float>().CopyTo(ctcvr, start);
+            var outputs = tasks.Predict(model.Network.forward(indices, values));
+            for (var o = 0; o < outputs.Count; o++) outputs[o].cpu().data<float>().CopyTo(columns[o], start);
         }
-        return new Predictions(ctr, cvr, ctcvr);
+        return new Predictions(tasks.Outputs, columns);
     }
 }

@@ -5,14 +5,14 @@ using static TorchSharp.torch;
 namespace Batch.Modeling.Training;
 
 /// <summary>
-/// One epoch of training: mean loss per task, mean weight per task, and — where measured — the mean cosine between
-/// the task gradients on the shared dense parameters and how often it was negative (the tasks conflicted); with a
-/// validation split, the validation losses after the epoch.
+/// One epoch of training: mean loss per task (by <see cref="TaskSet.LossNames"/>: a chained task's under its chain
+/// product's name), mean weight per task, and — where measured — the mean cosine between the task gradients on the
+/// shared dense parameters and how often it was negative (the tasks conflicted); with a validation split, the
+/// validation losses after the epoch.
 /// </summary>
-public sealed record EpochLoss(int Epoch, double Ctr, double Ctcvr, IReadOnlyList<double> Weights, double? GradientCosine, double? ConflictRate)
+public sealed record EpochLoss(int Epoch, IReadOnlyDictionary<string, double> Losses, IReadOnlyList<double> Weights, double? GradientCosine, double? ConflictRate)
 {
-    public double? ValidationCtr { get; init; }
-    public double? ValidationCtcvr { get; init; }
+    public IReadOnlyDictionary<string, double>? ValidationLosses { get; init; }
 
     /// <summary>The epoch whose weights the model kept (the best validation loss).</summary>
     public bool Kept { get; init; }
@@ -22,10 +22,10 @@ public sealed record EpochLoss(int Epoch, double Ctr, double Ctcvr, IReadOnlyLis
 public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, long Samples, long TotalSamples);
 
 /// <summary>
-/// Trains a model with AdamW on its ESMM losses, combined by the configured loss balancer, synchronously on the
-/// calling thread. Embedding tables (and the wide part) decay apart from the dense layers. With a validation frame,
-/// each epoch ends with the validation loss; training stops once it has not improved for <c>Patience</c> epochs,
-/// and the model keeps the weights of its best epoch.
+/// Trains a model with AdamW on its tasks' losses (<see cref="TaskSet.Losses"/>), combined by the configured loss
+/// balancer, synchronously on the calling thread. Embedding tables (and the wide part) decay apart from the dense
+/// layers. With a validation frame, each epoch ends with the validation losses; training stops once their sum over
+/// the main tasks has not improved for <c>Patience</c> epochs, and the model keeps the weights of its best epoch.
 /// </summary>
 public static class Trainer
 {
@@ -51,9 +51,9 @@ public static class Trainer
             if (validation is not null)
             {
                 session.Settle();
-                var (ctr, ctcvr) = Validate(model, validation);
-                loss = loss with { ValidationCtr = ctr, ValidationCtcvr = ctcvr };
-                stale = best.Offer(epoch, ctr + ctcvr) ? 0 : stale + 1;
+                var losses = Validate(model, validation);
+                loss = loss with { ValidationLosses = losses };
+                stale = best.Offer(epoch, model.Tasks.MainTasks.Sum(t => losses[model.Tasks.LossNames[t]])) ? 0 : stale + 1;
             }
             history.Add(loss);
         }
@@ -64,24 +64,21 @@ public static class Trainer
     }
 
     /// <summary>
-    /// Shifts the model's logits so that, where they stood at 0, they stand at the base rates of <paramref name="data"/>:
-    /// logit(clicks / impressions) for CTR and logit(conversions / clicks) for CVR (ESMM's CVR is among clicks).
+    /// Shifts the model's logits so that, where they stood at 0, they stand at the base rates of <paramref name="data"/>
+    /// (<see cref="TaskSet.BaseRateLogits"/>): for today's tasks, logit(clicks / impressions) for CTR and
+    /// logit(conversions / clicks) for CVR (ESMM's CVR is among clicks).
     /// </summary>
     public static IReadOnlyList<double> StartAtBaseRates(MultiTaskModel model, IEncodedRows data)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
-        var (clicks, conversions) = data.Outcomes;
-        if (clicks == 0 || clicks == data.Rows || conversions == 0 || conversions == clicks)
-            throw new ArgumentException(
-                $"Training:StartAtBaseRates needs both outcomes of both tasks in the training frame; it has {data.Rows} impressions, {clicks} clicks and {conversions} conversions.");
-        double[] shifts = [Math.Log(clicks / (data.Rows - clicks)), Math.Log(conversions / (clicks - conversions))];
+        var shifts = model.Tasks.BaseRateLogits(data.TargetSums, data.Rows);
         model.Network.ShiftLogits(shifts);
         return shifts;
     }
 
-    /// <summary>Mean CTR and CTCVR losses of the model on a frame, in evaluation mode, without gradients.</summary>
-    public static (double Ctr, double Ctcvr) Validate(MultiTaskModel model, IEncodedRows frame)
+    /// <summary>Every task's mean loss on a frame (by <see cref="TaskSet.LossNames"/>), in evaluation mode, without gradients.</summary>
+    public static IReadOnlyDictionary<string, double> Validate(MultiTaskModel model, IEncodedRows frame)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(frame);
@@ -89,18 +86,16 @@ public static class Trainer
         var training = network.training;
         network.eval();
         using var _ = no_grad();
-        double ctr = 0, ctcvr = 0;
+        var sums = new double[model.Tasks.Count];
         foreach (var (_, batch) in frame.InOrder(8192))
         {
             using var scope = NewDisposeScope();
-            var n = batch.Count;
             var (indices, values) = ModelInputs.Of(batch, model.Device);
-            var (c, cc) = Esmm.Losses(network.forward(indices, values), tensor(batch.Clicked, device: model.Device), tensor(batch.Converted, device: model.Device));
-            ctr += c.item<float>() * n;
-            ctcvr += cc.item<float>() * n;
+            var losses = model.Tasks.Losses(network.forward(indices, values), ModelInputs.Targets(batch, model.Device));
+            for (var t = 0; t < sums.Length; t++) sums[t] += losses[t].item<float>() * batch.Count;
         }
         if (training) network.train();
-        return (ctr / frame.Rows, ctcvr / frame.Rows);
+        return model.Tasks.LossNames.Select((name, t) => (name, sums[t] / frame.Rows)).ToDictionary();
     }
 
     /// <summary>A copy of the weights of the best validation so far, put back at the end.</summary>

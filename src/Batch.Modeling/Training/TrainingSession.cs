@@ -27,7 +27,7 @@ internal sealed class TrainingSession : IDisposable
     public TrainingSession(MultiTaskModel model, IEncodedRows data, TrainingOptions options, Action<TrainingProgress>? onBatch)
     {
         (_model, _data, _options, _onBatch) = (model, data, options, onBatch);
-        _balancer = BalancerCatalog.Create(options.Balancer, MultiTaskModel.TaskCount, model.Device);
+        _balancer = BalancerCatalog.Create(options.Balancer, model.Tasks.Count, model.Device);
         _optimizer = Optimizer(model.Network, _balancer, options);
         _context = BalancerContext.Of(model.Network);
         _shuffle = new Random(unchecked((int)options.Seed));
@@ -40,8 +40,9 @@ internal sealed class TrainingSession : IDisposable
     {
         _model.Network.train();
         _shuffle.Shuffle(_order);
-        double ctrSum = 0, ctcvrSum = 0;
-        var weightSums = new double[MultiTaskModel.TaskCount];
+        var tasks = _model.Tasks;
+        var lossSums = new double[tasks.Count];
+        var weightSums = new double[tasks.Count];
         var cosines = new List<double>();
         var (batches, seen) = (0, 0);
         // The epoch's batches are read (from memory or disk) on a background thread, a few ahead.
@@ -49,32 +50,31 @@ internal sealed class TrainingSession : IDisposable
         foreach (var batch in reader.Batches(ct))
         {
             ct.ThrowIfCancellationRequested();
-            var (ctr, ctcvr, weights, cosine) = Step(batch);
-            ctrSum += ctr;
-            ctcvrSum += ctcvr;
-            for (var t = 0; t < weightSums.Length; t++) weightSums[t] += weights[t];
+            var (losses, weights, cosine) = Step(batch);
+            for (var t = 0; t < tasks.Count; t++) (lossSums[t], weightSums[t]) = (lossSums[t] + losses[t], weightSums[t] + weights[t]);
             if (cosine is { } c) cosines.Add(c);
             (batches, seen) = (batches + 1, seen + batch.Count);
             _onBatch?.Invoke(new TrainingProgress(epoch, _options.Epochs, batches, _batchesPerEpoch,
                 (long)(epoch - 1) * _data.Rows + seen, (long)_options.Epochs * _data.Rows));
         }
-        var mean = new EpochLoss(epoch, ctrSum / batches, ctcvrSum / batches, weightSums.Select(w => w / batches).ToArray(),
+        var means = lossSums.Select(l => l / batches).ToArray();
+        var mean = new EpochLoss(epoch, tasks.LossNames.Select((name, t) => (name, means[t])).ToDictionary(), weightSums.Select(w => w / batches).ToArray(),
             cosines.Count == 0 ? null : cosines.Average(), cosines.Count == 0 ? null : (double)cosines.Count(c => c < 0) / cosines.Count);
-        if (!double.IsFinite(mean.Ctr) || !double.IsFinite(mean.Ctcvr))
-            throw new InvalidOperationException($"Training diverged in epoch {epoch} (CTR loss {mean.Ctr}, CTCVR loss {mean.Ctcvr}); lower Training:LearningRate.");
-        _balancer.EndEpoch([mean.Ctr, mean.Ctcvr]);
+        if (!means.All(double.IsFinite))
+            throw new InvalidOperationException(
+                $"Training diverged in epoch {epoch} ({string.Join(", ", mean.Losses.Select(l => $"{l.Key} loss {l.Value}"))}); lower Training:LearningRate.");
+        _balancer.EndEpoch(means);
         return mean;
     }
 
     /// <summary>One optimizer step on a batch: its losses, the balancer's weights, and the gradient cosine where measured.</summary>
-    private (double Ctr, double Ctcvr, IReadOnlyList<double> Weights, double? Cosine) Step(EncodedBatch batch)
+    private (double[] Losses, IReadOnlyList<double> Weights, double? Cosine) Step(EncodedBatch batch)
     {
         using var scope = NewDisposeScope();
         var device = _model.Device;
         var (indices, values) = ModelInputs.Of(batch, device);
         var logits = _model.Network.forward(indices, values); // [batch, tasks]
-        var (ctrLoss, ctcvrLoss) = Esmm.Losses(logits, tensor(batch.Clicked, device: device), tensor(batch.Converted, device: device));
-        Tensor[] losses = [ctrLoss, ctcvrLoss];
+        var losses = _model.Tasks.Losses(logits, ModelInputs.Targets(batch, device));
 
         double? measured = null;
         var measure = _options.DiagnosticsEvery > 0 && _step % _options.DiagnosticsEvery == 0 && _context.SharedDense.Count > 0;
@@ -87,7 +87,7 @@ internal sealed class TrainingSession : IDisposable
         _model.Network.AuxiliaryLoss()?.backward();
         _optimizer.Step();
         _step++;
-        return (ctrLoss.item<float>(), ctcvrLoss.item<float>(), result.Weights, measured);
+        return ([.. losses.Select(l => (double)l.item<float>())], result.Weights, measured);
     }
 
     /// <summary>Brings every row a lazy update left behind up to date (before a validation, and at the end).</summary>

@@ -45,14 +45,14 @@ public static class ModelEvaluation
         public void Add(DayFrame frame, EncodedFrame encoded)
         {
             var p = Scorer.Predict(model, encoded, _usage);
-            _ctr.AddRange(p.Ctr);
-            _ctcvr.AddRange(p.Ctcvr);
+            _ctr.AddRange(p["ctr"]);
+            _ctcvr.AddRange(p["ctcvr"]);
             _clicked.AddRange(frame.Clicked);
             _converted.AddRange(frame.Converted);
             for (var i = 0; i < frame.Count; i++)
             {
                 if (!frame.Clicked[i]) continue;
-                _cvr.Add(p.Cvr[i]);
+                _cvr.Add(p["cvr"][i]);
                 _cvrLabels.Add(frame.Converted[i]);
             }
         }

@@ -22,11 +22,11 @@ public static class ScoreFile
         {
             output.Write(ids[i].ToString(CultureInfo.InvariantCulture));
             output.Write(',');
-            output.Write(p.Ctr[i].ToString("R", CultureInfo.InvariantCulture));
+            output.Write(p["ctr"][i].ToString("R", CultureInfo.InvariantCulture));
             output.Write(',');
-            output.Write(p.Cvr[i].ToString("R", CultureInfo.InvariantCulture));
+            output.Write(p["cvr"][i].ToString("R", CultureInfo.InvariantCulture));
             output.Write(',');
-            output.Write(p.Ctcvr[i].ToString("R", CultureInfo.InvariantCulture));
+            output.Write(p["ctcvr"][i].ToString("R", CultureInfo.InvariantCulture));
             output.Write('\n');
         }
     }
@@ -37,7 +37,7 @@ public static class ScoreFile
         ArgumentNullException.ThrowIfNull(scored);
         var (frame, p) = (scored.Frame, scored.Predictions);
         return string.Create(CultureInfo.InvariantCulture,
-            $"Scored {frame.Count} impressions of {scored.Day:yyyy-MM-dd} with {scored.Model} {scored.Version} into {path}; against the day's labels: ctr AUC {Auc(p.Ctr, frame.Clicked)}, ctcvr AUC {Auc(p.Ctcvr, frame.Converted)}.");
+            $"Scored {frame.Count} impressions of {scored.Day:yyyy-MM-dd} with {scored.Model} {scored.Version} into {path}; against the day's labels: ctr AUC {Auc(p["ctr"], frame.Clicked)}, ctcvr AUC {Auc(p["ctcvr"], frame.Converted)}.");
     }
 
     // The day's labels may hold one class only (no conversion yet): then there is no AUC to give.

@@ -45,8 +45,10 @@ public class FeatureEncodersTests
         var encoded = encoders.Encode(Frame());
         Assert.Equal([0, 1, 1, 0], encoded.Indices);                 // tablet unseen, null → 0
         Assert.Equal([-1.5f, -0.5f, 0.5f, 1.5f], encoded.Values);
-        Assert.Equal([1f, 0f, 0f, 1f], encoded.Clicked);
-        Assert.Equal([1f, 0f, 0f, 0f], encoded.Converted);
+        Assert.Equal(2, encoded.TaskCount);
+        Assert.Equal([1f, 0f, 0f, 1f], encoded.TargetsOf(0)); // clicked
+        Assert.Equal([1f, 0f, 0f, 0f], encoded.TargetsOf(1)); // converted
+        Assert.Equal([2.0, 1.0], encoded.TargetSums);
     }
 
     private static DayFrame Shop() => new()

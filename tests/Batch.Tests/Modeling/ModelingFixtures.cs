@@ -3,6 +3,7 @@ using Batch.Core.Options;
 using Batch.Modeling.Architectures;
 using Batch.Modeling.Features;
 using Batch.Modeling.Plugins;
+using Batch.Modeling.Training;
 using Xunit;
 
 namespace Batch.Tests.Modeling;
@@ -74,5 +75,36 @@ internal static class ModelingFixtures
             ],
             Numeric = [new NumericColumn("price", price)],
         };
+    }
+
+    /// <summary>
+    /// A shop's four tasks: ctr, cart given ctr, purchase given cart (main, binary), and the order value (an auxiliary
+    /// regression).
+    /// </summary>
+    public static TaskSet ShopTasks() => new(
+    [
+        new TaskOptions { Name = "ctr", Label = new TaskLabel { Column = "clicked" } },
+        new TaskOptions { Name = "cart", Label = new TaskLabel { Event = "carts" }, Given = "ctr" },
+        new TaskOptions { Name = "purchase", Label = new TaskLabel { Event = "conversions" }, Given = "cart" },
+        new TaskOptions { Name = "value", Label = new TaskLabel { Event = "conversions", Value = "amount" }, Kind = TaskOptions.Regression, Role = TaskOptions.Auxiliary },
+    ]);
+
+    /// <summary>
+    /// <paramref name="frame"/> encoded with the shop's targets: a click, a cart for every purchase and every other
+    /// click without one, the purchase, and its value (the price) where there is one.
+    /// </summary>
+    public static EncodedFrame ShopEncoded(DayFrame frame, FeatureEncoders encoders)
+    {
+        var encoded = encoders.Encode(frame);
+        var tasks = ShopTasks();
+        var price = frame.Numeric.Single(c => c.Name == "price").Values;
+        var targets = new float[frame.Count * 4];
+        for (var i = 0; i < frame.Count; i++)
+        {
+            var cart = frame.Clicked[i] && (frame.Converted[i] || i % 2 == 0);
+            double[] labels = [frame.Clicked[i] ? 1 : 0, cart ? 1 : 0, frame.Converted[i] ? 1 : 0, frame.Converted[i] ? price[i] : 0];
+            for (var t = 0; t < 4; t++) targets[i * 4 + t] = tasks.Target(t, labels[t]);
+        }
+        return encoded with { Targets = targets, TaskCount = 4 };
     }
 }

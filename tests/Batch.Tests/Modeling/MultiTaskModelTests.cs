@@ -16,13 +16,16 @@ public class MultiTaskModelTests
     {
         using var scope = NewDisposeScope();
         var logits = tensor(new float[] { 0, 0, MathF.Log(3), -MathF.Log(3) }, [2, 2]);
-        var (ctr, cvr, ctcvr) = Esmm.Probabilities(logits);
-        Assert.Equal([0.5f, 0.75f], ctr.data<float>().ToArray(), new FloatTolerance(1e-6f));
-        Assert.Equal([0.5f, 0.25f], cvr.data<float>().ToArray(), new FloatTolerance(1e-6f));
-        Assert.Equal([0.25f, 0.1875f], ctcvr.data<float>().ToArray(), new FloatTolerance(1e-6f));
+        var outputs = TaskSet.Default.Predict(logits);
+        Assert.Equal(["ctr", "cvr", "ctcvr"], TaskSet.Default.Outputs);
+        var (ctr, cvr, ctcvr) = (outputs[0], outputs[1], outputs[2]);
+        Assert.Equal([0.5f, 0.75f], ctr.data<float>().ToArray(), new Tolerance(1e-6f));
+        Assert.Equal([0.5f, 0.25f], cvr.data<float>().ToArray(), new Tolerance(1e-6f));
+        Assert.Equal([0.25f, 0.1875f], ctcvr.data<float>().ToArray(), new Tolerance(1e-6f));
 
         // Both losses over all impressions: row 1 clicked and converted, row 2 neither.
-        var (ctrLoss, ctcvrLoss) = Esmm.Losses(logits, tensor(new float[] { 1, 0 }), tensor(new float[] { 1, 0 }));
+        var losses = TaskSet.Default.Losses(logits, tensor(new float[] { 1, 1, 0, 0 }, [2, 2]));
+        var (ctrLoss, ctcvrLoss) = (losses[0], losses[1]);
         Assert.Equal(-(Math.Log(0.5) + Math.Log(0.25)) / 2, ctrLoss.item<float>(), 5);
         Assert.Equal(-(Math.Log(0.25) + Math.Log(1 - 0.1875)) / 2, ctcvrLoss.item<float>(), 5);
     }
@@ -35,8 +38,8 @@ public class MultiTaskModelTests
         using var model = MultiTaskModel.Create(encoders, ModelingFixtures.Architecture(name), CPU, seed: 5);
         var history = Trainer.Train(model, encoders.Encode(frame),
             new TrainingOptions { Epochs = 30, BatchSize = 64, LearningRate = 0.01, Seed = 5, MinStepsPerEpoch = 0, EmbeddingLearningRate = null, StartAtBaseRates = false, EmbeddingWeightDecay = 0, Patience = 2, ValidationDays = 0 }, CancellationToken.None);
-        Assert.True(history[^1].Ctr < history[0].Ctr * 0.9, $"{name}: CTR loss {history[0].Ctr} → {history[^1].Ctr}");
-        Assert.True(history[^1].Ctcvr < history[0].Ctcvr * 0.9, $"{name}: CTCVR loss {history[0].Ctcvr} → {history[^1].Ctcvr}");
+        foreach (var task in new[] { "ctr", "ctcvr" })
+            Assert.True(history[^1].Losses[task] < history[0].Losses[task] * 0.9, $"{name}: {task} loss {history[0].Losses[task]} → {history[^1].Losses[task]}");
     }
 
     [Theory]
@@ -51,8 +54,8 @@ public class MultiTaskModelTests
         using var loaded = MultiTaskModel.Load(buffer, encoders, ModelingFixtures.Architecture(name), CPU);
         var before = Scorer.Predict(model, encoders.Encode(frame));
         var after = Scorer.Predict(loaded, encoders.Encode(frame));
-        Assert.Equal(before.Ctr, after.Ctr);
-        Assert.Equal(before.Cvr, after.Cvr);
+        Assert.Equal(before["ctr"], after["ctr"]);
+        Assert.Equal(before["cvr"], after["cvr"]);
     }
 
     [Theory]
@@ -83,14 +86,14 @@ public class MultiTaskModelTests
         var history = Trainer.Train(model, encoders.Encode(frame), options, CancellationToken.None, validation: validation);
 
         var kept = Assert.Single(history, e => e.Kept);
-        var losses = history.Select(e => e.ValidationCtr!.Value + e.ValidationCtcvr!.Value).ToList();
-        Assert.Equal(losses.Min(), kept.ValidationCtr!.Value + kept.ValidationCtcvr!.Value);
+        var losses = history.Select(e => e.ValidationLosses!["ctr"] + e.ValidationLosses!["ctcvr"]).ToList();
+        Assert.Equal(losses.Min(), kept.ValidationLosses!["ctr"] + kept.ValidationLosses!["ctcvr"]);
         Assert.True(history.Count < options.Epochs, "it stopped early");
         Assert.Equal(kept.Epoch + options.Patience, history.Count);
         // The model holds the kept epoch's weights: its validation loss is that epoch's.
-        var (ctr, ctcvr) = Trainer.Validate(model, validation);
-        Assert.Equal(kept.ValidationCtr!.Value, ctr, 5);
-        Assert.Equal(kept.ValidationCtcvr!.Value, ctcvr, 5);
+        var now = Trainer.Validate(model, validation);
+        Assert.Equal(kept.ValidationLosses!["ctr"], now["ctr"], 5);
+        Assert.Equal(kept.ValidationLosses!["ctcvr"], now["ctcvr"], 5);
     }
 
     [Fact]
@@ -120,8 +123,8 @@ public class MultiTaskModelTests
         Assert.Equal(encoders.Encode(frame).Indices, read.Encode(frame).Indices);
         var before = Scorer.Predict(model, encoders.Encode(frame));
         var after = Scorer.Predict(loaded, read.Encode(frame));
-        Assert.Equal(before.Ctr, after.Ctr);
-        Assert.Equal(before.Ctcvr, after.Ctcvr);
+        Assert.Equal(before["ctr"], after["ctr"]);
+        Assert.Equal(before["ctcvr"], after["ctcvr"]);
     }
 
     private static MemoryStream Rewrite(MultiTaskModel model, string name, string? newName)
@@ -134,11 +137,5 @@ public class MultiTaskModelTests
         Safetensors.SaveStateDict(stream, state, leaveOpen: true);
         stream.Position = 0;
         return stream;
-    }
-
-    private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
-    {
-        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
-        public int GetHashCode(float obj) => 0;
     }
 }

@@ -116,7 +116,7 @@ public sealed class ManifestSchemaTests
 
         var before = Scorer.Predict(model, encoders.Encode(frame));
         var after = Scorer.Predict(loaded, encoders.Encode(frame));
-        Assert.Equal(before.Ctr, after.Ctr);
-        Assert.Equal(before.Cvr, after.Cvr);
+        Assert.Equal(before["ctr"], after["ctr"]);
+        Assert.Equal(before["cvr"], after["cvr"]);
     }
 }

@@ -60,9 +60,9 @@ public sealed class ServingContractTests
         for (var row = 0; row < frame.Count; row++)
         {
             var (ctr, cvr) = served.Score(RawRow(frame, row));
-            Assert.Equal(expected.Ctr[row], ctr, 1e-5);
-            Assert.Equal(expected.Cvr[row], cvr, 1e-5);
-            Assert.Equal(expected.Ctcvr[row], ctr * cvr, 1e-5);
+            Assert.Equal(expected["ctr"][row], ctr, 1e-5);
+            Assert.Equal(expected["cvr"][row], cvr, 1e-5);
+            Assert.Equal(expected["ctcvr"][row], ctr * cvr, 1e-5);
         }
     }
 

@@ -151,8 +151,8 @@ internal sealed class PublishStep(ModelStore store, RunHold hold, RunSteps steps
     [
         .. RunReportWriter.Write(new ReportInput(
             hold.Run.Model, version, hold.Run.DataDay, production.Current?.Version, candidate.Metrics, candidate.ProductionMetrics, candidate.Gate,
-            candidate.History.Select(e => new EpochSummary(e.Epoch, e.Ctr, e.Ctcvr, e.Weights, e.GradientCosine, e.ConflictRate)
-                { ValidationCtrLoss = e.ValidationCtr, ValidationCtcvrLoss = e.ValidationCtcvr }).ToList(),
+            candidate.History.Select(e => new EpochSummary(e.Epoch, e.Losses, e.Weights, e.GradientCosine, e.ConflictRate)
+                { ValidationLosses = e.ValidationLosses }).ToList(),
             candidate.Diagnostics, candidate.Scores, candidate.ProductionScores)),
     ];
 

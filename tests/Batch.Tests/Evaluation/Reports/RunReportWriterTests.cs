@@ -23,7 +23,7 @@ public class RunReportWriterTests
             "ranker", "20261125-r7", new DateOnly(2026, 11, 25), "20261124-r6",
             [new TaskMetrics("ctr", 0.71, 0.2, 500, labels.Count(l => l))], [new TaskMetrics("ctr", 0.70, 0.21, 500, labels.Count(l => l))],
             gate,
-            [new EpochSummary(1, 0.30, 0.05, [1, 1], 0.3, 0.2), new EpochSummary(2, 0.25, 0.04, [1, 1], 0.25, 0.1)],
+            [new EpochSummary(1, Losses(0.30, 0.05), [1, 1], 0.3, 0.2), new EpochSummary(2, Losses(0.25, 0.04), [1, 1], 0.25, 0.1)],
             new ModelDiagnostics(new Dictionary<string, IReadOnlyList<double>> { ["level0.task0"] = [0.2, 0.8], ["level0.shared"] = [0.3, 0.3, 0.4] }, null),
             candidate, production);
 
@@ -41,4 +41,6 @@ public class RunReportWriterTests
         Assert.Equal(gate.Judgements.Count, html.Split("<tr><td>").Length - 1 - 1 - 2); // judgements, beside the metrics row and the two gate rows
         Assert.Contains("level0.shared", html, StringComparison.Ordinal);
     }
+
+    private static Dictionary<string, double> Losses(double ctr, double ctcvr) => new() { ["ctr"] = ctr, ["ctcvr"] = ctcvr };
 }

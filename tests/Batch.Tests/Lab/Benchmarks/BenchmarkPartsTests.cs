@@ -66,7 +66,7 @@ public class BenchmarkPartsTests
         // The default profile's 7 categorical columns and 1 cross, each table its values plus the unknown row.
         Assert.Equal([3001, 601, 5, 9, 4, 25, 11, 33], TableShape.Demo.Cardinalities);
         using var scope = NewDisposeScope();
-        var (indices, _, _, _) = ThroughputBenchmark.Batch(4096, CPU, TableShape.Demo);
+        var (indices, _, _) = ThroughputBenchmark.Batch(4096, CPU, TableShape.Demo);
         Assert.Equal([4096L, 8L], indices.shape);
         for (var j = 0; j < 8; j++)
         {

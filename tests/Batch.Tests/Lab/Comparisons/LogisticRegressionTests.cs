@@ -9,8 +9,8 @@ public class LogisticRegressionTests
     /// <summary>Rows of one categorical field (slots 1..3 of a 4-slot table) and one numeric value, labelled as given.</summary>
     private static LogisticDesign Design(int[] slots, float[] values, float[] labels)
     {
-        var frame = new EncodedFrame(slots.Length, slots, 1, values, 1, labels, new float[slots.Length]);
-        return LogisticDesign.From(frame, [4], (b, i) => b.Clicked[i]);
+        var frame = new EncodedFrame(slots.Length, slots, 1, values, 1, labels, 1);
+        return LogisticDesign.From(frame, [4], (b, i) => b.Target(i, 0));
     }
 
     [Fact]

@@ -98,7 +98,7 @@ public sealed class ModelComparisonTests(StackFixture stack) : IClassFixture<Sta
         foreach (var (row, line) in result.Rows.Where(r => r.History.Count > 0).Zip(lines.Skip(1).Where(l => !l.StartsWith("  logistic", StringComparison.Ordinal))))
         {
             var first = row.History[0];
-            Assert.StartsWith(string.Create(CultureInfo.InvariantCulture, $"  {row.Label}: 1: {first.Ctr:F4}/{first.Ctcvr:F4}"), line, StringComparison.Ordinal);
+            Assert.StartsWith(string.Create(CultureInfo.InvariantCulture, $"  {row.Label}: 1: {first.Losses["ctr"]:F4}/{first.Losses["ctcvr"]:F4}"), line, StringComparison.Ordinal);
             Assert.Equal(row.History.Count, line.Split(" | ").Length);
         }
     }

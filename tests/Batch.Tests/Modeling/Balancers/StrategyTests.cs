@@ -135,13 +135,8 @@ public class StrategyTests
         Assert.DoesNotContain(context.SharedDense, p => context.SharedInput.Contains(p));
         var indices = tensor(new long[] { 1, 2, 4, 0, 3, 3, 0, 1 }, [4, 2]);
         var values = tensor(new float[] { 0.5f, -1f, 2f, 0f }, [4, 1]);
-        var clicked = tensor(new float[] { 1, 0, 1, 0 });
-        var converted = tensor(new float[] { 1, 0, 0, 0 });
-        Tensor[] Losses()
-        {
-            var (ctr, ctcvr) = Esmm.Losses(network.call(indices, values), clicked, converted);
-            return [ctr, ctcvr];
-        }
+        var targets = tensor(new float[] { 1, 1, 0, 0, 1, 0, 0, 0 }, [4, 2]); // clicked, converted
+        Tensor[] Losses() => TaskSet.Default.Losses(network.call(indices, values), targets);
 
         using var balancer = BalancerCatalog.Create(new BalancerOptions { Name = name }, 2, CPU);
         var beta = balancer.Backward(Losses(), context).Weights;
@@ -156,11 +151,5 @@ public class StrategyTests
             var expected = perTask[p].Select((g, t) => (g ?? zeros_like(context.Shared[p])) * coefficients[t]).Aggregate((a, b) => a + b);
             Assert.True(allclose(expected, got[p], rtol: 1e-4, atol: 1e-6), $"parameter {p} of {context.Shared.Count}");
         }
-    }
-
-    private sealed class Tolerance(float tolerance) : IEqualityComparer<float>
-    {
-        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
-        public int GetHashCode(float obj) => 0;
     }
 }

@@ -24,9 +24,9 @@ public class BaseRateStartTests
         Assert.Equal(Math.Log(clicks / (300.0 - clicks)), shifts[0], 12);
         Assert.Equal(Math.Log(conversions / (double)(clicks - conversions)), shifts[1], 12);
         var scores = Scorer.Predict(model, encoders.Encode(frame));
-        Assert.All(scores.Ctr, p => Assert.Equal(clicks / 300.0, p, 6));
-        Assert.All(scores.Cvr, p => Assert.Equal(conversions / (double)clicks, p, 6));
-        Assert.All(scores.Ctcvr, p => Assert.Equal(conversions / 300.0, p, 6));
+        Assert.All(scores["ctr"], p => Assert.Equal(clicks / 300.0, p, 6));
+        Assert.All(scores["cvr"], p => Assert.Equal(conversions / (double)clicks, p, 6));
+        Assert.All(scores["ctcvr"], p => Assert.Equal(conversions / 300.0, p, 6));
     }
 
     [Theory]
@@ -46,8 +46,8 @@ public class BaseRateStartTests
         static double Logit(float p) => Math.Log(p / (1.0 - p));
         for (var i = 0; i < frame.Count; i++)
         {
-            Assert.Equal(shifts[0], Logit(scoresAfter.Ctr[i]) - Logit(scoresBefore.Ctr[i]), 3);
-            Assert.Equal(shifts[1], Logit(scoresAfter.Cvr[i]) - Logit(scoresBefore.Cvr[i]), 3);
+            Assert.Equal(shifts[0], Logit(scoresAfter["ctr"][i]) - Logit(scoresBefore["ctr"][i]), 3);
+            Assert.Equal(shifts[1], Logit(scoresAfter["cvr"][i]) - Logit(scoresBefore["cvr"][i]), 3);
         }
     }
 
@@ -81,6 +81,6 @@ public class BaseRateStartTests
 
         var error = Assert.Throws<ArgumentException>(() =>
             Trainer.Train(model, encoders.Encode(frame), new TrainingOptions { Epochs = 1, BatchSize = 64, LearningRate = 0.01, StartAtBaseRates = true, MinStepsPerEpoch = 0, EmbeddingLearningRate = null, EmbeddingWeightDecay = 0, Patience = 2, ValidationDays = 0 }, CancellationToken.None));
-        Assert.Contains("300 impressions, 0 clicks and 0 conversions", error.Message, StringComparison.Ordinal);
+        Assert.Contains("task 'ctr' has 0 events among 300 impressions", error.Message, StringComparison.Ordinal);
     }
 }

@@ -43,13 +43,13 @@ public class LazyEmbeddingUpdatesTests
         var history = Trainer.Train(lazy, encoders.Encode(frame), Options(lazy: true), CancellationToken.None);
         Trainer.Train(full, encoders.Encode(frame), Options(lazy: false), CancellationToken.None);
 
-        Assert.True(history[^1].Ctr < history[0].Ctr, $"CTR loss {history[0].Ctr} → {history[^1].Ctr}");
-        Assert.True(history[^1].Ctcvr < history[0].Ctcvr, $"CTCVR loss {history[0].Ctcvr} → {history[^1].Ctcvr}");
+        Assert.True(history[^1].Losses["ctr"] < history[0].Losses["ctr"], $"CTR loss {history[0].Losses["ctr"]} → {history[^1].Losses["ctr"]}");
+        Assert.True(history[^1].Losses["ctcvr"] < history[0].Losses["ctcvr"], $"CTCVR loss {history[0].Losses["ctcvr"]} → {history[^1].Losses["ctcvr"]}");
         // Each of the tiny frame's values is in nearly every batch, so the two differ by little: the fading momentum
         // of a row between its batches.
         var lazyScores = Scorer.Predict(lazy, encoders.Encode(frame));
         var fullScores = Scorer.Predict(full, encoders.Encode(frame));
-        var largest = lazyScores.Ctr.Zip(fullScores.Ctr, (a, b) => Math.Abs(a - b)).Max();
+        var largest = lazyScores["ctr"].Zip(fullScores["ctr"], (a, b) => Math.Abs(a - b)).Max();
         Assert.True(largest < 0.02, $"scores differ by up to {largest}");
     }
 }

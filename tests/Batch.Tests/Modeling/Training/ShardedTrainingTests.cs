@@ -23,7 +23,7 @@ public sealed class ShardedTrainingTests : IDisposable
 
     private EncodedShards Shards(EncodedFrame frame, params int[] cuts)
     {
-        var shards = new EncodedShards(Path.Combine(_folder, Guid.NewGuid().ToString("N")), frame.CategoricalCount, frame.NumericCount);
+        var shards = new EncodedShards(Path.Combine(_folder, Guid.NewGuid().ToString("N")), frame.CategoricalCount, frame.NumericCount, frame.TaskCount);
         var bounds = cuts.Prepend(0).Append(frame.Rows).ToArray();
         for (var s = 0; s + 1 < bounds.Length; s++) shards.Append(Frames.Subset(frame, Enumerable.Range(bounds[s], bounds[s + 1] - bounds[s]).ToArray()));
         return shards;
@@ -41,14 +41,13 @@ public sealed class ShardedTrainingTests : IDisposable
         var got = shards.Read(rows);
         Assert.Equal(expected.Indices, got.Indices);
         Assert.Equal(expected.Values, got.Values);
-        Assert.Equal(expected.Clicked, got.Clicked);
-        Assert.Equal(expected.Converted, got.Converted);
-        Assert.Equal(data.Clicked[49], got.Clicked[0]);
+        Assert.Equal(expected.Targets, got.Targets);
+        Assert.Equal((frame.Clicked[49] ? 1f : 0f, frame.Converted[49] ? 1f : 0f), (got.Target(0, 0), got.Target(0, 1)));
         // The totals the shards keep as they are written are the labels' sums, as the frame's are.
-        var outcomes = (frame.Clicked.Count(c => c), frame.Converted.Count(c => c));
-        Assert.True(outcomes.Item1 > 0 && outcomes.Item2 > 0);
-        Assert.Equal(outcomes, ((int)data.Outcomes.Clicks, (int)data.Outcomes.Conversions));
-        Assert.Equal(data.Outcomes, shards.Outcomes);
+        double[] outcomes = [frame.Clicked.Count(c => c), frame.Converted.Count(c => c)];
+        Assert.True(outcomes[0] > 0 && outcomes[1] > 0);
+        Assert.Equal(outcomes, data.TargetSums);
+        Assert.Equal(data.TargetSums, shards.TargetSums);
         Assert.Throws<ArgumentOutOfRangeException>(() => shards.Read([50]));
     }
 
@@ -77,7 +76,8 @@ public sealed class ShardedTrainingTests : IDisposable
             var sharded = Train(rows, valid);
             Assert.Equal(memory.Weights.Keys, sharded.Weights.Keys);
             foreach (var (name, weights) in memory.Weights) Assert.Equal(weights, sharded.Weights[name]);
-            Assert.Equal(memory.History.Select(e => (e.Ctr, e.Ctcvr, e.ValidationCtr, e.ValidationCtcvr)), sharded.History.Select(e => (e.Ctr, e.Ctcvr, e.ValidationCtr, e.ValidationCtcvr)));
+            Assert.Equal(memory.History.Select(e => (e.Losses["ctr"], e.Losses["ctcvr"], e.ValidationLosses?["ctr"], e.ValidationLosses?["ctcvr"])),
+                sharded.History.Select(e => (e.Losses["ctr"], e.Losses["ctcvr"], e.ValidationLosses?["ctr"], e.ValidationLosses?["ctcvr"])));
         }
         // And training moved the weights: the runs compared are trained models, not their starting points.
         using var untrained = MultiTaskModel.Create(encoders, ModelingFixtures.Ple(), CPU, seed: 9);

@@ -23,8 +23,8 @@ public sealed class StepDetailsTests(StackFixture stack) : IClassFixture<StackFi
         { "validate", new ValidateDetail(0.05, 0.004, 0.051, 0.0045) },
         {
             "train", new TrainDetail("cpu", 6000, 2000, "pcgrad", 2,
-                [new EpochLoss(1, 0.2, 0.03, [1.0, 1.0], 0.25, 0.1) { ValidationCtr = 0.21, ValidationCtcvr = 0.031 },
-                 new EpochLoss(2, 0.19, 0.029, [0.9, 1.1], null, null) { ValidationCtr = 0.2, ValidationCtcvr = 0.03, Kept = true }])
+                [new EpochLoss(1, Losses(0.2, 0.03), [1.0, 1.0], 0.25, 0.1) { ValidationLosses = Losses(0.21, 0.031) },
+                 new EpochLoss(2, Losses(0.19, 0.029), [0.9, 1.1], null, null) { ValidationLosses = Losses(0.2, 0.03), Kept = true }])
         },
         {
             "evaluate", new EvaluateDetail(
@@ -62,4 +62,6 @@ public sealed class StepDetailsTests(StackFixture stack) : IClassFixture<StackFi
         Assert.Equivalent(detail, read, strict: true);
         Assert.Null(await ledger.StepDetailAsync<ExtractDetail>(run.Id, "no-such-step", CancellationToken.None));
     }
+
+    private static Dictionary<string, double> Losses(double ctr, double ctcvr) => new() { ["ctr"] = ctr, ["ctcvr"] = ctcvr };
 }

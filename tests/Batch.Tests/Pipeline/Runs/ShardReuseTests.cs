@@ -30,7 +30,7 @@ public sealed class ShardReuseTests(StackFixture stack) : IClassFixture<StackFix
         Assert.Equivalent(firstExtract with { Shards = [] }, secondExtract with { Shards = [] }, strict: true);
         // The same rows, the same seed: the same training, epoch by epoch.
         var losses = await Task.WhenAll(new[] { first, second }.Select(async r =>
-            (await rig.Ledger.StepDetailAsync<TrainDetail>(r.RunId, "train", CancellationToken.None))!.Epochs.Select(e => (e.Ctr, e.Ctcvr)).ToList()));
+            (await rig.Ledger.StepDetailAsync<TrainDetail>(r.RunId, "train", CancellationToken.None))!.Epochs.Select(e => (e.Losses["ctr"], e.Losses["ctcvr"])).ToList()));
         Assert.Equal(losses[0], losses[1]);
 
         // An impression of the window's first day changes: that day is read again, the others are not.

@@ -28,10 +28,10 @@ public sealed class DayScoringTests(StackFixture stack) : IClassFixture<StackFix
 
         Assert.Equal(outcome.Version, scored.Version); // production's, when none is named
         Assert.Equal(recorded.Single(m => m.Task == "ctr").Count, scored.Frame.Count);
-        Assert.Equal(recorded.Single(m => m.Task == "ctr").Auc, Metrics.Auc(scored.Predictions.Ctr, scored.Frame.Clicked), 12);
-        Assert.Equal(recorded.Single(m => m.Task == "ctcvr").Auc, Metrics.Auc(scored.Predictions.Ctcvr, scored.Frame.Converted), 12);
+        Assert.Equal(recorded.Single(m => m.Task == "ctr").Auc, Metrics.Auc(scored.Predictions["ctr"], scored.Frame.Clicked), 12);
+        Assert.Equal(recorded.Single(m => m.Task == "ctcvr").Auc, Metrics.Auc(scored.Predictions["ctcvr"], scored.Frame.Converted), 12);
         for (var i = 0; i < scored.Frame.Count; i++)
-            Assert.Equal(scored.Predictions.Ctr[i] * scored.Predictions.Cvr[i], scored.Predictions.Ctcvr[i], 6);
+            Assert.Equal(scored.Predictions["ctr"][i] * scored.Predictions["cvr"][i], scored.Predictions["ctcvr"][i], 6);
 
         // The file holds every impression once, in id order, each probability as it was computed.
         using var text = new StringWriter(CultureInfo.InvariantCulture);
@@ -41,8 +41,8 @@ public sealed class DayScoringTests(StackFixture stack) : IClassFixture<StackFix
         Assert.Equal(scored.Frame.Count + 1, lines.Length);
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
         Assert.Equal(scored.Frame.Ids, rows.Select(r => long.Parse(r[0], CultureInfo.InvariantCulture)));
-        Assert.Equal(scored.Predictions.Cvr, rows.Select(r => float.Parse(r[2], CultureInfo.InvariantCulture)));
-        Assert.Equal(scored.Predictions.Ctcvr, rows.Select(r => float.Parse(r[3], CultureInfo.InvariantCulture)));
+        Assert.Equal(scored.Predictions["cvr"], rows.Select(r => float.Parse(r[2], CultureInfo.InvariantCulture)));
+        Assert.Equal(scored.Predictions["ctcvr"], rows.Select(r => float.Parse(r[3], CultureInfo.InvariantCulture)));
 
         // A named version that is not an approved one is refused, naming those that are.
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() =>
