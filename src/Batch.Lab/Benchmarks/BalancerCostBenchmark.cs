@@ -19,11 +19,12 @@ public sealed record BalancerCost(string Balancer, double MillisecondsPerStep, d
 /// </summary>
 public static class BalancerCostBenchmark
 {
-    public static IReadOnlyList<BalancerCost> Run(string architecture, int batchSize, int steps, Device device, int rounds = 5)
+    /// <param name="tasks">the number of tasks (<see cref="ThroughputBenchmark.Tasks"/>)</param>
+    public static IReadOnlyList<BalancerCost> Run(string architecture, int batchSize, int steps, Device device, int rounds = 5, int tasks = 2)
     {
         using var scope = NewDisposeScope();
-        var (indices, values, targets) = ThroughputBenchmark.Batch(batchSize, device);
-        var setups = Registries.Balancers.Names.Select(name => new Setup(architecture, name, device)).ToList();
+        var (indices, values, targets) = ThroughputBenchmark.Batch(batchSize, device, tasks: tasks);
+        var setups = Registries.Balancers.Names.Select(name => new Setup(architecture, name, device, ThroughputBenchmark.Tasks(tasks))).ToList();
         try
         {
             foreach (var setup in setups) setup.Steps(3, indices, values, targets); // warm-up
@@ -48,13 +49,16 @@ public static class BalancerCostBenchmark
         private readonly ILossBalancer _balancer;
         private readonly optim.Optimizer _optimizer;
         private readonly BalancerContext _context;
+        private readonly TaskSet _tasks;
 
-        public Setup(string architecture, string balancer, Device device)
+        public Setup(string architecture, string balancer, Device device, TaskSet tasks)
         {
             Name = balancer;
+            _tasks = tasks;
             manual_seed(1);
-            _network = ThroughputBenchmark.Network(architecture, device);
-            _balancer = BalancerCatalog.Create(new BalancerOptions { Name = balancer }.With(PeLtrPlugin.Id, new PeLtrSettings { LowerBounds = [0.1, 0.1] }), TaskSet.Default.Count, device);
+            _network = ThroughputBenchmark.Network(architecture, device, tasks: tasks.Count);
+            var bounds = new PeLtrSettings { LowerBounds = [.. Enumerable.Repeat(0.1 * 2 / tasks.Count, tasks.Count)] };
+            _balancer = BalancerCatalog.Create(new BalancerOptions { Name = balancer }.With(PeLtrPlugin.Id, bounds), tasks.Count, device);
             _optimizer = optim.Adam(_network.parameters().Concat(_balancer.Parameters), 1e-3);
             _context = BalancerContext.Of(_network);
         }
@@ -68,7 +72,7 @@ public static class BalancerCostBenchmark
             for (var i = 0; i < count; i++)
             {
                 using var step = NewDisposeScope();
-                var losses = TaskSet.Default.Losses(_network.call(indices, values), targets);
+                var losses = _tasks.Losses(_network.call(indices, values), targets);
                 _optimizer.zero_grad();
                 _balancer.Backward(losses, _context);
                 _network.AuxiliaryLoss()?.backward();

@@ -30,8 +30,8 @@ public sealed record TableShape(string Description, IReadOnlyList<int> Cardinali
          SyntheticWorld.Slots + 1, SyntheticWorld.Segments.Length * SyntheticWorld.Categories.Length + 1], 8);
 }
 
-/// <summary>Training throughput of one architecture at one batch size.</summary>
-public sealed record ThroughputResult(string Architecture, int BatchSize, long Parameters, double SamplesPerSecond, double GflopsPerSecond, double FractionOfMatmul);
+/// <summary>Training throughput of one architecture at one batch size and task count.</summary>
+public sealed record ThroughputResult(string Architecture, int BatchSize, int Tasks, long Parameters, double SamplesPerSecond, double GflopsPerSecond, double FractionOfMatmul);
 
 /// <summary>
 /// Training steps per second of every architecture on a CTR-shaped batch, next to the speed of a large matrix
@@ -84,20 +84,34 @@ public static class ThroughputBenchmark
         return 2.0 * n * n * n * repeats / clock.Elapsed.TotalSeconds / 1e9;
     }
 
-    public static ThroughputResult Measure(string architecture, int batchSize, int steps, double matmulGflops, Device device, TableShape? shape = null)
+    /// <summary>
+    /// The benchmark's tasks: today's two (ctr, cvr given ctr), or a chain of <paramref name="count"/> — ctr, then
+    /// t2 given ctr, t3 given t2, … — as a funnel of events trains.
+    /// </summary>
+    public static TaskSet Tasks(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (count == 2) return TaskSet.Default;
+        return new TaskSet([.. Enumerable.Range(1, count).Select(t => new TaskOptions
+        {
+            Name = t == 1 ? "ctr" : $"t{t}", Label = new TaskLabel { Column = $"label{t}" }, Given = t switch { 1 => null, 2 => "ctr", _ => $"t{t - 1}" },
+        })]);
+    }
+
+    public static ThroughputResult Measure(string architecture, int batchSize, int steps, double matmulGflops, Device device, TableShape? shape = null, int tasks = 2)
     {
         shape ??= TableShape.Large;
         using var scope = NewDisposeScope();
         manual_seed(1);
-        using var network = Network(architecture, device, shape);
+        using var network = Network(architecture, device, shape, tasks);
         using var optimizer = Optimizer(network, architecture.Split('+').Contains(Lazy));
-        var (indices, values, targets) = Batch(batchSize, device, shape);
+        var (indices, values, targets) = Batch(batchSize, device, shape, tasks);
+        var taskSet = Tasks(tasks);
 
         void Step()
         {
             using var step = NewDisposeScope();
-            var losses = TaskSet.Default.Losses(network.call(indices, values), targets);
-            var loss = losses[0] + losses[1];
+            var loss = taskSet.Losses(network.call(indices, values), targets).Aggregate((a, b) => a + b);
             if (network.AuxiliaryLoss() is { } auxiliary) loss = loss + auxiliary;
             optimizer.ZeroGrad();
             loss.backward();
@@ -110,7 +124,7 @@ public static class ThroughputBenchmark
         for (var i = 0; i < steps; i++) Step();
         var samplesPerSecond = (double)batchSize * steps / clock.Elapsed.TotalSeconds;
         var gflops = samplesPerSecond * FlopsPerSample(network) / 1e9;
-        return new ThroughputResult(architecture, batchSize, network.parameters().Sum(p => p.numel()), samplesPerSecond, gflops, gflops / matmulGflops);
+        return new ThroughputResult(architecture, batchSize, tasks, network.parameters().Sum(p => p.numel()), samplesPerSecond, gflops, gflops / matmulGflops);
     }
 
     /// <summary>AdamW as training builds it: the embedding tables in a group of their own, updated by row if asked.</summary>
@@ -123,20 +137,24 @@ public static class ThroughputBenchmark
              new([.. network.parameters().Where(p => !tables.Contains(p))], 1e-3, 0)]);
     }
 
-    /// <summary>A CTR-shaped batch: indices, numeric values, and the default tasks' targets [batch, 2]: clicks (5 %) and conversions (10 % of clicks).</summary>
-    public static (Tensor Indices, Tensor Values, Tensor Targets) Batch(int batchSize, Device device, TableShape? shape = null)
+    /// <summary>
+    /// A CTR-shaped batch: indices, numeric values, and the targets [batch, tasks] of <see cref="Tasks"/>: clicks (5 %),
+    /// and each further event of the funnel on 10 % of the one before (conversions, for today's two).
+    /// </summary>
+    public static (Tensor Indices, Tensor Values, Tensor Targets) Batch(int batchSize, Device device, TableShape? shape = null, int tasks = 2)
     {
         shape ??= TableShape.Large;
         var indices = stack(shape.Cardinalities.Select(c => randint(c, [batchSize], dtype: int64, device: device)).ToArray(), 1);
         var values = randn(batchSize, 2, device: device);
-        var clicked = bernoulli(full(batchSize, 0.05, device: device));
-        return (indices, values, stack([clicked, clicked * bernoulli(full(batchSize, 0.1, device: device))], 1));
+        var events = new List<Tensor> { bernoulli(full(batchSize, 0.05, device: device)) };
+        while (events.Count < tasks) events.Add(events[^1] * bernoulli(full(batchSize, 0.1, device: device)));
+        return (indices, values, stack(events, 1));
     }
 
-    public static MultiTaskNetwork Network(string architecture, Device device, TableShape? shape = null)
+    public static MultiTaskNetwork Network(string architecture, Device device, TableShape? shape = null, int tasks = 2)
     {
         shape ??= TableShape.Large;
-        var network = ArchitectureCatalog.Create(new ArchitectureContext([.. shape.Cardinalities], 2, TaskSet.Default.Count, Sizes(architecture, shape.EmbeddingDim)));
+        var network = ArchitectureCatalog.Create(new ArchitectureContext([.. shape.Cardinalities], 2, tasks, Sizes(architecture, shape.EmbeddingDim)));
         network.to(device);
         return network;
     }

@@ -47,52 +47,57 @@ public static class Benchmarks
 
     private static readonly int[] ThroughputBatches = [256, 1024, 4096];
 
-    public static int Throughput(int steps)
+    /// <param name="tasks">the task counts every variant is measured with (<see cref="ThroughputBenchmark.Tasks"/>)</param>
+    public static int Throughput(int steps, IReadOnlyList<int> tasks)
     {
         var device = TorchDevices.Resolve("auto");
         var matmul = ThroughputBenchmark.MatmulGflops(device);
         Console.WriteLine(string.Create(C, $"Device {device}, {TorchSharp.torch.get_num_threads()} threads. Reference: 2048×2048 float32 matmul at {matmul:F1} GFLOP/s."));
         Console.WriteLine(string.Create(C, $"Batch: {TableShape.Large.Description}, 2 numeric features, ESMM losses, AdamW (tables at rate {ThroughputBenchmark.TableLearningRate} and decay {ThroughputBenchmark.TableDecay}; +{ThroughputBenchmark.Lazy}: only their rows in the batch updated); GFLOP/s counts dense layers only (6 FLOPs per weight per sample)."));
         var names = Registries.Architectures.Names.Concat(ThroughputBenchmark.Variants).ToList();
-        ThroughputTable(names, steps, matmul, device, TableShape.Large);
+        ThroughputTable(names, steps, matmul, device, TableShape.Large, tasks);
         Console.WriteLine();
         Console.WriteLine(string.Create(C, $"The same at {TableShape.Demo.Description}:"));
-        ThroughputTable(ThroughputBenchmark.DemoShapeVariants, steps, matmul, device, TableShape.Demo);
+        ThroughputTable(ThroughputBenchmark.DemoShapeVariants, steps, matmul, device, TableShape.Demo, tasks);
         Console.WriteLine();
         Console.WriteLine(string.Create(C, $"And at {TableShape.Huge.Description}, where updating every row every step is most of the work:"));
-        ThroughputTable(ThroughputBenchmark.HugeShapeVariants, steps, matmul, device, TableShape.Huge);
+        ThroughputTable(ThroughputBenchmark.HugeShapeVariants, steps, matmul, device, TableShape.Huge, tasks);
         return 0;
     }
 
     /// <summary>
     /// One row per variant and batch size, the median of <see cref="ThroughputRounds"/> interleaved rounds (so that a
-    /// busy moment of the machine falls on every row alike); the last column is the step time relative to plain PLE's
-    /// in the same table.
+    /// busy moment of the machine falls on every row alike); the step time relative to plain PLE's in the same table
+    /// (same batch and task count), and, with several task counts, relative to the same variant with the first.
     /// </summary>
-    private static void ThroughputTable(IReadOnlyList<string> names, int steps, double matmul, TorchSharp.torch.Device device, TableShape shape)
+    private static void ThroughputTable(IReadOnlyList<string> names, int steps, double matmul, TorchSharp.torch.Device device, TableShape shape, IReadOnlyList<int> tasks)
     {
         var width = names.Max(n => n.Length);
-        var cells = names.SelectMany(n => ThroughputBatches.Select(b => (Name: n, Batch: b))).ToList();
+        var cells = names.SelectMany(n => ThroughputBatches.SelectMany(b => tasks.Select(t => (Name: n, Batch: b, Tasks: t)))).ToList();
         var rounds = Enumerable.Range(0, ThroughputRounds)
-            .Select(_ => cells.Select(c => ThroughputBenchmark.Measure(c.Name, c.Batch, steps, matmul, device, shape)).ToList()).ToList();
-        Console.WriteLine($"{"architecture".PadRight(width)} {"batch",6} {"params",9} {"samples/s",11} {"GFLOP/s",8} {"of matmul",10} {"step × ple",10}");
-        var ple = new Dictionary<int, double>();
+            .Select(_ => cells.Select(c => ThroughputBenchmark.Measure(c.Name, c.Batch, steps, matmul, device, shape, c.Tasks)).ToList()).ToList();
+        Console.WriteLine($"{"architecture".PadRight(width)} {"batch",6} {"tasks",5} {"params",9} {"samples/s",11} {"GFLOP/s",8} {"of matmul",10} {"step × ple",10}{(tasks.Count > 1 ? $" {$"× {tasks[0]} tasks",11}" : "")}");
+        var ple = new Dictionary<(int, int), double>();
+        var first = new Dictionary<(string, int), double>();
         for (var i = 0; i < cells.Count; i++)
         {
-            var (name, batch) = cells[i];
+            var (name, batch, count) = cells[i];
             var r = rounds.Select(round => round[i]).OrderBy(m => m.SamplesPerSecond).ElementAt(ThroughputRounds / 2);
-            if (name == PlePlugin.Id) ple[batch] = r.SamplesPerSecond;
-            var relative = ple.TryGetValue(batch, out var reference) ? (reference / r.SamplesPerSecond).ToString("F2", C) : "";
-            Console.WriteLine(string.Create(C, $"{r.Architecture.PadRight(width)} {r.BatchSize,6} {r.Parameters,9} {r.SamplesPerSecond,11:F0} {r.GflopsPerSecond,8:F2} {r.FractionOfMatmul,10:P1} {relative,10}"));
+            if (name == PlePlugin.Id) ple[(batch, count)] = r.SamplesPerSecond;
+            if (count == tasks[0]) first[(name, batch)] = r.SamplesPerSecond;
+            var relative = ple.TryGetValue((batch, count), out var reference) ? (reference / r.SamplesPerSecond).ToString("F2", C) : "";
+            var toFirst = tasks.Count > 1 ? $" {(first[(name, batch)] / r.SamplesPerSecond).ToString("F2", C),11}" : "";
+            Console.WriteLine(string.Create(C, $"{r.Architecture.PadRight(width)} {r.BatchSize,6} {r.Tasks,5} {r.Parameters,9} {r.SamplesPerSecond,11:F0} {r.GflopsPerSecond,8:F2} {r.FractionOfMatmul,10:P1} {relative,10}{toFirst}"));
         }
     }
 
-    public static int Balancers(string architecture, int batchSize, int steps)
+    public static int Balancers(string architecture, int batchSize, int steps, int tasks)
     {
         var device = TorchDevices.Resolve("auto");
-        Console.WriteLine(string.Create(C, $"Per-step cost of each loss balancer on {architecture}, batch {batchSize}, two tasks (ESMM), device {device}: median of 5 interleaved rounds of {steps} steps."));
+        var described = tasks == 2 ? "two tasks (ESMM)" : $"{tasks} tasks (a chain: {string.Join(", ", ThroughputBenchmark.Tasks(tasks).Outputs.Take(tasks))})";
+        Console.WriteLine(string.Create(C, $"Per-step cost of each loss balancer on {architecture}, batch {batchSize}, {described}, device {device}: median of 5 interleaved rounds of {steps} steps."));
         Console.WriteLine($"{"balancer",-12} {"ms/step",9} {"× fixed",8}");
-        foreach (var r in BalancerCostBenchmark.Run(architecture, batchSize, steps, device))
+        foreach (var r in BalancerCostBenchmark.Run(architecture, batchSize, steps, device, tasks: tasks))
             Console.WriteLine(string.Create(C, $"{r.Balancer,-12} {r.MillisecondsPerStep,9:F2} {r.RatioToFixed,8:F2}"));
         return 0;
     }

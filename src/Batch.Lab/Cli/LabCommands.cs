@@ -85,13 +85,23 @@ public static class LabCommands
         return command;
     }
 
+    private static Option<string[]> Tasks() => new("--tasks") { DefaultValueFactory = _ => ["2"] };
+
+    private static int[] TaskCounts(string[] given) =>
+    [
+        .. OperatorCommands.Split(given).Select(t => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1
+            ? n : throw new ArgumentException($"--tasks takes task counts of 1 or more, comma-separated (e.g. 2,3); '{t}' is not one.")),
+    ];
+
     private static Option<int> Steps() => new("--steps") { Description = "Timed training steps per measurement", DefaultValueFactory = _ => 20 };
 
     private static Command Throughput()
     {
         var steps = Steps();
-        var command = new Command("throughput", "Training samples per second per architecture at batch 256, 1024 and 4096, against a large matrix multiply.") { steps };
-        command.SetAction(r => Benchmarks.Throughput(r.GetValue(steps)));
+        var tasks = Tasks();
+        tasks.Description = "Task counts each architecture is measured with (comma-separated; 2 is ctr and cvr, more a longer chain)";
+        var command = new Command("throughput", "Training samples per second per architecture at batch 256, 1024 and 4096, against a large matrix multiply.") { steps, tasks };
+        command.SetAction(r => Benchmarks.Throughput(r.GetValue(steps), TaskCounts(r.GetValue(tasks)!)));
         return command;
     }
 
@@ -100,8 +110,9 @@ public static class LabCommands
         var steps = Steps();
         var architecture = new Option<string>("--architecture") { Description = "Architecture to time the balancers on", DefaultValueFactory = _ => Registries.Architectures.Default.Name };
         var batchSize = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 1024 };
-        var command = new Command("balancers", "Per-step cost of each loss balancer relative to Fixed on the same model and batch.") { architecture, batchSize, steps };
-        command.SetAction(r => Benchmarks.Balancers(r.GetValue(architecture)!, r.GetValue(batchSize), r.GetValue(steps)));
+        var tasks = new Option<int>("--tasks") { Description = "Number of tasks (2 is ctr and cvr, more a longer chain)", DefaultValueFactory = _ => 2 };
+        var command = new Command("balancers", "Per-step cost of each loss balancer relative to Fixed on the same model and batch.") { architecture, batchSize, steps, tasks };
+        command.SetAction(r => Benchmarks.Balancers(r.GetValue(architecture)!, r.GetValue(batchSize), r.GetValue(steps), r.GetValue(tasks)));
         return command;
     }
 

@@ -9,14 +9,27 @@ namespace Batch.Pipeline.Runs;
 /// <summary>Scores a model on a day and measures it per task.</summary>
 public static class ModelEvaluation
 {
-    /// <summary>ctr and ctcvr over every impression, cvr over clicked impressions; gate usage over the day.</summary>
+    /// <summary>
+    /// Every output of the model's tasks against its labels (for today's tasks: ctr and ctcvr over every impression, cvr
+    /// over clicked impressions); gate usage over the day.
+    /// </summary>
     /// <param name="encoded">the frame already encoded with the model's encoders, when the caller has it</param>
     public static (IReadOnlyList<TaskScores> Scores, ModelDiagnostics Diagnostics) Score(MultiTaskModel model, DayFrame frame, EncodedFrame? encoded = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(frame);
         var scores = new Scores(model);
-        scores.Add(frame, encoded ?? model.Encoders.Encode(frame));
+        scores.Add(encoded ?? model.Encoders.Encode(frame));
+        return scores.Result();
+    }
+
+    /// <summary>The same on rows already encoded with the model's encoders and targets.</summary>
+    public static (IReadOnlyList<TaskScores> Scores, ModelDiagnostics Diagnostics) Score(MultiTaskModel model, EncodedFrame encoded)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(encoded);
+        var scores = new Scores(model);
+        scores.Add(encoded);
         return scores.Result();
     }
 
@@ -27,45 +40,66 @@ public static class ModelEvaluation
         ArgumentNullException.ThrowIfNull(parts);
         var scores = new Scores(model);
         var encoder = new FrameEncoder(model.Encoders);
-        foreach (var part in parts) scores.Add(part, encoder.Encode(part));
+        foreach (var part in parts) scores.Add(encoder.Encode(part));
         return scores.Result();
     }
 
-    /// <summary>Scores and labels gathered part by part.</summary>
-    private sealed class Scores(MultiTaskModel model)
+    /// <summary>Scores and labels gathered part by part, per output of the model's tasks.</summary>
+    private sealed class Scores
     {
+        private readonly MultiTaskModel _model;
         private readonly GateUsage _usage = new();
-        private readonly List<float> _ctr = [];
-        private readonly List<float> _ctcvr = [];
-        private readonly List<bool> _clicked = [];
-        private readonly List<bool> _converted = [];
-        private readonly List<float> _cvr = [];
-        private readonly List<bool> _cvrLabels = [];
+        private readonly (string Name, int Task, int? Among)[] _measured;
+        private readonly List<float>[] _scores;
+        private readonly List<bool>[] _labels;
 
-        public void Add(DayFrame frame, EncodedFrame encoded)
+        public Scores(MultiTaskModel model)
         {
-            var p = Scorer.Predict(model, encoded, _usage);
-            _ctr.AddRange(p["ctr"]);
-            _ctcvr.AddRange(p["ctcvr"]);
-            _clicked.AddRange(frame.Clicked);
-            _converted.AddRange(frame.Converted);
-            for (var i = 0; i < frame.Count; i++)
+            _model = model;
+            _measured = Measured(model.Tasks);
+            _scores = [.. _measured.Select(_ => new List<float>())];
+            _labels = [.. _measured.Select(_ => new List<bool>())];
+        }
+
+        public void Add(EncodedFrame encoded)
+        {
+            var p = Scorer.Predict(_model, encoded, _usage);
+            for (var m = 0; m < _measured.Length; m++)
             {
-                if (!frame.Clicked[i]) continue;
-                _cvr.Add(p["cvr"][i]);
-                _cvrLabels.Add(frame.Converted[i]);
+                var (name, task, among) = _measured[m];
+                var scores = p[name];
+                for (var i = 0; i < encoded.Rows; i++)
+                {
+                    if (among is { } parent && encoded.Targets[i * encoded.TaskCount + parent] <= 0) continue;
+                    _scores[m].Add(scores[i]);
+                    _labels[m].Add(encoded.Targets[i * encoded.TaskCount + task] > 0);
+                }
             }
         }
 
         public (IReadOnlyList<TaskScores> Scores, ModelDiagnostics Diagnostics) Result() =>
         (
-            [
-                new("ctr", [.. _ctr], [.. _clicked]),
-                new("cvr", [.. _cvr], [.. _cvrLabels]),
-                new("ctcvr", [.. _ctcvr], [.. _converted]),
-            ],
-            new ModelDiagnostics(_usage.Means(), model.Network.OpenRouteFraction())
+            [.. _measured.Select((m, k) => new TaskScores(m.Name, [.. _scores[k]], [.. _labels[k]]))],
+            new ModelDiagnostics(_usage.Means(), _model.Network.OpenRouteFraction())
         );
+    }
+
+    /// <summary>
+    /// What is measured, in the order of <see cref="TaskSet.Outputs"/>: every task's own probability against its label
+    /// (a chained task's among its parent's events: CVR among clicks), then every chain product against the task's
+    /// label over all impressions (CTCVR).
+    /// </summary>
+    private static (string Name, int Task, int? Among)[] Measured(TaskSet tasks)
+    {
+        if (tasks.Tasks.FirstOrDefault(t => t.IsRegression) is { } regression)
+            throw new NotSupportedException(
+                $"Task '{regression.Name}' is a regression: it trains and scores, but the evaluate step measures binary tasks only so far.");
+        var chained = Enumerable.Range(0, tasks.Count).Where(t => tasks.ParentOf(t) is not null);
+        return
+        [
+            .. Enumerable.Range(0, tasks.Count).Select(t => (tasks.Tasks[t].Name, t, tasks.ParentOf(t))),
+            .. chained.Select(t => (tasks.LossNames[t], t, (int?)null)),
+        ];
     }
 
     /// <summary>AUC and logloss of each task's scores.</summary>

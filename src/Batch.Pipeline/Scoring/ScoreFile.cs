@@ -4,29 +4,30 @@ using Batch.Evaluation;
 namespace Batch.Pipeline.Scoring;
 
 /// <summary>
-/// The file <c>batch score</c> writes: CSV with a header, one row per impression in id order —
-/// <c>impression_id,p_ctr,p_cvr,p_ctcvr</c> — probabilities written so that they read back to the same float.
+/// The file <c>batch score</c> writes: CSV with a header, one row per impression in id order, a column
+/// <c>p_{output}</c> per output of the model's tasks — for today's tasks <c>impression_id,p_ctr,p_cvr,p_ctcvr</c> —
+/// probabilities written so that they read back to the same float.
 /// </summary>
 public static class ScoreFile
 {
-    public const string Header = "impression_id,p_ctr,p_cvr,p_ctcvr";
+    /// <summary>The header for a model with the given outputs.</summary>
+    public static string Header(IEnumerable<string> outputs) => string.Join(',', outputs.Select(o => "p_" + o).Prepend("impression_id"));
 
     public static void Write(ScoredDay scored, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(scored);
         ArgumentNullException.ThrowIfNull(output);
         var (ids, p) = (scored.Frame.Ids, scored.Predictions);
-        output.Write(Header);
+        output.Write(Header(p.Names));
         output.Write('\n');
         for (var i = 0; i < ids.Length; i++)
         {
             output.Write(ids[i].ToString(CultureInfo.InvariantCulture));
-            output.Write(',');
-            output.Write(p["ctr"][i].ToString("R", CultureInfo.InvariantCulture));
-            output.Write(',');
-            output.Write(p["cvr"][i].ToString("R", CultureInfo.InvariantCulture));
-            output.Write(',');
-            output.Write(p["ctcvr"][i].ToString("R", CultureInfo.InvariantCulture));
+            foreach (var column in p.Columns)
+            {
+                output.Write(',');
+                output.Write(column[i].ToString("R", CultureInfo.InvariantCulture));
+            }
             output.Write('\n');
         }
     }

@@ -79,32 +79,35 @@ internal static class ModelingFixtures
 
     /// <summary>
     /// A shop's four tasks: ctr, cart given ctr, purchase given cart (main, binary), and the order value (an auxiliary
-    /// regression).
+    /// regression), or the first three alone.
     /// </summary>
-    public static TaskSet ShopTasks() => new(
+    public static TaskSet ShopTasks(bool value = true) => new(
     [
         new TaskOptions { Name = "ctr", Label = new TaskLabel { Column = "clicked" } },
         new TaskOptions { Name = "cart", Label = new TaskLabel { Event = "carts" }, Given = "ctr" },
         new TaskOptions { Name = "purchase", Label = new TaskLabel { Event = "conversions" }, Given = "cart" },
-        new TaskOptions { Name = "value", Label = new TaskLabel { Event = "conversions", Value = "amount" }, Kind = TaskOptions.Regression, Role = TaskOptions.Auxiliary },
+        .. value ? [new TaskOptions { Name = "value", Label = new TaskLabel { Event = "conversions", Value = "amount" }, Kind = TaskOptions.Regression, Role = TaskOptions.Auxiliary }] : Array.Empty<TaskOptions>(),
     ]);
 
     /// <summary>
     /// <paramref name="frame"/> encoded with the shop's targets: a click, a cart for every purchase and every other
     /// click without one, the purchase, and its value (the price) where there is one.
     /// </summary>
-    public static EncodedFrame ShopEncoded(DayFrame frame, FeatureEncoders encoders)
+    public static EncodedFrame ShopEncoded(DayFrame frame, FeatureEncoders encoders, bool value = true)
     {
         var encoded = encoders.Encode(frame);
-        var tasks = ShopTasks();
+        var tasks = ShopTasks(value);
         var price = frame.Numeric.Single(c => c.Name == "price").Values;
-        var targets = new float[frame.Count * 4];
+        var n = tasks.Count;
+        var targets = new float[frame.Count * n];
         for (var i = 0; i < frame.Count; i++)
         {
-            var cart = frame.Clicked[i] && (frame.Converted[i] || i % 2 == 0);
-            double[] labels = [frame.Clicked[i] ? 1 : 0, cart ? 1 : 0, frame.Converted[i] ? 1 : 0, frame.Converted[i] ? price[i] : 0];
-            for (var t = 0; t < 4; t++) targets[i * 4 + t] = tasks.Target(t, labels[t]);
+            double[] labels = [frame.Clicked[i] ? 1 : 0, ShopCart(frame, i) ? 1 : 0, frame.Converted[i] ? 1 : 0, frame.Converted[i] ? price[i] : 0];
+            for (var t = 0; t < n; t++) targets[i * n + t] = tasks.Target(t, labels[t]);
         }
-        return encoded with { Targets = targets, TaskCount = 4 };
+        return encoded with { Targets = targets, TaskCount = n };
     }
+
+    /// <summary>Whether impression <paramref name="i"/> of a shop frame has a cart: every purchase, and every other click.</summary>
+    public static bool ShopCart(DayFrame frame, int i) => frame.Clicked[i] && (frame.Converted[i] || i % 2 == 0);
 }

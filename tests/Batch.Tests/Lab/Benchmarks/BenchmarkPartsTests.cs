@@ -61,6 +61,22 @@ public class BenchmarkPartsTests
     }
 
     [Fact]
+    public void ABatchOfThreeTasks_IsAFunnel_AndItsTasksAChain()
+    {
+        var tasks = ThroughputBenchmark.Tasks(3);
+        Assert.Equal(["ctr", "t2", "t3", "ctr_t2", "ctr_t2_t3"], tasks.Outputs);
+        Assert.Same(Batch.Modeling.Training.TaskSet.Default, ThroughputBenchmark.Tasks(2));
+        using var scope = NewDisposeScope();
+        var (_, _, targets) = ThroughputBenchmark.Batch(20000, CPU, TableShape.Demo, tasks: 3);
+        Assert.Equal([20000L, 3L], targets.shape);
+        // Every event is one of the event before's: t3 ⊆ t2 ⊆ click, at about 5 %, 0.5 % and 0.05 %.
+        Assert.Equal(0, (targets[.., 1] > targets[.., 0]).sum().item<long>());
+        Assert.Equal(0, (targets[.., 2] > targets[.., 1]).sum().item<long>());
+        Assert.InRange(targets[.., 0].mean().item<float>(), 0.04, 0.06);
+        Assert.InRange(targets[.., 1].mean().item<float>(), 0.002, 0.008);
+    }
+
+    [Fact]
     public void TheDemoShape_HasTheDefaultProfilesTables_AndItsBatchesStayInsideThem()
     {
         // The default profile's 7 categorical columns and 1 cross, each table its values plus the unknown row.

@@ -35,6 +35,46 @@ public sealed class ModelEvaluationTests
             for (var e = 0; e < means.Count; e++) Assert.Equal(means[e], partDiagnostics.MeanGateWeights[gate][e], 6);
     }
 
+    [Fact]
+    public void AChainOfThree_IsMeasuredTaskByTaskAmongItsParentsEvents_AndEachProductOverEveryImpression()
+    {
+        var (frame, encoders) = ModelingFixtures.Fitted(400);
+        var tasks = ModelingFixtures.ShopTasks(value: false);
+        using var model = Batch.Modeling.Training.MultiTaskModel.Create(encoders, ModelingFixtures.Ple(), CPU, seed: 3, tasks);
+        var encoded = ModelingFixtures.ShopEncoded(frame, encoders, value: false);
+        var (scores, _) = ModelEvaluation.Score(model, encoded);
+        Assert.Equal(["ctr", "cart", "purchase", "ctr_cart", "ctr_cart_purchase"], scores.Select(s => s.Task));
+
+        var p = Batch.Modeling.Training.Scorer.Predict(model, encoded);
+        var all = Enumerable.Range(0, frame.Count).ToArray();
+        var clicked = all.Where(i => frame.Clicked[i]).ToArray();
+        var carted = all.Where(i => ModelingFixtures.ShopCart(frame, i)).ToArray();
+        (string Task, int[] Rows, Func<int, bool> Label)[] expected =
+        [
+            ("ctr", all, i => frame.Clicked[i]),
+            ("cart", clicked, i => ModelingFixtures.ShopCart(frame, i)),
+            ("purchase", carted, i => frame.Converted[i]),
+            ("ctr_cart", all, i => ModelingFixtures.ShopCart(frame, i)),
+            ("ctr_cart_purchase", all, i => frame.Converted[i]),
+        ];
+        foreach (var (task, rows, label) in expected)
+        {
+            var s = scores.Single(x => x.Task == task);
+            Assert.Equal(rows.Select(label), s.Labels);
+            Assert.Equal(rows.Select(i => p[task][i]), s.Probabilities);
+        }
+        Assert.True(carted.Length < clicked.Length && clicked.Length < all.Length && carted.Any(i => frame.Converted[i]));
+    }
+
+    [Fact]
+    public void ARegressionTask_IsNotMeasuredYet_AndSaysSo()
+    {
+        var (frame, encoders) = ModelingFixtures.Fitted(50);
+        using var model = Batch.Modeling.Training.MultiTaskModel.Create(encoders, ModelingFixtures.Ple(), CPU, seed: 3, ModelingFixtures.ShopTasks());
+        var error = Assert.Throws<NotSupportedException>(() => ModelEvaluation.Score(model, ModelingFixtures.ShopEncoded(frame, encoders)));
+        Assert.Contains("Task 'value' is a regression", error.Message, StringComparison.Ordinal);
+    }
+
     private static DayFrame Part(DayFrame frame, int start, int count)
     {
         T[] Slice<T>(T[] values) => values.AsSpan(start, count).ToArray();
