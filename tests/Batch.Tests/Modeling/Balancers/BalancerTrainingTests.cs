@@ -22,10 +22,11 @@ public class BalancerTrainingTests
         return data;
     }
 
-    private static TrainingOptions Options(string balancer, int epochs) => new()
+    /// <summary>Small-frame training with <paramref name="balancer"/> (PE-LTR's lower bound 0.1 for each of <paramref name="tasks"/>).</summary>
+    internal static TrainingOptions Options(string balancer, int epochs, int tasks = 2) => new()
     {
         Epochs = epochs, BatchSize = 32, LearningRate = 0.01, Seed = 5, DiagnosticsEvery = 2,
-        Balancer = new BalancerOptions { Name = balancer }.With(PeLtrPlugin.Id, new PeLtrSettings { LowerBounds = [0.1, 0.1] }),
+        Balancer = new BalancerOptions { Name = balancer }.With(PeLtrPlugin.Id, new PeLtrSettings { LowerBounds = [.. Enumerable.Repeat(0.1, tasks)] }),
         MinStepsPerEpoch = 0, EmbeddingLearningRate = null, StartAtBaseRates = false, EmbeddingWeightDecay = 0, Patience = 2, ValidationDays = 0,
     };
 

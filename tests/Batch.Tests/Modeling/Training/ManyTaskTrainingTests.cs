@@ -1,7 +1,6 @@
 using Batch.Core.Options;
-using Batch.Modeling.Balancers;
-using Batch.Modeling.Plugins;
 using Batch.Modeling.Training;
+using Batch.Tests.Modeling.Balancers;
 using Batch.Tests.Support;
 using Xunit;
 using static TorchSharp.torch;
@@ -12,23 +11,16 @@ namespace Batch.Tests.Modeling.Training;
 [Collection(TorchGroup.Name)]
 public class ManyTaskTrainingTests
 {
-    public static TheoryData<string, string> Pairs()
+    /// <summary>As the two-task pairs train, with every step's gradients measured and the logits started at the base rates.</summary>
+    private static TrainingOptions Options(string balancer, int epochs)
     {
-        var data = new TheoryData<string, string>();
-        foreach (var balancer in Registries.Balancers.Names)
-            foreach (var architecture in ModelingFixtures.ArchitectureNames) data.Add(balancer, architecture);
-        return data;
+        var options = BalancerTrainingTests.Options(balancer, epochs, tasks: 4);
+        (options.DiagnosticsEvery, options.StartAtBaseRates) = (1, true);
+        return options;
     }
 
-    private static TrainingOptions Options(string balancer, int epochs) => new()
-    {
-        Epochs = epochs, BatchSize = 32, LearningRate = 0.01, Seed = 5, DiagnosticsEvery = 1,
-        Balancer = new BalancerOptions { Name = balancer }.With(PeLtrPlugin.Id, new PeLtrSettings { LowerBounds = [0.1, 0.1, 0.1, 0.1] }),
-        MinStepsPerEpoch = 0, EmbeddingLearningRate = null, StartAtBaseRates = true, EmbeddingWeightDecay = 0, Patience = 2, ValidationDays = 0,
-    };
-
     [Theory]
-    [MemberData(nameof(Pairs))]
+    [MemberData(nameof(BalancerTrainingTests.Pairs), MemberType = typeof(BalancerTrainingTests))]
     public void EveryArchitectureWithEveryBalancer_TrainsAnEpochOnFourTasks(string balancer, string architecture)
     {
         var (frame, encoders) = ModelingFixtures.Fitted(96);
