@@ -7,12 +7,7 @@
 # Environment: PER_DAY (impressions per seeded day, default 30000), TIMEOUT_S (default 1200).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-deploy/local-stack.sh start
-eval "$(deploy/local-stack.sh env)"
-dotnet build src/Batch.Lab -c Release -nologo -v quiet
-# The lab's build holds the product beside it: batch for the operator's verbs, batch-lab for the synthetic world.
-batch=src/Batch.Lab/bin/Release/net10.0/linux-x64/batch
-lab=src/Batch.Lab/bin/Release/net10.0/linux-x64/batch-lab
+. deploy/lab-build.sh
 
 # The second profile, as any deployment would add one: by configuration.
 second=mmoe

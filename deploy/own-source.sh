@@ -8,11 +8,7 @@
 # Leaves the stack running (deploy/local-stack.sh stop); drops its databases and role.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-deploy/local-stack.sh start
-eval "$(deploy/local-stack.sh env)"
-dotnet build src/Batch.Lab -c Release -nologo -v quiet
-batch=src/Batch.Lab/bin/Release/net10.0/linux-x64/batch
-lab=src/Batch.Lab/bin/Release/net10.0/linux-x64/batch-lab
+. deploy/lab-build.sh
 
 port="${BATCH_PG_PORT:-55432}"
 suffix="$(date +%s)"

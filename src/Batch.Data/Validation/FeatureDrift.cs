@@ -165,6 +165,7 @@ public static class FeatureDrift
                 }
             }
         }
+        // The held-out day's deciles by rank q·(n − 1)/10 of its sample (the encoder's buckets rank q·n/10 of the window's).
         return samples.Select(s =>
         {
             s.Sort();
@@ -180,8 +181,7 @@ public static class FeatureDrift
             foreach (var value in part.Numeric[n].Values)
             {
                 if (!double.IsFinite(value)) { counts[n][^1]++; continue; }
-                var at = Array.BinarySearch(edges[n], value);
-                counts[n][at >= 0 ? at + 1 : ~at]++;
+                counts[n][QuantileEdges.Below(edges[n], value)]++;
             }
         }
     }

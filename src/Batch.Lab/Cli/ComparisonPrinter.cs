@@ -78,7 +78,7 @@ public static class ComparisonPrinter
     {
         ArgumentNullException.ThrowIfNull(result);
         var c = CultureInfo.InvariantCulture;
-        var names = result.Rows.SelectMany(r => r.History.Take(1)).Select(e => string.Join("/", e.Losses.Keys)).FirstOrDefault() ?? "";
+        var names = TaskNames(result, "/");
         PrintPerEpoch(result.Rows, $"loss per epoch (first seed), training {names} → validation {names}, * the kept epoch:", e => string.Create(c,
             $"{e.Epoch}: {Losses(e.Losses)}{(e.ValidationLosses is { } v ? $" → {Losses(v)}" : "")}{(e.Kept ? "*" : "")}"), output);
     }
@@ -88,14 +88,19 @@ public static class ComparisonPrinter
     {
         ArgumentNullException.ThrowIfNull(result);
         var c = CultureInfo.InvariantCulture;
-        PrintPerEpoch(result.Rows.Where(r => !r.Yardstick), "task weights (ctr, ctcvr), gradient cosine on the shared dense parameters and share of conflicting steps, per epoch:", e => string.Create(c,
+        PrintPerEpoch(result.Rows.Where(r => !r.Yardstick), $"task weights ({TaskNames(result, ", ")}), gradient cosine on the shared dense parameters and share of conflicting steps, per epoch:", e => string.Create(c,
             $"[{string.Join(", ", e.Weights.Select(w => w.ToString("F3", c)))}] cos {(e.GradientCosine is { } cos ? cos.ToString("+0.000;-0.000", c) : "-")} conflict {(e.ConflictRate is { } rate ? rate.ToString("P0", c) : "-")}"), output);
     }
 
-    /// <summary>A header, then a line per row: its label and each epoch of its history, formatted, joined by " | ".</summary>
-    private static string Losses(IReadOnlyDictionary<string, double> losses) =>
-        string.Join("/", losses.Values.Select(l => l.ToString("F4", CultureInfo.InvariantCulture)));
+    /// <summary>The names the first trained row's losses are kept under (its tasks'), joined by <paramref name="separator"/>.</summary>
+    private static string TaskNames(ComparisonResult result, string separator) =>
+        result.Rows.SelectMany(r => r.History.Take(1)).Select(e => string.Join(separator, e.Losses.Keys)).FirstOrDefault() ?? "";
 
+    /// <summary>An epoch's losses, in task order, to four decimals, joined by <paramref name="separator"/>.</summary>
+    internal static string Losses(IReadOnlyDictionary<string, double> losses, string separator = "/") =>
+        string.Join(separator, losses.Values.Select(l => l.ToString("F4", CultureInfo.InvariantCulture)));
+
+    /// <summary>A header, then a line per row: its label and each epoch of its history, formatted, joined by " | ".</summary>
     private static void PrintPerEpoch(IEnumerable<VariantResult> rows, string header, Func<Batch.Modeling.Training.EpochLoss, string> epoch, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(output);

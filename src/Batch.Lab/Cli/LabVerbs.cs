@@ -89,7 +89,7 @@ public static class LabVerbs
         {
             var (b, a) = (r.WatchedBefore, r.WatchedAfter);
             Console.WriteLine(string.Create(c, $"  trained {r.TrainedTask,-6} watched {r.WatchedTask,-6} logloss {b.LogLoss:F5} → {a.LogLoss:F5} ({(a.LogLoss - b.LogLoss) / b.LogLoss:+0.0%;-0.0%}), AUC {b.Auc:F4} → {a.Auc:F4}  {r.Reading}"));
-            Console.WriteLine(string.Create(c, $"    training loss per epoch ({string.Join(" / ", r.History[0].Losses.Keys)}): {string.Join(" | ", r.History.Select(e => string.Join(" / ", e.Losses.Values.Select(l => $"{l:F4}"))))}"));
+            Console.WriteLine(string.Create(c, $"    training loss per epoch ({string.Join(" / ", r.History[0].Losses.Keys)}): {string.Join(" | ", r.History.Select(e => ComparisonPrinter.Losses(e.Losses, " / ")))}"));
         }
         return 0;
     }

@@ -10,8 +10,11 @@ public sealed record EncodedFrame(
     /// <summary>Summed when asked (a copy made with <c>with</c> has its own targets).</summary>
     public IReadOnlyList<double> TargetSums => EncodedRows.Sums(Targets, TaskCount);
 
+    /// <summary>Task <paramref name="task"/>'s target of row <paramref name="row"/>.</summary>
+    public float Target(int row, int task) => Targets[row * TaskCount + task];
+
     /// <summary>Task <paramref name="task"/>'s target of every row.</summary>
-    public float[] TargetsOf(int task) => [.. Enumerable.Range(0, Rows).Select(r => Targets[r * TaskCount + task])];
+    public float[] TargetsOf(int task) => [.. Enumerable.Range(0, Rows).Select(r => Target(r, task))];
 
     public EncodedBatch Read(ReadOnlySpan<int> rows)
     {

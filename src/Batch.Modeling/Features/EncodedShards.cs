@@ -68,7 +68,8 @@ public sealed class EncodedShards : IEncodedRows, IDisposable
         }
         _shards.Add((path, File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read), Rows, frame.Rows));
         Rows = checked(Rows + frame.Rows);
-        for (var task = 0; task < t; task++) _targetSums[task] += frame.TargetSums[task];
+        var sums = frame.TargetSums; // summed over the frame's rows once
+        for (var task = 0; task < t; task++) _targetSums[task] += sums[task];
     }
 
     public EncodedBatch Read(ReadOnlySpan<int> rows)

@@ -43,25 +43,7 @@ public sealed record BucketEncoder(string Column, IReadOnlyList<double> Edges, i
 {
     public int Cardinality => Edges.Count + 2;
 
-    public long Index(double value)
-    {
-        if (!double.IsFinite(value)) return 0;
-        int lo = 0, hi = Edges.Count; // the number of edges <= value
-        while (lo < hi)
-        {
-            var mid = (lo + hi) / 2;
-            if (Edges[mid] <= value) lo = mid + 1; else hi = mid;
-        }
-        return 1 + lo;
-    }
-
-    /// <summary>Distinct edges at the k/buckets quantiles (k = 1 … buckets − 1) of the finite values.</summary>
-    public static IReadOnlyList<double> Fit(IEnumerable<double> values, int buckets)
-    {
-        var sorted = values.Where(double.IsFinite).Order().ToArray();
-        if (sorted.Length == 0) return [];
-        return Enumerable.Range(1, buckets - 1).Select(k => sorted[Math.Min(sorted.Length - 1, (int)((long)k * sorted.Length / buckets))]).Distinct().ToList();
-    }
+    public long Index(double value) => double.IsFinite(value) ? 1 + QuantileEdges.Below(Edges, value) : 0;
 }
 
 /// <summary>

@@ -109,7 +109,7 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
                 var o = options.For(name);
                 if (o.Transform == FeatureOptions.Quantile)
                 {
-                    buckets.Add(new BucketEncoder(name, BucketEncoder.Fit(_quantileValues.GetValueOrDefault(name) ?? [], o.QuantileBuckets), o.EmbeddingDim));
+                    buckets.Add(new BucketEncoder(name, QuantileEdges.Fit(_quantileValues.GetValueOrDefault(name) ?? [], o.QuantileBuckets), o.EmbeddingDim));
                     continue;
                 }
                 if (!_moments.TryGetValue(name, out var moments)) throw new InvalidOperationException($"Numeric feature {name} has no finite value to fit on.");

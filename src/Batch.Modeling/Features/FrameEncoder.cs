@@ -1,4 +1,5 @@
 using Batch.Core.Frames;
+using Batch.Modeling.Training;
 
 namespace Batch.Modeling.Features;
 
@@ -25,7 +26,13 @@ public sealed class FrameEncoder
         _crossSlots = encoders.Crosses.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
     }
 
-    /// <summary>Encodes a frame into row-major field indices and numeric values.</summary>
+    /// <summary>
+    /// The targets each encoded row carries: the frame's labels are the default tasks' (ctr from the clicks, cvr through
+    /// ctcvr from the conversions).
+    /// </summary>
+    public static TaskSet Tasks => TaskSet.Default;
+
+    /// <summary>Encodes a frame into row-major field indices, numeric values and the targets of <see cref="Tasks"/>.</summary>
     public EncodedFrame Encode(DayFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
@@ -66,10 +73,11 @@ public sealed class FrameEncoder
             var values = FeatureEncoders.NumericColumn(frame, e.Numeric[j].Column).Values;
             for (var i = 0; i < n; i++) numbers[i * k + j] = e.Numeric[j].Encode(values[i]);
         }
-        // The frame's labels are the default tasks' (ctr from the clicks, cvr through ctcvr from the conversions).
-        var targets = new float[n * 2];
-        for (var i = 0; i < n; i++) (targets[2 * i], targets[2 * i + 1]) = (frame.Clicked[i] ? 1f : 0f, frame.Converted[i] ? 1f : 0f);
-        return new EncodedFrame(n, indices, c, numbers, k, targets, 2);
+        var (tasks, labels) = (Tasks.Count, new[] { frame.Clicked, frame.Converted });
+        var targets = new float[n * tasks];
+        for (var i = 0; i < n; i++)
+            for (var t = 0; t < tasks; t++) targets[i * tasks + t] = Tasks.Target(t, labels[t][i] ? 1 : 0);
+        return new EncodedFrame(n, indices, c, numbers, k, targets, tasks);
     }
 
     /// <summary>Table rows of a vocabulary's values (one lookup per distinct value), kept while frames share the vocabulary.</summary>

@@ -120,6 +120,13 @@ public sealed class TaskSet
         return shifts;
     }
 
+    /// <summary>One value per task (in task order) keyed by the name its loss is computed on (<see cref="LossNames"/>).</summary>
+    public IReadOnlyDictionary<string, double> ByLossName(IReadOnlyList<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return LossNames.Select((name, t) => (name, values[t])).ToDictionary();
+    }
+
     /// <summary>The tasks judged by the gate.</summary>
     public IEnumerable<int> MainTasks => Enumerable.Range(0, Count).Where(t => Tasks[t].IsMain);
 }

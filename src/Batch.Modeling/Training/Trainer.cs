@@ -95,7 +95,7 @@ public static class Trainer
             for (var t = 0; t < sums.Length; t++) sums[t] += losses[t].item<float>() * batch.Count;
         }
         if (training) network.train();
-        return model.Tasks.LossNames.Select((name, t) => (name, sums[t] / frame.Rows)).ToDictionary();
+        return model.Tasks.ByLossName([.. sums.Select(s => s / frame.Rows)]);
     }
 
     /// <summary>A copy of the weights of the best validation so far, put back at the end.</summary>

@@ -58,7 +58,7 @@ internal sealed class TrainingSession : IDisposable
                 (long)(epoch - 1) * _data.Rows + seen, (long)_options.Epochs * _data.Rows));
         }
         var means = lossSums.Select(l => l / batches).ToArray();
-        var mean = new EpochLoss(epoch, tasks.LossNames.Select((name, t) => (name, means[t])).ToDictionary(), weightSums.Select(w => w / batches).ToArray(),
+        var mean = new EpochLoss(epoch, tasks.ByLossName(means), weightSums.Select(w => w / batches).ToArray(),
             cosines.Count == 0 ? null : cosines.Average(), cosines.Count == 0 ? null : (double)cosines.Count(c => c < 0) / cosines.Count);
         if (!means.All(double.IsFinite))
             throw new InvalidOperationException(

@@ -1,7 +1,6 @@
 using Batch.Core.Options;
 using Batch.Data.Shards;
 using Batch.Modeling.Features;
-using Batch.Modeling.Training;
 
 namespace Batch.Pipeline.Runs;
 
@@ -29,14 +28,14 @@ public sealed class DiskWindow(string folder, FeatureEncoders encoders, EncodedS
         var encoders = FeatureEncoders.Fit(train.Days(train.FirstDay, lastFit), profile.Features);
         var (fields, numbers) = (encoders.Cardinalities.Count, encoders.Numeric.Count);
         var encoder = new FrameEncoder(encoders);
-        var fit = new EncodedShards(Path.Combine(folder, "fit"), fields, numbers, TaskSet.Default.Count);
+        var fit = new EncodedShards(Path.Combine(folder, "fit"), fields, numbers, FrameEncoder.Tasks.Count);
         EncodedShards? validation = null;
         try
         {
             foreach (var part in train.Days(train.FirstDay, lastFit)) fit.Append(encoder.Encode(part));
             if (profile.Training.ValidationDays > 0)
             {
-                validation = new EncodedShards(Path.Combine(folder, "validation"), fields, numbers, TaskSet.Default.Count);
+                validation = new EncodedShards(Path.Combine(folder, "validation"), fields, numbers, FrameEncoder.Tasks.Count);
                 foreach (var part in train.Days(lastFit.AddDays(1), train.LastDay)) validation.Append(encoder.Encode(part));
             }
             return new DiskWindow(folder, encoders, fit, validation);

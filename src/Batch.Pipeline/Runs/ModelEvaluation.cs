@@ -70,9 +70,9 @@ public static class ModelEvaluation
                 var scores = p[name];
                 for (var i = 0; i < encoded.Rows; i++)
                 {
-                    if (among is { } parent && encoded.Targets[i * encoded.TaskCount + parent] <= 0) continue;
+                    if (among is { } parent && encoded.Target(i, parent) <= 0) continue;
                     _scores[m].Add(scores[i]);
-                    _labels[m].Add(encoded.Targets[i * encoded.TaskCount + task] > 0);
+                    _labels[m].Add(encoded.Target(i, task) > 0);
                 }
             }
         }

@@ -91,7 +91,7 @@ public class FeatureEncodersTests
     public void QuantileBuckets_CutTheWindowAtItsQuantiles_AndBecomeAField()
     {
         // 1 … 10 in 4 buckets: edges at the values of ranks 2, 5 and 7 (0-based) → 3, 6 and 8.
-        Assert.Equal([3.0, 6.0, 8.0], BucketEncoder.Fit(Enumerable.Range(1, 10).Select(i => (double)i), 4));
+        Assert.Equal([3.0, 6.0, 8.0], QuantileEdges.Fit(Enumerable.Range(1, 10).Select(i => (double)i), 4));
         var bucket = new BucketEncoder("price", [3.0, 6.0, 8.0]);
         Assert.Equal([1L, 2L, 3L, 4L, 0L], new[] { 2.9, 3.0, 7.0, 100.0, double.NaN }.Select(bucket.Index));
         Assert.Equal(5, bucket.Cardinality);
