@@ -29,7 +29,8 @@ public static class GatePolicy
 
     /// <param name="candidate">the candidate's scores per task</param>
     /// <param name="production">production's scores on the same rows, or null when nothing is in production</param>
-    public static GateDecision Decide(GateOptions options, IReadOnlyList<TaskScores> candidate, IReadOnlyList<TaskScores>? production)
+    /// <param name="judged">the outputs judged (<see cref="ModelProfile.JudgedOutputs"/>); null for <see cref="GateOptions.JudgedTasks"/></param>
+    public static GateDecision Decide(GateOptions options, IReadOnlyList<TaskScores> candidate, IReadOnlyList<TaskScores>? production, IReadOnlyList<string>? judged = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(candidate);
@@ -37,7 +38,7 @@ public static class GatePolicy
         var judgements = new List<TaskJudgement>();
         var failed = false;
         var thin = false;
-        foreach (var task in options.JudgedTasks)
+        foreach (var task in judged ?? options.JudgedTasks)
         {
             var c = candidate.SingleOrDefault(s => s.Task == task);
             var p = production?.SingleOrDefault(s => s.Task == task);

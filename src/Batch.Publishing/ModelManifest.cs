@@ -9,8 +9,11 @@ namespace Batch.Publishing;
 /// <summary>manifest.json of a model version: everything needed to serve, audit or re-evaluate it.</summary>
 public sealed record ModelManifest
 {
-    /// <summary>2: the architecture's plug-in settings are under <c>architecture.settings.{name}</c> (1 had them flat in <c>architecture</c>).</summary>
-    public const int CurrentSchemaVersion = 2;
+    /// <summary>
+    /// 2: the architecture's plug-in settings are under <c>architecture.settings.{name}</c> (1 had them flat in
+    /// <c>architecture</c>); 3: <c>tasks</c> declares each task (2 listed the names of the two default tasks).
+    /// </summary>
+    public const int CurrentSchemaVersion = 3;
 
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
     public required string Model { get; init; }
@@ -25,8 +28,14 @@ public sealed record ModelManifest
     /// <summary>The fitted feature encoders, as the modeling library writes them.</summary>
     public required JsonNode Features { get; init; }
 
-    /// <summary>Output order of the network's logits, and how they compose (ESMM).</summary>
-    public required IReadOnlyList<string> Tasks { get; init; }
+    /// <summary>
+    /// The tasks, in the order of the network's logits: each one's name, label, kind, the task it is given (its chain
+    /// product's name) and role. Null in a manifest of schema 2 or before: the default tasks (ctr, cvr given ctr: ctcvr).
+    /// </summary>
+    public IReadOnlyList<TaskOptions>? Tasks { get; init; }
+
+    /// <summary>The version's tasks: <see cref="Tasks"/>, or the defaults (ctr from <paramref name="clickedColumn"/>) for a manifest before schema 3.</summary>
+    public IReadOnlyList<TaskOptions> DeclaredTasks(string clickedColumn) => Tasks ?? TaskOptions.Defaults(clickedColumn);
     public required IReadOnlyList<TaskMetrics> Metrics { get; init; }
     public ModelDiagnostics? Diagnostics { get; init; }
     public IReadOnlyList<TaskMetrics>? ProductionMetrics { get; init; }
@@ -54,6 +63,9 @@ public sealed record ModelManifest
         if (version > CurrentSchemaVersion)
             throw new InvalidDataException($"{path} has schema version {version}; this code reads up to {CurrentSchemaVersion}. Update the code that reads it.");
         if (version == 1) ManifestSchemaV1.Upgrade(root);
+        // Before 3, tasks named the two default tasks; read as those.
+        if (version < 3) root.Remove("tasks");
+        root["schemaVersion"] = CurrentSchemaVersion;
         return root.Deserialize<ModelManifest>(Json) ?? throw new InvalidDataException($"{path} is empty.");
     }
 }

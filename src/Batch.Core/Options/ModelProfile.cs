@@ -13,6 +13,29 @@ public sealed class ModelProfile
     public GateOptions Gate { get; set; } = new();
     public ValidationOptions Validation { get; set; } = new();
 
+    /// <summary>
+    /// The objectives the model is trained on, in order (a task's <c>Given</c> comes before it). Empty: today's model,
+    /// <see cref="TaskOptions.Defaults"/> — ctr from the clicked column, cvr given ctr from the conversions (ctcvr).
+    /// </summary>
+    public List<TaskOptions> Tasks { get; set; } = [];
+
+    /// <summary>The tasks trained: <see cref="Tasks"/>, or the defaults when it names none.</summary>
+    public IReadOnlyList<TaskOptions> EffectiveTasks => Tasks.Count == 0 ? TaskOptions.Defaults(Source.Impressions.Clicked) : Tasks;
+
+    /// <summary>
+    /// The outputs the gate judges: <see cref="GateOptions.Tasks"/>, or every main task's entire-space output (its
+    /// chain product for a chained task: ctr and ctcvr for the defaults).
+    /// </summary>
+    public IReadOnlyList<string> JudgedOutputs
+    {
+        get
+        {
+            if (Gate.Tasks.Count > 0) return Gate.Tasks;
+            var tasks = EffectiveTasks;
+            return [.. tasks.Where(t => t.IsMain).Select(t => t.OutputName(tasks))];
+        }
+    }
+
     /// <summary>Days before the evaluated day that the model trains on.</summary>
     [Range(1, 365)]
     public int TrainingDays { get; set; } = 7;
@@ -33,7 +56,30 @@ public sealed class ModelProfile
         problems.AddRange(Training.Problems());
         problems.AddRange(Gate.Problems());
         problems.AddRange(Validation.Problems());
+        problems.AddRange(TaskProblems());
         return problems;
+    }
+
+    /// <summary>The tasks' own problems, the event relations their labels name, and the outputs the gate names.</summary>
+    private IEnumerable<string> TaskProblems()
+    {
+        var tasks = EffectiveTasks;
+        var own = TaskOptions.Problems(tasks).ToList();
+        foreach (var problem in own) yield return problem;
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            if (tasks[i].Label.Event is { } name && Source.Event(name) is null)
+                yield return $"Tasks:{i}:Label:Event '{name}' names no event relation: declare it as Source:Events:{name} (Table, ImpressionId, Time), or use '{SourceOptions.ConversionsEvent}'";
+        }
+        if (own.Count > 0) yield break;
+        foreach (var output in Gate.Tasks)
+        {
+            var task = tasks.FirstOrDefault(t => t.Name == output || t.OutputName(tasks) == output);
+            if (task is null)
+                yield return $"Gate:Tasks names '{output}', which is no task's output (the outputs: {string.Join(", ", tasks.SelectMany(t => t.Given is null ? [t.Name] : new[] { t.Name, t.OutputName(tasks) }))})";
+            else if (!task.IsMain)
+                yield return $"Gate:Tasks names '{output}' of the auxiliary task '{task.Name}': auxiliary tasks are trained and reported, never gated";
+        }
     }
 }
 
@@ -315,9 +361,10 @@ public sealed class GateOptions
     public double FirstModelAucFloor { get; set; } = 0.6;
 
     /// <summary>
-    /// Tasks the gate judges. <c>ctr</c> (pCTR vs click) and <c>ctcvr</c> (pCTCVR vs conversion) are measured on
-    /// every impression; <c>cvr</c> (pCVR vs conversion among clicks) is reported too but rests on few examples.
-    /// Empty means ctr and ctcvr.
+    /// The outputs the gate judges, by name: a main task's own output or its chain product. For the default tasks
+    /// <c>ctr</c> (pCTR vs click) and <c>ctcvr</c> (pCTCVR vs conversion) are measured on every impression; <c>cvr</c>
+    /// (pCVR vs conversion among clicks) is reported too but rests on few examples. Empty means every main task's
+    /// entire-space output (ctr and ctcvr for the defaults).
     /// </summary>
     public List<string> Tasks { get; set; } = [];
 
@@ -332,7 +379,5 @@ public sealed class GateOptions
         if (OnInsufficientEvidence is not (KeepProduction or ApproveAnyway))
             yield return $"Gate:OnInsufficientEvidence must be {KeepProduction} or {ApproveAnyway}";
         if (FirstModelAucFloor is < 0 or > 1) yield return "Gate:FirstModelAucFloor must be within [0, 1]";
-        foreach (var task in Tasks.Where(t => t is not ("ctr" or "cvr" or "ctcvr")))
-            yield return $"Gate:Tasks names unknown task '{task}' (known: ctr, cvr, ctcvr)";
     }
 }

@@ -17,6 +17,19 @@ public sealed class SourceOptions
     public ConversionSourceOptions Conversions { get; set; } = new();
 
     /// <summary>
+    /// Further event relations a task's label can name (<c>{"Event": "carts"}</c>), each shaped like
+    /// <see cref="Conversions"/>: one row per event, naming the impression it is attributed to. Empty by default.
+    /// </summary>
+    public Dictionary<string, ConversionSourceOptions> Events { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The event relation a task's label names: <c>conversions</c> or a key of <see cref="Events"/>; null when neither.</summary>
+    public ConversionSourceOptions? Event(string name) =>
+        name == ConversionsEvent ? Conversions : Events.GetValueOrDefault(name);
+
+    /// <summary>The configuration key of an event relation, for messages: <c>Conversions</c> or <c>Events:{name}</c>.</summary>
+    public static string EventKey(string name) => name == ConversionsEvent ? "Conversions" : $"Events:{name}";
+
+    /// <summary>
     /// How a day's shard is known to be stale: <c>row-version</c> (the rows' xmin, for tables), <c>column:&lt;name&gt;</c>
     /// (the largest value of a change column such as <c>ingested_at</c>, for views and foreign tables) or <c>none</c>
     /// (every day read again each run).
@@ -29,7 +42,14 @@ public sealed class SourceOptions
 
     public IEnumerable<string> Problems()
     {
-        foreach (var problem in Impressions.Problems().Concat(Conversions.Problems())) yield return problem;
+        foreach (var problem in Impressions.Problems().Concat(Conversions.Problems("Conversions"))) yield return problem;
+        foreach (var (name, relation) in Events)
+        {
+            if (name == ConversionsEvent) yield return $"Source:Events:{name}: '{ConversionsEvent}' is the name of Source:Conversions; give the relation another name";
+            else if (name.Length == 0 || name.Length > 32 || !name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_'))
+                yield return $"Source:Events:{name}: an event's name is 1 to 32 lower-case letters, digits and '_'";
+            foreach (var problem in relation.Problems(EventKey(name))) yield return problem;
+        }
         if (ChangeDetection is not (RowVersion or NoChangeDetection) && string.IsNullOrEmpty(ChangeColumn))
             yield return $"Source:ChangeDetection must be {RowVersion}, {ColumnPrefix}<column> or {NoChangeDetection} (it is '{ChangeDetection}')";
     }
@@ -69,7 +89,7 @@ public sealed class ImpressionSourceOptions
         }.OfType<string>();
 }
 
-/// <summary>The conversions relation: one row per conversion, naming the impression it is attributed to.</summary>
+/// <summary>An event relation (the conversions, or one of <see cref="SourceOptions.Events"/>): one row per event, naming the impression it is attributed to.</summary>
 public sealed class ConversionSourceOptions
 {
     /// <summary>As <see cref="ImpressionSourceOptions.Table"/>.</summary>
@@ -87,11 +107,12 @@ public sealed class ConversionSourceOptions
     /// </summary>
     public Dictionary<string, string> Where { get; set; } = new(StringComparer.Ordinal);
 
-    public IEnumerable<string> Problems() =>
+    /// <param name="key">its configuration key: <c>Conversions</c> or <c>Events:{name}</c></param>
+    public IEnumerable<string> Problems(string key) =>
         new[]
         {
-            SourceTable.Problem("Conversions:Table", Table),
-            SourceOptions.NameProblem("Conversions:ImpressionId", ImpressionId),
-            SourceOptions.NameProblem("Conversions:Time", Time),
-        }.Concat(Where.Keys.Select(k => SourceOptions.NameProblem($"Conversions:Where:{k}", k))).OfType<string>();
+            SourceTable.Problem($"{key}:Table", Table),
+            SourceOptions.NameProblem($"{key}:ImpressionId", ImpressionId),
+            SourceOptions.NameProblem($"{key}:Time", Time),
+        }.Concat(Where.Keys.Select(k => SourceOptions.NameProblem($"{key}:Where:{k}", k))).OfType<string>();
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Batch.Core.Options;
 
 /// <summary>
@@ -35,8 +37,14 @@ public sealed class TaskOptions
     /// <summary>A fixed multiplier of the task's loss, the starting point of every balancer; default 1.</summary>
     public double? Weight { get; set; }
 
+    [JsonIgnore]
     public bool IsRegression => Kind == Regression;
+
+    [JsonIgnore]
     public bool IsMain => Role == Main;
+
+    /// <summary>The frame's label this task trains on (<see cref="Frames.LabelKeys"/>), with the impressions' clicked column as mapped.</summary>
+    public string LabelKey(string clickedColumn) => Frames.LabelKeys.Of(Label, IsRegression, clickedColumn);
 
     /// <summary>The entire-space output of a chained task, or the task's own name.</summary>
     public string OutputName(IReadOnlyList<TaskOptions> tasks)

@@ -20,7 +20,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     public async Task<DayFrame> ExtractAsync(SourceSpec spec, DateOnly firstDay, DateOnly lastDay, CancellationToken ct, Action<long>? onRows = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var rows = new FrameRows(spec.Features);
+        var rows = new FrameRows(spec.Features, spec.Labels.Select(l => l.Key).ToList());
         var vocabularies = await ReadAsync(spec, firstDay, lastDay, rows, ct, onRows).ConfigureAwait(false);
         return rows.Frame(firstDay, lastDay, vocabularies);
     }
@@ -56,9 +56,9 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
         var copy = CopyQuery(sql, spec, firstDay, lastDay, rowVersions: versions is not null);
         var reader = await connection.BeginBinaryExportAsync(copy, ct).ConfigureAwait(false);
-        var clicked = $"{spec.Impressions.Text}.{spec.Source.Impressions.Clicked}";
+        string[] columns = [$"{spec.Impressions.Text}.{spec.Source.Impressions.Clicked}", .. spec.Labels.Select(l => $"{spec.Impressions.Text}.{l.Label.Column ?? l.Key}")];
         return await SourceReadException.UsingAsync(reader, Reading(firstDay, lastDay), "the COPY",
-            () => Task.FromResult<IReadOnlyList<IReadOnlyList<string>>>(Decode(reader, spec.Features, sql.Integral, clicked, into, versions, onRows, ct))).ConfigureAwait(false);
+            () => Task.FromResult<IReadOnlyList<IReadOnlyList<string>>>(Decode(reader, spec.Features, sql.Integral, columns, into, versions, onRows, ct))).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -67,8 +67,9 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<string>[] Decode(
-        NpgsqlBinaryExporter reader, FeatureOptions features, IReadOnlyList<bool> integral, string clicked, IExtractedRows into, RowVersions? versions, Action<long>? onRows, CancellationToken ct)
+        NpgsqlBinaryExporter reader, FeatureOptions features, IReadOnlyList<bool> integral, string[] labelColumns, IExtractedRows into, RowVersions? versions, Action<long>? onRows, CancellationToken ct)
     {
+        var labels = labelColumns.Length - 1;
         var categorical = features.Categorical.Count;
         var numeric = features.Numeric.Count;
         var vocabularies = features.Categorical.Select(_ => new List<string>()).ToArray();
@@ -83,8 +84,13 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
             count++;
             if (count % 10_000 == 0) ct.ThrowIfCancellationRequested();
             if (onRows is not null && (count == 1 || count % 10_000 == 0)) onRows(count);
-            if (reader.IsNull) throw new InvalidDataException($"Impression {id} has no value in {clicked}; every impression must say whether it was clicked.");
+            if (reader.IsNull) throw new InvalidDataException($"Impression {id} has no value in {labelColumns[0]}; every impression must say whether it was clicked.");
             into.Row(id, offset, reader.Read<bool>(NpgsqlDbType.Boolean), reader.Read<bool>(NpgsqlDbType.Boolean));
+            for (var l = 0; l < labels; l++)
+            {
+                if (reader.IsNull) throw new InvalidDataException($"Impression {id} has no value in {labelColumns[l + 1]}, a task's label: every impression needs one (a view can write coalesce(…, 0)).");
+                into.Label(l, (float)reader.Read<double>(NpgsqlDbType.Double));
+            }
             into.ContentKey(reader.Read<long>(NpgsqlDbType.Bigint));
             for (var c = 0; c < categorical; c++)
             {
@@ -123,8 +129,8 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// The COPY that <see cref="ExtractAsync"/> reads — id, day offset, clicked, converted, the content key, then the
-    /// categorical and numeric columns, and with <paramref name="rowVersions"/> the row's xmin last.
+    /// The COPY that <see cref="ExtractAsync"/> reads — id, day offset, clicked, converted, the spec's further labels, the
+    /// content key, then the categorical and numeric columns, and with <paramref name="rowVersions"/> the row's xmin last.
     /// </summary>
     public static string CopyQuery(SourceSql sql, SourceSpec spec, DateOnly firstDay, DateOnly lastDay, bool rowVersions = false)
     {
@@ -133,6 +139,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
         if (lastDay < firstDay) throw new ArgumentException($"Window {firstDay}..{lastDay} is empty.");
         var (start, end) = sql.Bounds(firstDay, lastDay);
         var window = spec.ConversionWindowDays;
+        var (labels, joins) = sql.LabelSelect(start, end);
         var features = string.Concat(spec.Features.Categorical.Select((_, k) => $", i.c{k}").Concat(spec.Features.Numeric.Select((_, k) => $", i.n{k}")));
         // The content key: the database's 64-bit hash of the row's event time and every feature column, as one row value's
         // text (a null part writes as nothing between its commas). Rows alike in all of them share it, whatever their ids.
@@ -144,7 +151,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
                 select i.batch_id,
                        ((i.batch_time at time zone {ZoneLiteral(spec.Zone)})::date - date '{firstDay:yyyy-MM-dd}')::int2 as day_offset,
                        i.batch_clicked,
-                       coalesce(f.first_at <= i.batch_time + interval '{window} days', false) as converted,
+                       coalesce(f.first_at <= i.batch_time + interval '{window} days', false) as converted{labels},
                        hashtextextended(row(i.batch_time{features})::text, 0) as content_key
                        {features}{(rowVersions ? ", i.batch_version" : "")}
                 from ({sql.Impressions(start, end, rowVersions ? "version" : null)}) i
@@ -152,7 +159,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
                     select c.batch_impression, min(c.batch_time) as first_at
                     from ({sql.Conversions(start, end, window)}) c
                     group by c.batch_impression
-                ) f on f.batch_impression = i.batch_id
+                ) f on f.batch_impression = i.batch_id{joins}
                 order by i.batch_time, i.batch_id
             ) to stdout (format binary)
             """;
@@ -165,7 +172,7 @@ public sealed class DayExtractor(NpgsqlDataSource dataSource)
     public async Task<long> CopyAndDiscardAsync(SourceSpec spec, DateOnly firstDay, DateOnly lastDay, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var columns = 5 + spec.Features.Categorical.Count + spec.Features.Numeric.Count;
+        var columns = 5 + spec.Labels.Count + spec.Features.Categorical.Count + spec.Features.Numeric.Count;
         long rows = 0;
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         var sql = await SourceSql.ResolveAsync(connection, spec, firstDay, lastDay, ct).ConfigureAwait(false);

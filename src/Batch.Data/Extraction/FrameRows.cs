@@ -4,8 +4,11 @@ using Batch.Core.Options;
 namespace Batch.Data.Extraction;
 
 /// <summary>Extracted rows gathered into a <see cref="DayFrame"/> in memory.</summary>
-public sealed class FrameRows(FeatureOptions features) : IExtractedRows
+/// <param name="labels">the keys of the further labels (<see cref="LabelKeys"/>), in the order they are read; none by default</param>
+public sealed class FrameRows(FeatureOptions features, IReadOnlyList<string>? labels = null) : IExtractedRows
 {
+    private readonly IReadOnlyList<string> _labelKeys = labels ?? [];
+    private readonly List<float>[] _labels = (labels ?? []).Select(_ => new List<float>()).ToArray();
     private readonly List<long> _ids = [];
     private readonly List<short> _offsets = [];
     private readonly List<bool> _clicked = [];
@@ -22,6 +25,8 @@ public sealed class FrameRows(FeatureOptions features) : IExtractedRows
         _clicked.Add(clicked);
         _converted.Add(converted);
     }
+
+    public void Label(int label, float value) => _labels[label].Add(value);
 
     /// <summary>A frame in memory is trained on, not validated: the content keys are checked on the shards.</summary>
     public void ContentKey(long key)
@@ -43,5 +48,6 @@ public sealed class FrameRows(FeatureOptions features) : IExtractedRows
         Converted = [.. _converted],
         Categorical = features.Categorical.Select((name, c) => new CategoricalColumn(name, vocabularies[c], [.. _codes[c]])).ToList(),
         Numeric = features.Numeric.Select((name, n) => new NumericColumn(name, [.. _numbers[n]])).ToList(),
+        Labels = _labelKeys.Select((key, l) => new LabelColumn(key, [.. _labels[l]])).ToList(),
     };
 }

@@ -6,8 +6,11 @@ namespace Batch.Data.Extraction;
 /// </summary>
 public interface IExtractedRows
 {
-    /// <summary>A new row: its id, data day (days after the first), and labels. Its categorical codes and numbers follow.</summary>
+    /// <summary>A new row: its id, data day (days after the first), clicked and converted. Its further labels, content key, categorical codes and numbers follow.</summary>
     void Row(long id, short dayOffset, bool clicked, bool converted);
+
+    /// <summary>The row's value of label <paramref name="label"/> (among the further labels the source reads): 0/1, or a regression's value.</summary>
+    void Label(int label, float value);
 
     /// <summary>
     /// The row's content key: a 64-bit hash of its event time and every feature column, computed by the database. Two

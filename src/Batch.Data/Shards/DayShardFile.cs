@@ -7,14 +7,15 @@ namespace Batch.Data.Shards;
 
 /// <summary>
 /// One data day's extracted rows on local disk, column by column in fixed-width arrays: ids, content keys, clicked, converted,
-/// each categorical column as its day-local vocabulary and int32 codes, each numeric column as doubles. The file
+/// each categorical column as its day-local vocabulary and int32 codes, each numeric column as doubles, each further
+/// label (<see cref="DayFrame.Labels"/>) as floats. The file
 /// starts with the cache key and the source fingerprint it was written under, so a reader can tell whether it
 /// still holds the day the database holds.
 /// </summary>
 public static class DayShardFile
 {
     private const string Magic = "BATCH-SHARD";
-    private const int Version = 2; // 2: the content keys after the ids
+    private const int Version = 3; // 2: the content keys after the ids; 3: the further labels after the numeric columns
 
     /// <summary>The last bytes of every shard: <see cref="Magic"/> as <see cref="BinaryWriter"/> writes a string.</summary>
     private static readonly byte[] EndMark = [(byte)Magic.Length, .. Encoding.UTF8.GetBytes(Magic)];
@@ -27,10 +28,11 @@ public static class DayShardFile
         if (day.FirstDay != day.LastDay) throw new ArgumentException($"A shard holds one day, not {day.FirstDay}..{day.LastDay}.", nameof(day));
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(folder);
-        using var spool = new ShardSpool(folder, day.FirstDay, day.Categorical.Select(c => c.Name).ToList(), day.Numeric.Select(c => c.Name).ToList());
+        using var spool = new ShardSpool(folder, day.FirstDay, day.Categorical.Select(c => c.Name).ToList(), day.Numeric.Select(c => c.Name).ToList(), day.Labels.Select(l => l.Key).ToList());
         for (var i = 0; i < day.Count; i++)
         {
             spool.Row(day.Ids[i], 0, day.Clicked[i], day.Converted[i]);
+            for (var l = 0; l < day.Labels.Count; l++) spool.Label(l, day.Labels[l].Values[i]);
             spool.ContentKey(contentKeys?[i] ?? day.Ids[i]);
             for (var c = 0; c < day.Categorical.Count; c++) spool.Categorical(c, day.Categorical[c].Codes[i]);
             for (var n = 0; n < day.Numeric.Count; n++) spool.Numeric(n, day.Numeric[n].Values[i]);
@@ -134,6 +136,7 @@ public static class DayShardFile
         Converted = ReadAt<bool>(stream, layout.Converted, start, n),
         Categorical = layout.Categorical.Select(c => new CategoricalColumn(c.Name, c.Vocabulary, ReadAt<int>(stream, c.Offset, start, n))).ToList(),
         Numeric = layout.Numeric.Select(c => new NumericColumn(c.Name, ReadAt<double>(stream, c.Offset, start, n))).ToList(),
+        Labels = layout.Labels.Select(l => new LabelColumn(l.Key, ReadAt<float>(stream, l.Offset, start, n))).ToList(),
     };
 
     /// <summary>What a shard starts with, and where its ids begin.</summary>
@@ -142,7 +145,8 @@ public static class DayShardFile
     /// <summary>Where each array of a shard starts, with the day, the row count and the vocabularies.</summary>
     private sealed record ShardLayout(
         DateOnly Day, int Count, long Ids, long Clicked, long Converted,
-        IReadOnlyList<(string Name, IReadOnlyList<string> Vocabulary, long Offset)> Categorical, IReadOnlyList<(string Name, long Offset)> Numeric);
+        IReadOnlyList<(string Name, IReadOnlyList<string> Vocabulary, long Offset)> Categorical, IReadOnlyList<(string Name, long Offset)> Numeric,
+        IReadOnlyList<(string Key, long Offset)> Labels);
 
     private static ShardStart Start(FileStream stream)
     {
@@ -178,8 +182,14 @@ public static class DayShardFile
             numeric.Add((reader.ReadString(), stream.Position));
             stream.Position += (long)count * sizeof(double);
         }
+        var labels = new List<(string, long)>();
+        for (var l = reader.ReadInt32(); l > 0; l--)
+        {
+            labels.Add((reader.ReadString(), stream.Position));
+            stream.Position += (long)count * sizeof(float);
+        }
         if (reader.ReadString() != Magic) throw new InvalidDataException($"Shard {stream.Name} does not end with its end mark.");
-        return new ShardLayout(start.Day, count, start.Ids, clicked, converted, categorical, numeric);
+        return new ShardLayout(start.Day, count, start.Ids, clicked, converted, categorical, numeric, labels);
     });
 
     /// <summary>A read past the end of the file is a shard cut short.</summary>

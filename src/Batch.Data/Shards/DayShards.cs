@@ -93,7 +93,7 @@ public sealed class DayShards(NpgsqlDataSource source, string directory, TimeSpa
         // The rows go straight to spool files on disk as they are read, not into memory. With row versions the impressions'
         // part of the fingerprint is added up from the rows themselves, in the same snapshot, instead of by a scan of its own.
         System.IO.Directory.CreateDirectory(directory);
-        using var spool = new ShardSpool(directory, day, spec.Features.Categorical, spec.Features.Numeric);
+        using var spool = new ShardSpool(directory, day, spec.Features.Categorical, spec.Features.Numeric, spec.Labels.Select(l => l.Key).ToList());
         var versions = mode == SourceOptions.RowVersion ? new RowVersions() : null;
         var impressions = versions is null ? await fingerprints.ImpressionsAsync(ct).ConfigureAwait(false) : null;
         var vocabularies = await DayExtractor.ReadAsync(connection, sql, spec, day, day, spool, ct, onRows, versions).ConfigureAwait(false);
@@ -171,5 +171,5 @@ public sealed class DayShards(NpgsqlDataSource source, string directory, TimeSpa
     }
 
     private static string Key(string text) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"shard-v2\n{text}"))));
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"shard-v3\n{text}"))));
 }

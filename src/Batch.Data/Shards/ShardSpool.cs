@@ -15,18 +15,20 @@ public sealed class ShardSpool : IExtractedRows, IDisposable
     private readonly DateOnly _day;
     private readonly IReadOnlyList<string> _categorical;
     private readonly IReadOnlyList<string> _numeric;
+    private readonly IReadOnlyList<string> _labels;
     private readonly (FileStream File, BinaryWriter Writer)[] _spools;
     private const int Ids = 0, ContentKeys = 1, Clicked = 2, Converted = 3, FirstColumn = 4;
 
     /// <param name="folder">where the spools go (beside the shard, on the same disk)</param>
-    public ShardSpool(string folder, DateOnly day, IReadOnlyList<string> categorical, IReadOnlyList<string> numeric)
+    /// <param name="labels">the keys of the further labels the rows carry (none by default)</param>
+    public ShardSpool(string folder, DateOnly day, IReadOnlyList<string> categorical, IReadOnlyList<string> numeric, IReadOnlyList<string>? labels = null)
     {
         ArgumentNullException.ThrowIfNull(categorical);
         ArgumentNullException.ThrowIfNull(numeric);
         _folder = Path.Combine(folder, $".spool.{day:yyyy-MM-dd}.{Guid.NewGuid():N}.{TemporaryOwner.Current}.tmp");
         Directory.CreateDirectory(_folder);
-        (_day, _categorical, _numeric) = (day, categorical, numeric);
-        _spools = Enumerable.Range(0, FirstColumn + categorical.Count + numeric.Count).Select(i =>
+        (_day, _categorical, _numeric, _labels) = (day, categorical, numeric, labels ?? []);
+        _spools = Enumerable.Range(0, FirstColumn + categorical.Count + numeric.Count + _labels.Count).Select(i =>
         {
             var file = new FileStream(Path.Combine(_folder, $"{i}.col"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
             return (file, new BinaryWriter(file, Encoding.UTF8, leaveOpen: true));
@@ -43,6 +45,10 @@ public sealed class ShardSpool : IExtractedRows, IDisposable
         _spools[Converted].Writer.Write(converted);
         Count++;
     }
+
+    public void Label(int label, float value) => _spools[FirstLabel + label].Writer.Write(value);
+
+    private int FirstLabel => FirstColumn + _categorical.Count + _numeric.Count;
 
     public void ContentKey(long key) => _spools[ContentKeys].Writer.Write(key);
 
@@ -81,6 +87,12 @@ public sealed class ShardSpool : IExtractedRows, IDisposable
                     writer.Write(_numeric[n]);
                     Copy(FirstColumn + _categorical.Count + n, writer);
                 }
+                writer.Write(_labels.Count);
+                for (var l = 0; l < _labels.Count; l++)
+                {
+                    writer.Write(_labels[l]);
+                    Copy(FirstLabel + l, writer);
+                }
                 DayShardFile.WriteEnd(writer);
                 // No fsync: a shard is a cache. One cut short by a crash lacks its end mark and is extracted again.
                 writer.Flush();
@@ -109,7 +121,8 @@ public sealed class ShardSpool : IExtractedRows, IDisposable
         Ids or ContentKeys => sizeof(long),
         Clicked or Converted => sizeof(bool),
         _ when spool < FirstColumn + _categorical.Count => sizeof(int),
-        _ => sizeof(double),
+        _ when spool < FirstLabel => sizeof(double),
+        _ => sizeof(float),
     };
 
     /// <summary>

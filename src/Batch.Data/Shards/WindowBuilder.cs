@@ -14,18 +14,20 @@ public sealed class WindowBuilder
     private readonly DateOnly _last;
     private readonly IReadOnlyList<string> _categorical;
     private readonly IReadOnlyList<string> _numeric;
+    private readonly IReadOnlyList<string> _labels;
     private readonly FrameRows _rows;
     private readonly Dictionary<string, int>[] _codes;
     private readonly List<string>[] _vocabularies;
     private DateOnly? _previous;
 
-    public WindowBuilder(DateOnly first, DateOnly last, IReadOnlyList<string> categorical, IReadOnlyList<string> numeric)
+    /// <param name="labels">the keys of the further labels every day carries (none by default)</param>
+    public WindowBuilder(DateOnly first, DateOnly last, IReadOnlyList<string> categorical, IReadOnlyList<string> numeric, IReadOnlyList<string>? labels = null)
     {
         ArgumentNullException.ThrowIfNull(categorical);
         ArgumentNullException.ThrowIfNull(numeric);
         if (last < first) throw new ArgumentException($"Window {first}..{last} is empty.");
-        (_first, _last, _categorical, _numeric) = (first, last, [.. categorical], [.. numeric]);
-        _rows = new FrameRows(new FeatureOptions { Categorical = [.. categorical], Numeric = [.. numeric] });
+        (_first, _last, _categorical, _numeric, _labels) = (first, last, [.. categorical], [.. numeric], [.. labels ?? []]);
+        _rows = new FrameRows(new FeatureOptions { Categorical = [.. categorical], Numeric = [.. numeric] }, _labels);
         _codes = _categorical.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
         _vocabularies = _categorical.Select(_ => new List<string>()).ToArray();
     }
@@ -40,7 +42,8 @@ public sealed class WindowBuilder
         if (day.FirstDay < _first || day.FirstDay > _last) throw new ArgumentException($"Day {day.FirstDay} is outside the window {_first}..{_last}.", nameof(day));
         if (_previous is { } previous && day.FirstDay < previous) throw new ArgumentException($"Day {day.FirstDay} comes after {previous}: days are added in order.", nameof(day));
         _previous = day.FirstDay;
-        if (!day.Categorical.Select(c => c.Name).SequenceEqual(_categorical) || !day.Numeric.Select(c => c.Name).SequenceEqual(_numeric))
+        if (!day.Categorical.Select(c => c.Name).SequenceEqual(_categorical) || !day.Numeric.Select(c => c.Name).SequenceEqual(_numeric)
+            || !day.Labels.Select(l => l.Key).SequenceEqual(_labels))
             throw new ArgumentException($"Day {day.FirstDay} has other columns than the window.", nameof(day));
 
         var offset = (short)(day.FirstDay.DayNumber - _first.DayNumber);
@@ -57,6 +60,7 @@ public sealed class WindowBuilder
         for (var i = 0; i < day.Count; i++)
         {
             _rows.Row(day.Ids[i], offset, day.Clicked[i], day.Converted[i]);
+            for (var l = 0; l < day.Labels.Count; l++) _rows.Label(l, day.Labels[l].Values[i]);
             for (var c = 0; c < maps.Length; c++) _rows.Categorical(c, day.Categorical[c].Codes[i] < 0 ? -1 : maps[c][day.Categorical[c].Codes[i]]);
             for (var n = 0; n < day.Numeric.Count; n++) _rows.Numeric(n, day.Numeric[n].Values[i]);
         }

@@ -33,7 +33,7 @@ public static class LabVerbs
         var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
         var result = await host.Services.GetRequiredService<ModelComparison>().CompareArchitecturesAsync(model, day, architectures, tolerance, seeds, ct).ConfigureAwait(false);
         if (history) ComparisonPrinter.PrintHistory(result, Console.Out);
-        ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, result, Console.Out, summary);
+        ComparisonPrinter.Print(model, day, settings.Profile(model).JudgedOutputs, tolerance, result, Console.Out, summary);
         return 0;
     }
 
@@ -42,7 +42,7 @@ public static class LabVerbs
         using var host = await HostFactory.BuildMigratedAsync(ct, services: s => s.AddLab()).ConfigureAwait(false);
         var settings = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
         var result = await host.Services.GetRequiredService<ModelComparison>().CompareBalancersAsync(model, day, architecture, balancers, tolerance, seeds, ct).ConfigureAwait(false);
-        ComparisonPrinter.Print(model, day, settings.Profile(model).Gate.JudgedTasks, tolerance, result, Console.Out);
+        ComparisonPrinter.Print(model, day, settings.Profile(model).JudgedOutputs, tolerance, result, Console.Out);
         ComparisonPrinter.PrintBalancing(result, Console.Out);
         if (history) ComparisonPrinter.PrintHistory(result, Console.Out);
         if (summary) Console.WriteLine(ComparisonPrinter.Summary(result));

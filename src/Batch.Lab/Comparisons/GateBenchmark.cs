@@ -59,7 +59,7 @@ public sealed class GateBenchmark(DayShards shards, ResiliencePipeline transient
             ($"{shuffled} shuffled in training", Score(window, Frames.ShuffleColumn(window.Encoded, column, new Random(unchecked((int)seed))), seed + 1, ct)),
         ];
 
-        var judged = profile.Gate.JudgedTasks;
+        var judged = profile.JudgedOutputs;
         var random = new Random(unchecked((int)seed) + 7);
         var approvals = new int[candidates.Length];
         var rejections = candidates.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
@@ -71,7 +71,7 @@ public sealed class GateBenchmark(DayShards shards, ResiliencePipeline transient
             var p = Resample(production, rows, window.HeldOut.Clicked);
             for (var c = 0; c < candidates.Length; c++)
             {
-                var decision = GatePolicy.Decide(profile.Gate, Resample(candidates[c].Scores, rows, window.HeldOut.Clicked), p);
+                var decision = GatePolicy.Decide(profile.Gate, Resample(candidates[c].Scores, rows, window.HeldOut.Clicked), p, judged);
                 if (decision.Approved) approvals[c]++;
                 foreach (var failed in decision.Judgements.Where(j => !j.Passed))
                     rejections[c][$"{failed.Task} {failed.Measure}"] = rejections[c].GetValueOrDefault($"{failed.Task} {failed.Measure}") + 1;

@@ -103,7 +103,7 @@ public sealed class ModelComparison(DayShards shards, ResiliencePipeline transie
         plain.Balancer.Settings.Remove(FixedPlugin.Id);
         var baseline = Train(window, new Variant(BaselineLabel, profile.Architecture.Named(SingleTaskPlugin.Id), plain), seeds, ct) with { Yardstick = true };
         TransferVerdict Verdict(VariantResult r) =>
-            TransferVerdicts.Classify(profile.Gate.JudgedTasks.Select(t => (r.Metrics.Single(m => m.Task == t).Auc, baseline.Metrics.Single(m => m.Task == t).Auc)).ToList(), tolerance);
+            TransferVerdicts.Classify(profile.JudgedOutputs.Select(t => (r.Metrics.Single(m => m.Task == t).Auc, baseline.Metrics.Single(m => m.Task == t).Auc)).ToList(), tolerance);
         var results = new List<VariantResult> { baseline, Logistic(window, ct) };
         results[1] = results[1] with { Verdict = Verdict(results[1]) };
         foreach (var variant in variants)

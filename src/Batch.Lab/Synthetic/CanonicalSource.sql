@@ -29,7 +29,17 @@ create table if not exists conversions (
 
 create index if not exists conversions_impression_id on conversions (impression_id);
 
--- Creates the daily partitions of both source tables for [first_day, last_day], days being calendar dates
+-- A further event relation (the shop world's add-to-cart events), shaped like conversions; mapped as Source:Events:carts.
+create table if not exists carts (
+    cart_id        bigint           not null,
+    impression_id  bigint           not null,
+    event_time     timestamptz      not null,
+    primary key (cart_id, event_time)
+) partition by range (event_time);
+
+create index if not exists carts_impression_id on carts (impression_id);
+
+-- Creates the daily partitions of the source tables for [first_day, last_day], days being calendar dates
 -- in time zone tz. Idempotent.
 create or replace function ensure_day_partitions(first_day date, last_day date, tz text) returns void
 language plpgsql as $$
@@ -45,6 +55,8 @@ begin
                        'impressions_' || to_char(d, 'YYYYMMDD'), lo, hi);
         execute format('create table if not exists %I partition of conversions for values from (%L) to (%L)',
                        'conversions_' || to_char(d, 'YYYYMMDD'), lo, hi);
+        execute format('create table if not exists %I partition of carts for values from (%L) to (%L)',
+                       'carts_' || to_char(d, 'YYYYMMDD'), lo, hi);
         d := d + 1;
     end loop;
 end $$;

@@ -145,7 +145,8 @@ public sealed record FeatureEncoders(IReadOnlyList<CategoricalEncoder> Categoric
     };
 
     /// <summary>Encodes a frame into row-major field indices and numeric values (see <see cref="FrameEncoder"/> for many frames).</summary>
-    public EncodedFrame Encode(DayFrame frame) => new FrameEncoder(this).Encode(frame);
+    /// <param name="tasks">the tasks whose targets each row carries; null for <see cref="Training.TaskSet.Default"/></param>
+    public EncodedFrame Encode(DayFrame frame, Training.TaskSet? tasks = null) => new FrameEncoder(this, tasks).Encode(frame);
 
     internal static string?[] CrossKeys(DayFrame frame, IReadOnlyList<string> columns)
     {

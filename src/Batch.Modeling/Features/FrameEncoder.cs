@@ -16,21 +16,20 @@ public sealed class FrameEncoder
     private readonly (IReadOnlyList<string>? Vocabulary, int[] Map)[] _maps;
     private readonly Dictionary<string, int>[] _crossSlots;
 
-    public FrameEncoder(FeatureEncoders encoders)
+    /// <param name="tasks">the tasks whose targets each row carries; null for <see cref="TaskSet.Default"/></param>
+    public FrameEncoder(FeatureEncoders encoders, TaskSet? tasks = null)
     {
         ArgumentNullException.ThrowIfNull(encoders);
         _encoders = encoders;
+        Tasks = tasks ?? TaskSet.Default;
         _categorical = encoders.Categorical.Select(e => e.Indexer()).ToArray();
         _crosses = encoders.Crosses.Select(e => e.Indexer()).ToArray();
         _maps = new (IReadOnlyList<string>?, int[])[encoders.Categorical.Count];
         _crossSlots = encoders.Crosses.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
     }
 
-    /// <summary>
-    /// The targets each encoded row carries: the frame's labels are the default tasks' (ctr from the clicks, cvr through
-    /// ctcvr from the conversions).
-    /// </summary>
-    public static TaskSet Tasks => TaskSet.Default;
+    /// <summary>The tasks whose targets each encoded row carries, from the frame's labels they name.</summary>
+    public TaskSet Tasks { get; }
 
     /// <summary>Encodes a frame into row-major field indices, numeric values and the targets of <see cref="Tasks"/>.</summary>
     public EncodedFrame Encode(DayFrame frame)
@@ -73,10 +72,13 @@ public sealed class FrameEncoder
             var values = FeatureEncoders.NumericColumn(frame, e.Numeric[j].Column).Values;
             for (var i = 0; i < n; i++) numbers[i * k + j] = e.Numeric[j].Encode(values[i]);
         }
-        var (tasks, labels) = (Tasks.Count, new[] { frame.Clicked, frame.Converted });
+        var (tasks, labels) = (Tasks.Count, Tasks.LabelKeys.Select(frame.Label).ToArray());
         var targets = new float[n * tasks];
-        for (var i = 0; i < n; i++)
-            for (var t = 0; t < tasks; t++) targets[i * tasks + t] = Tasks.Target(t, labels[t][i] ? 1 : 0);
+        for (var t = 0; t < tasks; t++)
+        {
+            var label = labels[t];
+            for (var i = 0; i < n; i++) targets[i * tasks + t] = Tasks.Target(t, label(i));
+        }
         return new EncodedFrame(n, indices, c, numbers, k, targets, tasks);
     }
 

@@ -15,7 +15,8 @@ public sealed class TaskSet
     private readonly int[] _parent;   // −1 for none
     private readonly float[] _weights;
 
-    public TaskSet(IReadOnlyList<TaskOptions> tasks)
+    /// <param name="clickedColumn">the impressions' clicked column as the source maps it: a label naming it is the frame's clicked label</param>
+    public TaskSet(IReadOnlyList<TaskOptions> tasks, string clickedColumn = "clicked")
     {
         ArgumentNullException.ThrowIfNull(tasks);
         var problems = TaskOptions.Problems(tasks).ToList();
@@ -25,7 +26,22 @@ public sealed class TaskSet
         _weights = [.. tasks.Select(t => (float)(t.Weight ?? 1))];
         LossNames = [.. tasks.Select(t => t.OutputName(tasks))];
         Outputs = [.. tasks.Select(t => t.Name), .. tasks.Where(t => t.Given is not null).Select(t => t.OutputName(tasks))];
+        LabelKeys = [.. tasks.Select(t => t.LabelKey(clickedColumn))];
+        ExtraLabels = Core.Frames.LabelKeys.Extra(tasks, clickedColumn);
     }
+
+    /// <summary>The tasks a profile trains (<see cref="ModelProfile.EffectiveTasks"/>), their labels as its source maps them.</summary>
+    public static TaskSet Of(ModelProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return new TaskSet(profile.EffectiveTasks, profile.Source.Impressions.Clicked);
+    }
+
+    /// <summary>Each task's label in a frame (<see cref="Core.Frames.LabelKeys"/>), in task order.</summary>
+    public IReadOnlyList<string> LabelKeys { get; }
+
+    /// <summary>The labels besides clicked and converted that a frame must carry for these tasks.</summary>
+    public IReadOnlyList<Core.Frames.ExtraLabel> ExtraLabels { get; }
 
     /// <summary>ctr, and cvr given ctr with its product ctcvr: the model a profile without tasks trains.</summary>
     public static TaskSet Default { get; } = new(TaskOptions.Defaults());

@@ -1,6 +1,7 @@
 using Batch.Core.Options;
 using Batch.Data.Shards;
 using Batch.Modeling.Features;
+using Batch.Modeling.Training;
 
 namespace Batch.Pipeline.Runs;
 
@@ -27,15 +28,16 @@ public sealed class DiskWindow(string folder, FeatureEncoders encoders, EncodedS
         var lastFit = train.LastDay.AddDays(-profile.Training.ValidationDays);
         var encoders = FeatureEncoders.Fit(train.Days(train.FirstDay, lastFit), profile.Features);
         var (fields, numbers) = (encoders.Cardinalities.Count, encoders.Numeric.Count);
-        var encoder = new FrameEncoder(encoders);
-        var fit = new EncodedShards(Path.Combine(folder, "fit"), fields, numbers, FrameEncoder.Tasks.Count);
+        var tasks = TaskSet.Of(profile);
+        var encoder = new FrameEncoder(encoders, tasks);
+        var fit = new EncodedShards(Path.Combine(folder, "fit"), fields, numbers, tasks.Count);
         EncodedShards? validation = null;
         try
         {
             foreach (var part in train.Days(train.FirstDay, lastFit)) fit.Append(encoder.Encode(part));
             if (profile.Training.ValidationDays > 0)
             {
-                validation = new EncodedShards(Path.Combine(folder, "validation"), fields, numbers, FrameEncoder.Tasks.Count);
+                validation = new EncodedShards(Path.Combine(folder, "validation"), fields, numbers, tasks.Count);
                 foreach (var part in train.Days(lastFit.AddDays(1), train.LastDay)) validation.Append(encoder.Encode(part));
             }
             return new DiskWindow(folder, encoders, fit, validation);

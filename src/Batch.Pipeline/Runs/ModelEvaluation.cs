@@ -19,7 +19,7 @@ public static class ModelEvaluation
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(frame);
         var scores = new Scores(model);
-        scores.Add(encoded ?? model.Encoders.Encode(frame));
+        scores.Add(encoded ?? model.Encoders.Encode(frame, model.Tasks));
         return scores.Result();
     }
 
@@ -39,7 +39,7 @@ public static class ModelEvaluation
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(parts);
         var scores = new Scores(model);
-        var encoder = new FrameEncoder(model.Encoders);
+        var encoder = new FrameEncoder(model.Encoders, model.Tasks);
         foreach (var part in parts) scores.Add(encoder.Encode(part));
         return scores.Result();
     }

@@ -92,7 +92,7 @@ public sealed class RetrainPipeline(
         var trained = await steps.RunAsync(new TrainStep(observers), (attempt, frames), ct).ConfigureAwait(false);
         using var _ = trained.Model;
         var evaluation = await steps.RunAsync(new EvaluateStep(reconciler, store, shards, transient), (attempt, trained, frames.HeldOut), ct).ConfigureAwait(false);
-        var gate = await steps.RunAsync(new GateStep(hold), (profile.Gate, evaluation), ct).ConfigureAwait(false);
+        var gate = await steps.RunAsync(new GateStep(hold), (profile, evaluation), ct).ConfigureAwait(false);
 
         var publish = new PublishStep(store, hold, steps, observers, logger);
         var evaluated = new EvaluatedCandidate(trained.Model, trained.History, evaluation.Metrics, evaluation.Diagnostics, evaluation.ProductionMetrics, gate, profile, CodeVersion,

@@ -50,19 +50,20 @@ public static class TrainingData
         {
             // The nightly job's checks, on the same shards (the conversion checks of the source tables aside).
             ThrowIfAny(model, day, Findings(trainShards, heldOutShards, profile).Findings);
-            (train, heldOut) = (InMemory(trainShards, profile.Features), InMemory(heldOutShards, profile.Features));
+            (train, heldOut) = (InMemory(trainShards, profile), InMemory(heldOutShards, profile));
         }
         var encoded = Encode(train, profile);
-        return new PreparedWindow(profile, train, heldOut, encoded.Encoders, encoded.Fit, encoded.Encoders.Encode(heldOut), TorchDevices.Resolve(settings.Device))
+        return new PreparedWindow(profile, train, heldOut, encoded.Encoders, encoded.Fit, encoded.Encoders.Encode(heldOut, TaskSet.Of(profile)), TorchDevices.Resolve(settings.Device))
         {
             Validation = encoded.Validation,
         };
     }
 
     /// <summary>A window's shards read into one frame in memory.</summary>
-    private static DayFrame InMemory(ShardedWindow window, FeatureOptions features)
+    private static DayFrame InMemory(ShardedWindow window, ModelProfile profile)
     {
-        var builder = new WindowBuilder(window.FirstDay, window.LastDay, features.Categorical, features.Numeric);
+        var labels = TaskSet.Of(profile).ExtraLabels.Select(l => l.Key).ToList();
+        var builder = new WindowBuilder(window.FirstDay, window.LastDay, profile.Features.Categorical, profile.Features.Numeric, labels);
         foreach (var part in window.Days()) builder.Add(part);
         return builder.Build();
     }
@@ -74,17 +75,18 @@ public static class TrainingData
     public static EncodedWindow Encode(DayFrame train, ModelProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        return Encode(train, profile.Features, profile.Training.ValidationDays);
+        return Encode(train, profile.Features, profile.Training.ValidationDays, TaskSet.Of(profile));
     }
 
     /// <summary>The same with <paramref name="days"/> validation days, whatever the profile says.</summary>
-    public static EncodedWindow Encode(DayFrame train, FeatureOptions features, int days)
+    /// <param name="tasks">the tasks whose targets the rows carry; null for the default tasks</param>
+    public static EncodedWindow Encode(DayFrame train, FeatureOptions features, int days, TaskSet? tasks = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         var lastFit = train.LastDay.AddDays(-days);
         var fit = days == 0 ? train : train.Days(train.FirstDay, lastFit);
         var encoders = FeatureEncoders.Fit(fit, features);
-        return new EncodedWindow(encoders, encoders.Encode(fit), days == 0 ? null : encoders.Encode(train.Days(lastFit.AddDays(1), train.LastDay)));
+        return new EncodedWindow(encoders, encoders.Encode(fit, tasks), days == 0 ? null : encoders.Encode(train.Days(lastFit.AddDays(1), train.LastDay), tasks));
     }
 
     /// <summary>

@@ -11,7 +11,8 @@ using Polly;
 namespace Batch.Pipeline.Scoring;
 
 /// <summary>A published version's scores of every impression of a day, for checks and back-fills.</summary>
-public sealed record ScoredDay(string Model, string Version, DateOnly Day, DayFrame Frame, Predictions Predictions);
+/// <param name="Tasks">the version's tasks, whose labels the frame carries</param>
+public sealed record ScoredDay(string Model, string Version, DateOnly Day, DayFrame Frame, Predictions Predictions, TaskSet Tasks);
 
 /// <summary>
 /// Scores a day with a published (approved) version — production's unless one is named — reading the columns
@@ -24,12 +25,12 @@ public sealed class DayScoring(ModelStore store, ModelHistory history, DayExtrac
         var settings = options.Value;
         var profile = settings.Profile(model);
         var chosen = await ChooseAsync(model, version, ct).ConfigureAwait(false);
-        var (_, loaded) = await PublishedModel.LoadAsync(store, model, chosen, TorchDevices.Resolve(settings.Device), ct).ConfigureAwait(false);
+        var (_, loaded) = await PublishedModel.LoadAsync(store, model, chosen, TorchDevices.Resolve(settings.Device), profile.Source.Impressions.Clicked, ct).ConfigureAwait(false);
         using var scorer = loaded;
-        var frame = await TrainingData.ExtractDaysAsync(extractor, transient, SourceSpec.Of(profile, settings).WithFeatures(scorer.Encoders.Columns()), day, day, ct).ConfigureAwait(false);
+        var frame = await TrainingData.ExtractDaysAsync(extractor, transient, SourceSpec.Of(profile, settings).WithFeatures(scorer.Encoders.Columns()).WithLabels(scorer.Tasks.ExtraLabels), day, day, ct).ConfigureAwait(false);
         if (frame.Count == 0)
             throw new InvalidOperationException($"{day:yyyy-MM-dd} has no impressions to score; check the day (in {settings.BusinessTimeZone}).");
-        return new ScoredDay(model, chosen, day, frame, Scorer.Predict(scorer, scorer.Encoders.Encode(frame)));
+        return new ScoredDay(model, chosen, day, frame, Scorer.Predict(scorer, scorer.Encoders.Encode(frame, scorer.Tasks)), scorer.Tasks);
     }
 
     private async Task<string> ChooseAsync(string model, string? version, CancellationToken ct)

@@ -32,13 +32,21 @@ public static class ScoreFile
         }
     }
 
-    /// <summary>One line for the operator: what was scored, and how the scores rank the day's own labels.</summary>
+    /// <summary>
+    /// One line for the operator: what was scored, and how the scores rank the day's own labels — each binary main
+    /// task's entire-space output over every impression (ctr and ctcvr for the default tasks).
+    /// </summary>
     public static string Summary(ScoredDay scored, string path)
     {
         ArgumentNullException.ThrowIfNull(scored);
-        var (frame, p) = (scored.Frame, scored.Predictions);
+        var (frame, p, tasks) = (scored.Frame, scored.Predictions, scored.Tasks);
+        var ranked = Enumerable.Range(0, tasks.Count).Where(t => tasks.Tasks[t].IsMain && !tasks.Tasks[t].IsRegression).Select(t =>
+        {
+            var label = frame.Label(tasks.LabelKeys[t]);
+            return $"{tasks.LossNames[t]} AUC {Auc(p[tasks.LossNames[t]], [.. Enumerable.Range(0, frame.Count).Select(i => label(i) > 0)])}";
+        });
         return string.Create(CultureInfo.InvariantCulture,
-            $"Scored {frame.Count} impressions of {scored.Day:yyyy-MM-dd} with {scored.Model} {scored.Version} into {path}; against the day's labels: ctr AUC {Auc(p["ctr"], frame.Clicked)}, ctcvr AUC {Auc(p["ctcvr"], frame.Converted)}.");
+            $"Scored {frame.Count} impressions of {scored.Day:yyyy-MM-dd} with {scored.Model} {scored.Version} into {path}; against the day's labels: {string.Join(", ", ranked)}.");
     }
 
     // The day's labels may hold one class only (no conversion yet): then there is no AUC to give.

@@ -39,6 +39,8 @@ public class ConfigurationReferenceTests
             if (kind == typeof(Dictionary<string, ModelProfile>)) Walk(typeof(ModelProfile), profile, $"{key}:{{model}}", profile, into);
             else if (kind == typeof(Dictionary<string, ColumnOptions>)) Walk(typeof(ColumnOptions), new ColumnOptions(), $"{key}:{{column}}", profile, into);
             else if (kind == typeof(Dictionary<string, string>)) into.Add(new Setting($"{key}:{{column}}", "string", "unset"));
+            else if (kind == typeof(Dictionary<string, ConversionSourceOptions>)) Walk(typeof(ConversionSourceOptions), new ConversionSourceOptions(), $"{key}:{{event}}", profile, into);
+            else if (kind == typeof(List<TaskOptions>)) Walk(typeof(TaskOptions), new TaskOptions(), $"{key}:{{n}}", profile, into);
             else if (kind == typeof(List<CrossOptions>)) Walk(typeof(CrossOptions), new CrossOptions(), $"{key}:{{n}}", profile, into);
             else if (kind == typeof(PluginSettings))
             {

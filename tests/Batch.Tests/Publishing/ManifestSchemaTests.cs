@@ -28,7 +28,7 @@ public sealed class ManifestSchemaTests
         RunId = 1,
         Architecture = architecture,
         Features = new JsonObject(),
-        Tasks = ["ctr", "cvr"],
+        Tasks = TaskOptions.Defaults(),
         Metrics = [new TaskMetrics("ctr", 0.7, 0.2, 10, 2)],
         Gate = new GateDecision(true, "first-model", []),
         Training = new JsonObject(),
@@ -61,7 +61,7 @@ public sealed class ManifestSchemaTests
 
         var read = ModelManifest.Parse(json, "m/manifest.json");
 
-        Assert.Equal(2, read.SchemaVersion);
+        Assert.Equal(3, read.SchemaVersion);
         Assert.Equal(json.ToString(), Json(read).ToString());
         Assert.Contains("\"settings\": {\n      \"dcn-v2\": {\n        \"crossLayers\": 4\n      },\n      \"ple\": {\n        \"levels\": 3,", json.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
@@ -92,7 +92,7 @@ public sealed class ManifestSchemaTests
 
         var e = Assert.Throws<InvalidDataException>(() => ModelManifest.Parse(BinaryData.FromString(root.ToJsonString()), "m/versions/v/manifest.json"));
 
-        Assert.Equal("m/versions/v/manifest.json has schema version 9; this code reads up to 2. Update the code that reads it.", e.Message);
+        Assert.Equal("m/versions/v/manifest.json has schema version 9; this code reads up to 3. Update the code that reads it.", e.Message);
     }
 
     [Theory]
@@ -118,5 +118,46 @@ public sealed class ManifestSchemaTests
         var after = Scorer.Predict(loaded, encoders.Encode(frame));
         Assert.Equal(before["ctr"], after["ctr"]);
         Assert.Equal(before["cvr"], after["cvr"]);
+    }
+
+    [Fact]
+    public void AVersion2Manifest_ReadsAsTheDefaultTasks_AndItsModelRescoresIdentically()
+    {
+        var (frame, encoders) = ModelingFixtures.Fitted(64);
+        var architecture = ModelingFixtures.Architecture("ple", levels: 2);
+        using var model = MultiTaskModel.Create(encoders, architecture, CPU, seed: 4);
+        using var weights = new MemoryStream();
+        model.SaveWeights(weights);
+        // What a version-2 manifest held: the two default tasks' names.
+        var root = JsonNode.Parse(Json(Manifest(architecture)).ToString())!.AsObject();
+        root["schemaVersion"] = 2;
+        root["tasks"] = new JsonArray("ctr", "cvr");
+
+        var read = ModelManifest.Parse(BinaryData.FromString(root.ToJsonString()), "m/manifest.json");
+        var tasks = read.DeclaredTasks("was_clicked");
+        weights.Position = 0;
+        using var loaded = MultiTaskModel.Load(weights, encoders, read.Architecture, CPU, new TaskSet(tasks, "was_clicked"));
+
+        Assert.Null(read.Tasks);
+        Assert.Equal(["ctr", "cvr"], tasks.Select(t => t.Name));
+        Assert.Equal(("was_clicked", "ctr", "ctcvr"), (tasks[0].Label.Column, tasks[1].Given, tasks[1].Product));
+        Assert.Equal(["clicked", "converted"], loaded.Tasks.LabelKeys);
+        var before = Scorer.Predict(model, encoders.Encode(frame));
+        var after = Scorer.Predict(loaded, encoders.Encode(frame));
+        foreach (var output in new[] { "ctr", "cvr", "ctcvr" }) Assert.Equal(before[output], after[output]);
+    }
+
+    [Fact]
+    public void AVersion3Manifest_DeclaresItsTasks_AndReadsThemBack()
+    {
+        var manifest = Manifest(new ArchitectureOptions { Name = "ple" }) with { Tasks = ModelingFixtures.ShopTasks(value: true).Tasks };
+
+        var read = ModelManifest.Parse(Json(manifest), "m/manifest.json");
+
+        Assert.Equal(["ctr", "cart", "purchase", "value"], read.Tasks!.Select(t => t.Name));
+        Assert.Equal(("carts", "ctr", TaskOptions.Binary), (read.Tasks![1].Label.Event, read.Tasks[1].Given, read.Tasks[1].Kind));
+        Assert.Equal((TaskOptions.Regression, TaskOptions.Auxiliary, "amount"), (read.Tasks[3].Kind, read.Tasks[3].Role, read.Tasks[3].Label.Value));
+        Assert.Contains("\"role\": \"auxiliary\"", Json(read).ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("isRegression", Json(read).ToString(), StringComparison.Ordinal);
     }
 }

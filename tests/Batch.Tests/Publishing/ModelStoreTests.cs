@@ -23,7 +23,7 @@ public sealed class ModelStoreTests(StackFixture stack) : IClassFixture<StackFix
             RunId = 1,
             Architecture = new ArchitectureOptions(),
             Features = new JsonObject(),
-            Tasks = ["ctr", "cvr"],
+            Tasks = TaskOptions.Defaults(),
             Metrics = [new TaskMetrics("ctr", 0.7, 0.2, 10, 2)],
             Gate = new GateDecision(true, "first-model", []),
             Training = new JsonObject(),

@@ -42,18 +42,20 @@ internal sealed class EvaluateStep(ProductionReconciler reconciler, ModelStore s
             new EvaluateDetail(metrics, diagnostics, productionMetrics, state.Current?.Version));
     }
 
-    /// <summary>Production's scores on the held-out rows, read with its own features when they differ from the profile's.</summary>
+    /// <summary>Production's scores on the held-out rows, read with its own features and labels when they differ from the profile's.</summary>
     private async Task<IReadOnlyList<TaskScores>> ScoreProductionAsync(string model, string version, ShardedWindow heldOut, Attempt attempt, CancellationToken ct)
     {
-        var (_, loaded) = await PublishedModel.LoadAsync(store, model, version, attempt.Device, ct).ConfigureAwait(false);
+        var (_, loaded) = await PublishedModel.LoadAsync(store, model, version, attempt.Device, attempt.Profile.Source.Impressions.Clicked, ct).ConfigureAwait(false);
         using var production = loaded;
         var needed = production.Encoders.Columns();
-        if (Covers(attempt.Profile.Features, needed)) return ModelEvaluation.Score(production, heldOut.Days()).Scores;
+        var spec = SourceSpec.Of(attempt.Profile, attempt.Settings);
+        var labels = production.Tasks.ExtraLabels;
+        if (Covers(attempt.Profile.Features, needed) && labels.All(l => spec.Labels.Any(s => s.Key == l.Key))) return ModelEvaluation.Score(production, heldOut.Days()).Scores;
 
         var settings = attempt.Settings;
         var day = heldOut.FirstDay;
         var (shard, rows, _) = await transient.ExecuteAsync(async t =>
-            await shards.ShardAsync(SourceSpec.Of(attempt.Profile, settings).WithFeatures(needed), day, t).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await shards.ShardAsync(spec.WithFeatures(needed).WithLabels(labels), day, t).ConfigureAwait(false), ct).ConfigureAwait(false);
         using var own = new ShardedWindow(day, day);
         own.Add(day, shard, rows);
         if (!own.Ids().SelectMany(ids => ids).SequenceEqual(heldOut.Ids().SelectMany(ids => ids)))

@@ -113,7 +113,7 @@ internal sealed class PublishStep(ModelStore store, RunHold hold, RunSteps steps
             RunId = run.Id,
             Architecture = candidate.Profile.Architecture,
             Features = JsonSerializer.SerializeToNode(candidate.Model.Encoders, ModelManifest.Json)!,
-            Tasks = ["ctr", "cvr"],
+            Tasks = candidate.Model.Tasks.Tasks,
             Metrics = candidate.Metrics,
             Diagnostics = candidate.Diagnostics,
             ProductionMetrics = candidate.ProductionMetrics,

@@ -20,7 +20,7 @@ internal sealed class TrainStep(RunObservers observers) : IRunStep<(Attempt Atte
         // The window's day shards are read a day at a time to fit the encoders and again to encode each day onto disk;
         // the model reads its batches from those files.
         using var window = DiskWindow.Encode(input.Frames.Train, profile, Folder(attempt));
-        var model = MultiTaskModel.Create(window.Encoders, profile.Architecture, attempt.Device, profile.Training.Seed);
+        var model = MultiTaskModel.Create(window.Encoders, profile.Architecture, attempt.Device, profile.Training.Seed, TaskSet.Of(profile));
         try
         {
             var clock = Stopwatch.StartNew();
