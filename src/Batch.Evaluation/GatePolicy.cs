@@ -5,10 +5,23 @@ using Batch.Evaluation.Statistics;
 
 namespace Batch.Evaluation;
 
-/// <summary>One task's predicted probabilities on the held-out day, row by row, with the labels.</summary>
+/// <summary>
+/// One output's predicted probabilities on the held-out day, row by row, with the labels; for a regression the
+/// predicted values, with the true values in <see cref="Values"/> (and <c>Labels</c> whether each is above 0).
+/// </summary>
 public sealed record TaskScores(string Task, float[] Probabilities, bool[] Labels)
 {
+    /// <summary>A regression's true values, row by row; null for a probability.</summary>
+    public float[]? Values { get; init; }
+
     public int Positives => Labels.Count(l => l);
+
+    /// <summary>A regression's scores: its predictions against the values.</summary>
+    public static TaskScores Regression(string task, float[] predictions, float[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return new TaskScores(task, predictions, [.. values.Select(v => v > 0)]) { Values = values };
+    }
 }
 
 /// <summary>
@@ -50,10 +63,27 @@ public static class GatePolicy
             }
             if (p is not null && !c.Labels.AsSpan().SequenceEqual(p.Labels))
                 throw new ArgumentException($"{task}: candidate and production were not scored on the same rows; a paired comparison needs them.");
-            if (c.Positives < options.MinPositives || c.Labels.Length - c.Positives < options.MinPositives)
+            if (c.Values is not null && c.Positives < options.MinPositives)
+            {
+                thin = true;
+                reasons.Add(string.Create(C, $"{task}: {c.Positives} rows with a value above 0 among {c.Labels.Length} (fewer than Gate:MinPositives {options.MinPositives}): not enough evidence"));
+                continue;
+            }
+            if (c.Values is null && (c.Positives < options.MinPositives || c.Labels.Length - c.Positives < options.MinPositives))
             {
                 thin = true;
                 reasons.Add(string.Create(C, $"{task}: {c.Positives} positives among {c.Labels.Length} (fewer than Gate:MinPositives {options.MinPositives} of either class): not enough evidence"));
+                continue;
+            }
+            if (c.Values is { } values)
+            {
+                if (p is not null && (p.Values is null || !values.AsSpan().SequenceEqual(p.Values)))
+                    throw new ArgumentException($"{task}: candidate and production were not scored on the same rows; a paired comparison needs them.");
+                var judgement = p is null ? null : JudgeSquaredError(task, c, p, options);
+                var (ok, rule) = judgement is null ? FirstRegression(task, c) : (judgement.Passed, judgement.Rule);
+                if (judgement is not null) judgements.Add(judgement);
+                failed |= !ok;
+                reasons.Add(rule);
                 continue;
             }
             if (p is null)
@@ -116,6 +146,35 @@ public static class GatePolicy
     }
 
     /// <summary>
+    /// A regression's mean squared error, as the mean of per-row differences of squared errors: rejected when the
+    /// relative rise exceeds <c>MaxSquaredErrorIncrease</c> significantly.
+    /// </summary>
+    public static TaskJudgement JudgeSquaredError(string task, TaskScores candidate, TaskScores production, GateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(production);
+        ArgumentNullException.ThrowIfNull(options);
+        var values = candidate.Values ?? throw new ArgumentException($"{task} is not a regression's scores.", nameof(candidate));
+        var paired = PairedSquaredError.Compare(candidate.Probabilities, production.Probabilities, values);
+        var se = paired.StandardError / paired.B; // of the relative change
+        var rise = paired.RelativeDifference;
+        var test = new Test(rise, options.MaxSquaredErrorIncrease, se, options.Alpha); // worse = a rise
+        var rule = string.Create(C,
+            $"{task}: RMSE {Math.Sqrt(paired.A):G5} vs production {Math.Sqrt(paired.B):G5}, squared error change {SignedNumber.Format(100 * rise, "F2")} % (95 % CI {SignedNumber.Format(100 * (rise - Z95 * se), "F2")} % … {SignedNumber.Format(100 * (rise + Z95 * se), "F2")} %); {test.Why("rise", $"{100 * options.MaxSquaredErrorIncrease:F2} %")}");
+        return new TaskJudgement(task, "mse", paired.A, paired.B, rise, rise - Z95 * se, rise + Z95 * se, test.PWorse, test.PBetter, test.PBeyondMargin,
+            test.Movement, rule, test.Passed, candidate.Positives);
+    }
+
+    /// <summary>A first model's regression: its RMSE must not exceed the day's standard deviation, the RMSE of predicting the day's mean.</summary>
+    private static (bool Passed, string Rule) FirstRegression(string task, TaskScores candidate)
+    {
+        var rmse = Metrics.Rmse(candidate.Probabilities, candidate.Values);
+        var spread = Metrics.StandardDeviation(candidate.Values);
+        var ok = rmse <= spread;
+        return (ok, string.Create(C, $"{task}: RMSE {rmse:G5} {(ok ? "<=" : ">")} the day's standard deviation {spread:G5} (predicting the mean)"));
+    }
+
+    /// <summary>
     /// The one-sided tests on how much worse the candidate is (<paramref name="worse"/> &gt; 0 is worse) with its
     /// standard error: beyond the margin (decides), and away from zero either way (the movement).
     /// </summary>
@@ -136,10 +195,13 @@ public static class GatePolicy
         };
     }
 
-    /// <summary>The survey's verdict against production, from the judged tasks' AUC movements (a combination it does not name, task by task).</summary>
+    /// <summary>
+    /// The survey's verdict against production, from the judged outputs' movements — a probability's AUC, a regression's
+    /// squared error (a combination it does not name, task by task).
+    /// </summary>
     private static string? Transfer(IReadOnlyList<TaskJudgement> judgements)
     {
-        var auc = judgements.Where(j => j.Measure == "auc").ToList();
+        var auc = judgements.Where(j => j.Measure is "auc" or "mse").ToList();
         if (auc.Count == 0) return null;
         return TransferVerdicts.Describe(auc.Select(j => (j.Task, j.Movement switch { "up" => TaskMove.Better, "down" => TaskMove.Worse, _ => TaskMove.Level })).ToList());
     }

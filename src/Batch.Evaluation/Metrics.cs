@@ -1,6 +1,6 @@
 namespace Batch.Evaluation;
 
-/// <summary>Binary classification metrics computed from scores and 0/1 labels.</summary>
+/// <summary>Binary classification metrics computed from scores and 0/1 labels, and a regression's errors.</summary>
 public static class Metrics
 {
     /// <summary>
@@ -38,6 +38,42 @@ public static class Metrics
             sum -= labels[i] ? Math.Log(p) : Math.Log(1 - p);
         }
         return sum / probabilities.Length;
+    }
+
+    /// <summary>Root mean squared error of predictions against values.</summary>
+    public static double Rmse(ReadOnlySpan<float> predictions, ReadOnlySpan<float> values)
+    {
+        CheckLengths(predictions.Length, values.Length);
+        if (values.Length == 0) throw new ArgumentException("RMSE of no examples is undefined.");
+        double sum = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var e = (double)predictions[i] - values[i];
+            sum += e * e;
+        }
+        return Math.Sqrt(sum / values.Length);
+    }
+
+    /// <summary>Mean absolute error of predictions against values.</summary>
+    public static double Mae(ReadOnlySpan<float> predictions, ReadOnlySpan<float> values)
+    {
+        CheckLengths(predictions.Length, values.Length);
+        if (values.Length == 0) throw new ArgumentException("MAE of no examples is undefined.");
+        double sum = 0;
+        for (var i = 0; i < values.Length; i++) sum += Math.Abs((double)predictions[i] - values[i]);
+        return sum / values.Length;
+    }
+
+    /// <summary>The population standard deviation of values: the RMSE of predicting their mean.</summary>
+    public static double StandardDeviation(ReadOnlySpan<float> values)
+    {
+        if (values.Length == 0) throw new ArgumentException("The spread of no values is undefined.");
+        double mean = 0;
+        foreach (var v in values) mean += v;
+        mean /= values.Length;
+        double sum = 0;
+        foreach (var v in values) sum += (v - mean) * (v - mean);
+        return Math.Sqrt(sum / values.Length);
     }
 
     private static void CheckLengths(int a, int b)

@@ -351,6 +351,9 @@ public sealed class GateOptions
     /// <summary>One-sided significance level of "worse by more than the margin" (and of "up"/"down" in the verdict).</summary>
     public double Alpha { get; set; } = 0.05;
 
+    /// <summary>Largest rise of the mean squared error against production tolerated on a judged regression task (relative, 0.05 = 5 %).</summary>
+    public double MaxSquaredErrorIncrease { get; set; } = 0.05;
+
     /// <summary>A judged task with fewer positives than this on the held-out day is not enough evidence.</summary>
     public int MinPositives { get; set; } = 50;
 
@@ -374,6 +377,7 @@ public sealed class GateOptions
     {
         if (MaxAucDrop < 0) yield return "Gate:MaxAucDrop must not be negative";
         if (MaxLogLossIncrease < 0) yield return "Gate:MaxLogLossIncrease must not be negative";
+        if (!(MaxSquaredErrorIncrease >= 0)) yield return "Gate:MaxSquaredErrorIncrease must not be negative";
         if (Alpha is <= 0 or >= 0.5) yield return "Gate:Alpha must be within (0, 0.5)";
         if (MinPositives < 2) yield return "Gate:MinPositives must be at least 2";
         if (OnInsufficientEvidence is not (KeepProduction or ApproveAnyway))

@@ -18,8 +18,8 @@ public sealed record GateDecision(bool Approved, string Verdict, IReadOnlyList<s
 /// <summary>
 /// One measure of one task, candidate against production on the same held-out rows.
 /// </summary>
-/// <param name="Measure">auc or logloss</param>
-/// <param name="Change">AUC: candidate − production; logloss: (candidate − production) / production</param>
+/// <param name="Measure">auc, logloss, or mse (a regression's mean squared error)</param>
+/// <param name="Change">AUC: candidate − production; logloss and mse: (candidate − production) / production</param>
 /// <param name="Low">lower end of the 95 % interval of <paramref name="Change"/></param>
 /// <param name="High">upper end of the 95 % interval of <paramref name="Change"/></param>
 /// <param name="PWorse">one-sided p-value of "the candidate is worse"</param>

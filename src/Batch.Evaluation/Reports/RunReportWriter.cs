@@ -68,7 +68,7 @@ public static class RunReportWriter
         foreach (var m in input.Metrics)
         {
             var p = input.ProductionMetrics?.SingleOrDefault(x => x.Task == m.Task);
-            html.Append(C, $"<tr><td>{HtmlEncode(m.Task)}</td><td>{m.Positives} / {m.Count}</td><td>{m.Auc:F4}</td><td>{(p is null ? "–" : p.Auc.ToString("F4", C))}</td><td>{m.LogLoss:F5}</td><td>{(p is null ? "–" : p.LogLoss.ToString("F5", C))}</td></tr>\n");
+            html.Append(C, $"<tr><td>{HtmlEncode(m.Task)}</td><td>{m.Positives} / {m.Count}</td><td>{m.Primary()}</td><td>{(p is null ? "–" : p.Primary())}</td><td>{m.Secondary()}</td><td>{(p is null ? "–" : p.Secondary())}</td></tr>\n");
         }
         html.Append("</table>\n<h2>Gate rules</h2>\n");
         if (gate.Judgements.Count > 0)

@@ -13,22 +13,10 @@ public sealed record PairedLogLoss(double A, double B, double MeanDifference, do
     {
         if (a.Length != labels.Length || b.Length != labels.Length)
             throw new ArgumentException($"{a.Length} and {b.Length} probabilities for {labels.Length} labels; both models must be scored on the same examples.");
-        var n = labels.Length;
-        if (n < 2) throw new ArgumentException("A paired logloss comparison needs at least two examples.");
-        double sumA = 0, sumB = 0, sumD = 0, sumD2 = 0;
-        for (var i = 0; i < n; i++)
-        {
-            var la = Loss(a[i], labels[i], epsilon);
-            var lb = Loss(b[i], labels[i], epsilon);
-            var d = la - lb;
-            sumA += la;
-            sumB += lb;
-            sumD += d;
-            sumD2 += d * d;
-        }
-        var mean = sumD / n;
-        var variance = Math.Max(0, (sumD2 - n * mean * mean) / (n - 1));
-        return new PairedLogLoss(sumA / n, sumB / n, mean, Math.Sqrt(variance / n));
+        if (labels.Length < 2) throw new ArgumentException("A paired logloss comparison needs at least two examples.");
+        var (pa, pb, l) = (a.ToArray(), b.ToArray(), labels.ToArray());
+        var (meanA, meanB, mean, se) = PairedMeans.Of(l.Length, i => (Loss(pa[i], l[i], epsilon), Loss(pb[i], l[i], epsilon)));
+        return new PairedLogLoss(meanA, meanB, mean, se);
     }
 
     private static double Loss(float probability, bool label, double epsilon)

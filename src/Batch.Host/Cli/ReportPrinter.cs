@@ -16,12 +16,14 @@ public static class ReportPrinter
         output.WriteLine(string.Create(c, $"== {run.Model} {run.DataDay:yyyy-MM-dd}  run {run.Id}, attempt {run.Attempt}: {run.Status.Text()}"));
         if (report.Metrics.Count > 0)
         {
-            output.WriteLine("   task    AUC      logloss   positives/count   | production AUC   logloss");
+            var width = Math.Max(6, report.Metrics.Max(m => m.Task.Length));
+            var wide = report.Metrics.Any(m => m.IsRegression) ? 12 : 7;
+            output.WriteLine($"   {"task".PadRight(width)}  {"AUC".PadRight(wide)}  {"logloss".PadRight(wide + 1)}  positives/count   | production AUC   logloss");
             foreach (var m in report.Metrics)
             {
                 var p = report.ProductionMetrics?.SingleOrDefault(x => x.Task == m.Task);
                 output.WriteLine(string.Create(c,
-                    $"   {m.Task,-6}  {m.Auc,7:F4}  {m.LogLoss,8:F5}  {m.Positives,7}/{m.Count,-8}  | {(p is null ? "       -" : p.Auc.ToString("F4", c)),14}  {(p is null ? "-" : p.LogLoss.ToString("F5", c)),8}"));
+                    $"   {m.Task.PadRight(width)}  {m.Primary().PadLeft(wide)}  {m.Secondary().PadLeft(wide + 1)}  {m.Positives,7}/{m.Count,-8}  | {(p is null ? "-" : p.Primary()),14}  {(p is null ? "-" : p.Secondary()),8}"));
             }
         }
         if (report.Diagnostics is { } diagnostics)

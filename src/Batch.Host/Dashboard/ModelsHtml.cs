@@ -135,7 +135,7 @@ public static class ModelsHtml
             return;
         }
         foreach (var m in a.Metrics)
-            html.Append(C, $"<div class=\"batch-metric\" data-task=\"{HtmlEncode(m.Task)}\">{HtmlEncode(m.Task)} AUC {m.Auc:F4}, logloss {m.LogLoss:F5}</div>");
+            html.Append(C, $"<div class=\"batch-metric\" data-task=\"{HtmlEncode(m.Task)}\">{HtmlEncode(m.Task)} {HtmlEncode(m.Summary())}</div>");
     }
 
     /// <summary>The features whose distribution moved most between the window and the held-out day, by PSI (validate's detail).</summary>

@@ -30,6 +30,7 @@ public static class ComparisonPrinter
             var cells = tasks.Select(t =>
             {
                 var m = r.Metrics.Single(x => x.Task == t);
+                if (m.IsRegression) return $"{m.Primary().PadRight(aucWidth + (ratio.Length > 0 ? 8 : 0))} {m.Secondary(),-13}";
                 var delta = m.Auc - baseline.Metrics.Single(x => x.Task == t).Auc;
                 var spread = result.Seeds > 1 ? string.Create(c, $" ± {r.AucSd(t):F4}") : "";
                 var share = result.Oracle is null ? "" : string.Create(c, $" {m.Auc / result.Oracle.Single(o => o.Task == t).Auc,6:P1}");
@@ -60,6 +61,7 @@ public static class ComparisonPrinter
         static string Of(IReadOnlyList<Batch.Core.Results.TaskMetrics> m, string task) =>
             m.Single(x => x.Task == task).Auc.ToString("F4", CultureInfo.InvariantCulture);
         string Pair(string name, IReadOnlyList<Batch.Core.Results.TaskMetrics> m) => $"{name} ctr={Of(m, "ctr")} ctcvr={Of(m, "ctcvr")}";
+        if (result.Summarised.Count > 0) return TaskSummary(result);
         var parts = new List<string>
         {
             Pair(result.Architecture, result.Headline.Metrics),
@@ -68,6 +70,19 @@ public static class ComparisonPrinter
         };
         if (result.Oracle is { } oracle) parts.Add(Pair("oracle", oracle));
         return string.Create(c, $"quality {string.Join(' ', parts)}");
+    }
+
+    /// <summary>
+    /// The line for a declared task set: <c>quality {row} {task}=… … single-task {task}=… …</c> — every trained candidate
+    /// row, then the single-task yardstick, each with the AUC of every binary main task's entire-space output.
+    /// </summary>
+    private static string TaskSummary(ComparisonResult result)
+    {
+        string Row(string label, IReadOnlyList<Batch.Core.Results.TaskMetrics> m) =>
+            $"{label} " + string.Join(' ', result.Summarised.Select(s => $"{s.Key}={m.Single(x => x.Task == s.Output).Auc.ToString("F4", CultureInfo.InvariantCulture)}"));
+        var rows = result.Rows.Where(r => !r.Yardstick).Select(r => Row(r.Label, r.Metrics))
+            .Append(Row(ModelComparison.BaselineLabel, result.Rows.Single(r => r.Label == ModelComparison.BaselineLabel).Metrics));
+        return $"quality {string.Join(' ', rows)}";
     }
 
     /// <summary>

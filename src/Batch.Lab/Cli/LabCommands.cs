@@ -3,6 +3,7 @@ using System.Globalization;
 using Batch.Core.Days;
 using Batch.Host.Cli;
 using Batch.Lab.Benchmarks;
+using Batch.Lab.Synthetic;
 using Batch.Modeling.Plugins;
 
 namespace Batch.Lab.Cli;
@@ -30,8 +31,16 @@ public static class LabCommands
         var perDay = new Option<int>("--impressions-per-day") { Description = "Synthetic impressions per day", DefaultValueFactory = _ => 30_000 };
         var endDay = new Option<string?>("--end-day") { Description = "Last seeded day (default: the nightly day)" };
         var seed = Seed();
-        var seedCommand = new Command("seed", "Write synthetic impressions, conversions and their truth for a range of days.") { days, perDay, endDay, seed };
-        seedCommand.SetAction((r, ct) => LabVerbs.SeedAsync(r.GetValue(days), r.GetValue(perDay), ParseDay(r.GetValue(endDay)), r.GetValue(seed), ct));
+        var world = new Option<string>("--world") { Description = "default (clicks, conversions) or shop (clicks, carts, purchases with an order value)", DefaultValueFactory = _ => "default" };
+        world.AcceptOnlyFromAmong("default", "shop");
+        var correlation = new Option<double>("--correlation") { Description = "shop world: the share of the click logit in the cart and purchase logits, 0–1", DefaultValueFactory = _ => 0.5 };
+        correlation.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is < 0 or > 1) r.AddError("--correlation must lie within [0, 1].");
+        });
+        var seedCommand = new Command("seed", "Write synthetic impressions, conversions and their truth for a range of days.") { days, perDay, endDay, seed, world, correlation };
+        seedCommand.SetAction((r, ct) => LabVerbs.SeedAsync(r.GetValue(days), r.GetValue(perDay), ParseDay(r.GetValue(endDay)), r.GetValue(seed),
+            r.GetValue(world) == "shop" ? new ShopWorld(r.GetValue(correlation)) : null, ct));
         var model = OperatorCommands.Model();
         var demo = new Command("demo", "Seed synthetic data and run the nightly job for two consecutive days through Hangfire.") { model, days, perDay, seed };
         demo.SetAction((r, ct) => LabVerbs.DemoAsync(r.GetValue(model)!, r.GetValue(days), r.GetValue(perDay), r.GetValue(seed), ct));

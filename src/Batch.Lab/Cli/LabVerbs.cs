@@ -19,11 +19,13 @@ public static class LabVerbs
     private static Task CreateSourceAsync(IServiceProvider services, CancellationToken ct) =>
         CanonicalSource.EnsureAsync(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), ct);
 
-    public static async Task<int> SeedAsync(int days, int perDay, DateOnly? endDay, long seed, CancellationToken ct)
+    /// <param name="shop">the shop world (carts, purchases with an order value) instead of the default one</param>
+    public static async Task<int> SeedAsync(int days, int perDay, DateOnly? endDay, long seed, ShopWorld? shop, CancellationToken ct)
     {
         using var host = await HostFactory.BuildMigratedAsync(ct, services: s => s.AddLab(), prepare: CreateSourceAsync).ConfigureAwait(false);
-        var summary = await SeedCoreAsync(host.Services, days, perDay, endDay, seed, ct).ConfigureAwait(false);
-        Console.WriteLine($"Seeded {summary.FirstDay:yyyy-MM-dd}..{summary.LastDay:yyyy-MM-dd}: {summary.Impressions} impressions, {summary.Clicks} clicks, {summary.Conversions} conversions.");
+        var summary = await SeedCoreAsync(host.Services, days, perDay, endDay, seed, ct, shop).ConfigureAwait(false);
+        Console.WriteLine($"Seeded {summary.FirstDay:yyyy-MM-dd}..{summary.LastDay:yyyy-MM-dd}: {summary.Impressions} impressions, {summary.Clicks} clicks, "
+            + (shop is null ? "" : $"{summary.Carts} carts, ") + $"{summary.Conversions} {(shop is null ? "conversions" : "purchases")}.");
         return 0;
     }
 
@@ -121,12 +123,12 @@ public static class LabVerbs
         return failed ? 1 : 0;
     }
 
-    private static async Task<SeedSummary> SeedCoreAsync(IServiceProvider services, int days, int perDay, DateOnly? endDay, long seed, CancellationToken ct)
+    private static async Task<SeedSummary> SeedCoreAsync(IServiceProvider services, int days, int perDay, DateOnly? endDay, long seed, CancellationToken ct, ShopWorld? shop = null)
     {
         var settings = services.GetRequiredService<IOptions<BatchOptions>>().Value;
         var zone = settings.TimeZone();
         var last = endDay ?? DataDays.NightlyDay(DateTimeOffset.UtcNow, zone, settings.ConversionWindowDays);
         return await services.GetRequiredService<SyntheticSeeder>()
-            .SeedAsync(last, days, perDay, seed, zone, settings.ConversionWindowDays, ct).ConfigureAwait(false);
+            .SeedAsync(last, days, perDay, seed, zone, settings.ConversionWindowDays, ct, shop).ConfigureAwait(false);
     }
 }

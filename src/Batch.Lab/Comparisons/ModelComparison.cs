@@ -50,7 +50,14 @@ public sealed record VariantResult(
 /// reaches that learns everything else</param>
 public sealed record ComparisonResult(
     IReadOnlyList<VariantResult> Rows, IReadOnlyList<TaskMetrics>? Oracle, int Seeds, string Architecture, VariantResult Headline,
-    IReadOnlyList<TaskMetrics>? OracleWithoutLatent = null);
+    IReadOnlyList<TaskMetrics>? OracleWithoutLatent = null)
+{
+    /// <summary>
+    /// What the summary line reports, key = output: each binary main task's entire-space output, under the task's
+    /// name (its product's when it names one: ctr and ctcvr for the default tasks). Empty: the default tasks.
+    /// </summary>
+    public IReadOnlyList<(string Key, string Output)> Summarised { get; init; } = [];
+}
 
 /// <summary>
 /// Trains several variants on the same window of a model's data and measures each on the held-out day against
@@ -98,24 +105,34 @@ public sealed class ModelComparison(DayShards shards, ResiliencePipeline transie
         if (problems.Count > 0) throw new ArgumentException($"Cannot compare: {string.Join("; ", problems)}.");
         var window = await TrainingData.PrepareAsync(shards, transient, options.Value, model, day, ct).ConfigureAwait(false);
         var profile = window.Profile;
+        var tasks = TaskSet.Of(profile);
+        // The logistic yardstick and the truth are those of the default tasks (click, conversion); other task sets go without them.
+        var defaults = profile.Tasks.Count == 0;
 
         var plain = profile.Training.WithBalancer(FixedPlugin.Id);
         plain.Balancer.Settings.Remove(FixedPlugin.Id);
-        var baseline = Train(window, new Variant(BaselineLabel, profile.Architecture.Named(SingleTaskPlugin.Id), plain), seeds, ct) with { Yardstick = true };
+        var baseline = Train(window, new Variant(BaselineLabel, profile.Architecture.Named(SingleTaskPlugin.Id), plain), seeds, tasks, ct) with { Yardstick = true };
         TransferVerdict Verdict(VariantResult r) =>
             TransferVerdicts.Classify(profile.JudgedOutputs.Select(t => (r.Metrics.Single(m => m.Task == t).Auc, baseline.Metrics.Single(m => m.Task == t).Auc)).ToList(), tolerance);
-        var results = new List<VariantResult> { baseline, Logistic(window, ct) };
-        results[1] = results[1] with { Verdict = Verdict(results[1]) };
+        var results = new List<VariantResult> { baseline };
+        if (defaults)
+        {
+            var logistic = Logistic(window, ct);
+            results.Add(logistic with { Verdict = Verdict(logistic) });
+        }
         foreach (var variant in variants)
         {
-            var result = Train(window, variant, seeds, ct);
+            var result = Train(window, variant, seeds, tasks, ct);
             results.Add(result with { Verdict = Verdict(result) });
         }
-        var (oracle, withoutLatent) = await OracleAsync(window, ct).ConfigureAwait(false);
+        var (oracle, withoutLatent) = defaults ? await OracleAsync(window, ct).ConfigureAwait(false) : (null, null);
         // The summary names the row it reports: the headline when it was trained, else the first candidate.
         var named = results.FirstOrDefault(r => r.Label == headline);
         var head = named ?? results.FirstOrDefault(r => !r.Yardstick) ?? results[0];
-        return new ComparisonResult(results, oracle, seeds, named is null ? head.Label : architecture, head, withoutLatent);
+        return new ComparisonResult(results, oracle, seeds, named is null ? head.Label : architecture, head, withoutLatent)
+        {
+            Summarised = defaults ? [] : [.. tasks.Tasks.Where(t => t.IsMain && !t.IsRegression).Select(t => (t.Product ?? t.Name, t.OutputName(tasks.Tasks)))],
+        };
     }
 
     /// <summary>The logistic yardstick's row: deterministic, so one fit stands for every seed.</summary>
@@ -131,7 +148,7 @@ public sealed class ModelComparison(DayShards shards, ResiliencePipeline transie
         };
     }
 
-    private static VariantResult Train(PreparedWindow window, Variant variant, int seeds, CancellationToken ct)
+    private static VariantResult Train(PreparedWindow window, Variant variant, int seeds, TaskSet tasks, CancellationToken ct)
     {
         var perSeed = new List<IReadOnlyList<TaskMetrics>>();
         VariantResult? first = null;
@@ -140,14 +157,18 @@ public sealed class ModelComparison(DayShards shards, ResiliencePipeline transie
         {
             ct.ThrowIfCancellationRequested();
             var training = variant.Training.WithSeed(variant.Training.Seed + k);
-            using var candidate = MultiTaskModel.Create(window.Encoders, variant.Architecture, window.Device, training.Seed);
+            using var candidate = MultiTaskModel.Create(window.Encoders, variant.Architecture, window.Device, training.Seed, tasks);
             var history = Trainer.Train(candidate, window.Encoded, training, ct, validation: window.Validation);
             var (metrics, diagnostics) = ModelEvaluation.Evaluate(candidate, window.HeldOut, window.HeldOutEncoded);
             perSeed.Add(metrics);
             first ??= new VariantResult(variant.Label, candidate.Network.parameters().Sum(p => p.numel()), metrics, diagnostics, history, null, 0);
         }
-        var mean = first!.Metrics.Select(m => new TaskMetrics(m.Task,
-            perSeed.Average(s => s.Single(x => x.Task == m.Task).Auc), perSeed.Average(s => s.Single(x => x.Task == m.Task).LogLoss), m.Count, m.Positives)).ToList();
+        double Mean(string task, Func<TaskMetrics, double?> measure) => perSeed.Average(s => measure(s.Single(x => x.Task == task)) ?? double.NaN);
+        var mean = first!.Metrics.Select(m => new TaskMetrics(m.Task, Mean(m.Task, x => x.Auc), Mean(m.Task, x => x.LogLoss), m.Count, m.Positives)
+        {
+            Rmse = m.IsRegression ? Mean(m.Task, x => x.Rmse) : null,
+            Mae = m.IsRegression ? Mean(m.Task, x => x.Mae) : null,
+        }).ToList();
         return first with { Metrics = mean, PerSeed = perSeed, TrainSeconds = clock.Elapsed.TotalSeconds / seeds };
     }
 

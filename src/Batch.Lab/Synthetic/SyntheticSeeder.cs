@@ -3,8 +3,11 @@ using NpgsqlTypes;
 
 namespace Batch.Lab.Synthetic;
 
-/// <summary>What <see cref="SyntheticSeeder.SeedAsync"/> wrote.</summary>
-public sealed record SeedSummary(DateOnly FirstDay, DateOnly LastDay, long Impressions, long Clicks, long Conversions);
+/// <summary>What <see cref="SyntheticSeeder.SeedAsync"/> wrote (carts: the shop world's add-to-cart events, 0 in the default world).</summary>
+public sealed record SeedSummary(DateOnly FirstDay, DateOnly LastDay, long Impressions, long Clicks, long Conversions)
+{
+    public long Carts { get; init; }
+}
 
 /// <summary>
 /// Writes a synthetic world's impressions, conversions and truth for a range of days by binary COPY.
@@ -30,9 +33,10 @@ public sealed class SyntheticSeeder(NpgsqlDataSource dataSource)
         alter table synthetic_truth add column if not exists p_click_without_latent double precision, add column if not exists p_convert_without_latent double precision;
         """;
 
+    /// <param name="shop">the shop world instead of the default one: clicks, then add-to-cart events (the carts table), then purchases (the conversions) with an order value</param>
     public async Task<SeedSummary> SeedAsync(
         DateOnly lastDay, int days, int impressionsPerDay, long seed, TimeZoneInfo zone, int conversionWindowDays,
-        CancellationToken ct)
+        CancellationToken ct, ShopWorld? shop = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(impressionsPerDay, 1);
@@ -52,26 +56,36 @@ public sealed class SyntheticSeeder(NpgsqlDataSource dataSource)
             await partitions.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
-        long impressions = 0, clicks = 0, conversions = 0;
+        long impressions = 0, clicks = 0, conversions = 0, carts = 0;
         for (var day = firstDay; day <= lastDay; day = day.AddDays(1))
         {
             var baseId = day.DayNumber * IdsPerDay;
             await DeleteDayAsync(connection, baseId, ct).ConfigureAwait(false);
-            var rows = Draw(world, new Random(DaySeed(seed, day)), day, baseId, impressionsPerDay, zone, conversionWindowDays);
+            var rows = Draw(world, new Random(DaySeed(seed, day)), day, baseId, impressionsPerDay, zone, conversionWindowDays, shop);
             await WriteAsync(connection, rows, ct).ConfigureAwait(false);
             impressions += rows.Count;
             clicks += rows.Count(r => r.Click);
             conversions += rows.Count(r => r.ConvertedAt is not null);
+            carts += rows.Count(r => r.CartAt is not null);
         }
         await tx.CommitAsync(ct).ConfigureAwait(false);
-        return new SeedSummary(firstDay, lastDay, impressions, clicks, conversions);
+        return new SeedSummary(firstDay, lastDay, impressions, clicks, conversions) { Carts = carts };
     }
 
-    /// <summary>One synthetic impression with its click and, if it converted, when.</summary>
-    private sealed record Row(long Id, DateTimeOffset Time, SyntheticImpression Imp, bool Click, DateTimeOffset? ConvertedAt);
+    /// <summary>
+    /// One synthetic impression with its click and, if it converted, when and for how much (the item's price in the
+    /// default world, the order value in the shop); in the shop, its add-to-cart event, and the true p(purchase | click).
+    /// </summary>
+    private sealed record Row(long Id, DateTimeOffset Time, SyntheticImpression Imp, bool Click, DateTimeOffset? ConvertedAt)
+    {
+        public DateTimeOffset? CartAt { get; init; }
+        public double Value { get; init; } = Imp.Price;
+        public double PConvert { get; init; } = Imp.PConvert;
+        public double? PConvertWithoutLatent { get; init; } = Imp.PConvertWithoutLatent;
+    }
 
     /// <summary>A day's impressions, drawn in the day's local hours (the hour clocks skip is never drawn).</summary>
-    private static List<Row> Draw(SyntheticWorld world, Random random, DateOnly day, long baseId, int count, TimeZoneInfo zone, int conversionWindowDays)
+    private static List<Row> Draw(SyntheticWorld world, Random random, DateOnly day, long baseId, int count, TimeZoneInfo zone, int conversionWindowDays, ShopWorld? shop)
     {
         var rows = new List<Row>(count);
         for (var i = 0; i < count; i++)
@@ -82,6 +96,15 @@ public sealed class SyntheticSeeder(NpgsqlDataSource dataSource)
             var time = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeSpan.Zero);
             var imp = world.Draw(random, localHour);
             var click = random.NextDouble() < imp.PClick;
+            if (shop is not null)
+            {
+                var funnel = shop.Funnel(random, imp, click, time, conversionWindowDays);
+                rows.Add(new Row(baseId + i, time, imp, click, funnel.PurchasedAt)
+                {
+                    CartAt = funnel.CartAt, Value = funnel.OrderValue, PConvert = funnel.PPurchaseGivenClick, PConvertWithoutLatent = null,
+                });
+                continue;
+            }
             DateTimeOffset? convertedAt = null;
             if (click && random.NextDouble() < imp.PConvert)
             {
@@ -127,14 +150,19 @@ public sealed class SyntheticSeeder(NpgsqlDataSource dataSource)
                 await writer.WriteAsync(r.Id, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
                 await writer.WriteAsync(r.Id, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
                 await writer.WriteAsync(r.ConvertedAt!.Value.UtcDateTime, NpgsqlDbType.TimestampTz, ct).ConfigureAwait(false);
-                await writer.WriteAsync(Math.Round((decimal)r.Imp.Price, 2), NpgsqlDbType.Numeric, ct).ConfigureAwait(false);
+                await writer.WriteAsync(Math.Round((decimal)r.Value, 2), NpgsqlDbType.Numeric, ct).ConfigureAwait(false);
             }
+            await writer.CompleteAsync(ct).ConfigureAwait(false);
+        }
+        await using (var writer = await connection.BeginBinaryImportAsync("copy carts (cart_id, impression_id, event_time) from stdin (format binary)", ct).ConfigureAwait(false))
+        {
+            foreach (var r in rows.Where(r => r.CartAt is not null)) await writer.WriteRowAsync(ct, r.Id, r.Id, r.CartAt!.Value.UtcDateTime).ConfigureAwait(false);
             await writer.CompleteAsync(ct).ConfigureAwait(false);
         }
         await using (var writer = await connection.BeginBinaryImportAsync(
             "copy synthetic_truth (impression_id, p_click, p_convert, p_click_without_latent, p_convert_without_latent) from stdin (format binary)", ct).ConfigureAwait(false))
         {
-            foreach (var r in rows) await writer.WriteRowAsync(ct, r.Id, r.Imp.PClick, r.Imp.PConvert, r.Imp.PClickWithoutLatent, r.Imp.PConvertWithoutLatent).ConfigureAwait(false);
+            foreach (var r in rows) await writer.WriteRowAsync(ct, r.Id, r.Imp.PClick, r.PConvert, r.Imp.PClickWithoutLatent, (object?)r.PConvertWithoutLatent ?? DBNull.Value).ConfigureAwait(false);
             await writer.CompleteAsync(ct).ConfigureAwait(false);
         }
     }
@@ -144,6 +172,7 @@ public sealed class SyntheticSeeder(NpgsqlDataSource dataSource)
         foreach (var sql in new[]
                  {
                      "delete from conversions where impression_id >= @lo and impression_id < @hi",
+                     "delete from carts where impression_id >= @lo and impression_id < @hi",
                      "delete from synthetic_truth where impression_id >= @lo and impression_id < @hi",
                      "delete from impressions where id >= @lo and id < @hi",
                  })

@@ -66,7 +66,15 @@ public sealed class TaskSet
     public int? ParentOf(int task) => _parent[task] < 0 ? null : _parent[task];
 
     /// <summary>What a label value is trained towards: 0/1 for a binary task, log1p of the value for a regression.</summary>
-    public float Target(int task, double label) => Tasks[task].IsRegression ? (float)Math.Log(1 + label) : label > 0 ? 1f : 0f;
+    /// <exception cref="InvalidDataException">A regression's value is negative or not a number: log1p needs a value of 0 or more.</exception>
+    public float Target(int task, double label)
+    {
+        if (!Tasks[task].IsRegression) return label > 0 ? 1f : 0f;
+        if (!(label >= 0) || double.IsInfinity(label))
+            throw new InvalidDataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Task '{Tasks[task].Name}' is a regression on log1p of its value, which must be a number of 0 or more; a row has {label}. Fix the label's source, or map it through a view that keeps values of 0 or more."));
+        return (float)Math.Log(1 + label);
+    }
 
     /// <summary>Every task's output, [batch] each, in task order: its probability (given its parent) or its value's log1p.</summary>
     private Tensor[] Own(Tensor logits) =>
@@ -82,14 +90,14 @@ public sealed class TaskSet
 
     /// <summary>
     /// Every output of <see cref="Outputs"/>, [batch] each: every task's own (a probability, or the predicted value
-    /// for a regression, expm1 of its logit), then every chain product.
+    /// for a regression, expm1 of its logit and at least 0), then every chain product.
     /// </summary>
     public IReadOnlyList<Tensor> Predict(Tensor logits)
     {
         ArgumentNullException.ThrowIfNull(logits);
         var own = Own(logits);
         var whole = EntireSpace(own);
-        return [.. own.Select((o, t) => Tasks[t].IsRegression ? o.expm1() : o), .. Enumerable.Range(0, Count).Where(t => _parent[t] >= 0).Select(t => whole[t])];
+        return [.. own.Select((o, t) => Tasks[t].IsRegression ? o.expm1().clamp_min(0) : o), .. Enumerable.Range(0, Count).Where(t => _parent[t] >= 0).Select(t => whole[t])];
     }
 
     /// <summary>

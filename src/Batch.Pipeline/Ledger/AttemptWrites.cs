@@ -48,10 +48,10 @@ public static class AttemptWrites
                 approved = decision.Approved,
                 verdict = decision.Verdict,
                 reasons = JsonSerializer.Serialize(decision.Reasons),
-                candidate = JsonSerializer.Serialize(candidate),
-                production = production is null ? null : JsonSerializer.Serialize(production),
+                candidate = JsonSerializer.Serialize(candidate, StepDetailJson.Options),
+                production = production is null ? null : JsonSerializer.Serialize(production, StepDetailJson.Options),
                 productionVersion,
-                judgements = JsonSerializer.Serialize(decision.Judgements),
+                judgements = JsonSerializer.Serialize(decision.Judgements, StepDetailJson.Options),
                 transfer = decision.Transfer,
             }, tx, cancellationToken: t)), ct);
     }
@@ -67,7 +67,7 @@ public static class AttemptWrites
             values (@Version, @Model, @RunId, @DataDay, @Status, @BlobPrefix, @Container, @Location, @metrics::jsonb)
             on conflict (version) do nothing
             """,
-            new { version.Version, version.Model, version.RunId, version.DataDay, Status = version.Status.Text(), version.BlobPrefix, version.Container, version.Location, metrics = JsonSerializer.Serialize(metrics) },
+            new { version.Version, version.Model, version.RunId, version.DataDay, Status = version.Status.Text(), version.BlobPrefix, version.Container, version.Location, metrics = JsonSerializer.Serialize(metrics, StepDetailJson.Options) },
             tx, cancellationToken: t)), ct);
     }
 

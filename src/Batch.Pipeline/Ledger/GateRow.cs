@@ -24,7 +24,7 @@ internal sealed class GateRow
 
     public GateDecision Decision() => new(Approved, Verdict, JsonSerializer.Deserialize<List<string>>(Reasons) ?? [])
     {
-        Judgements = JsonSerializer.Deserialize<List<TaskJudgement>>(Judgements) ?? [],
+        Judgements = JsonSerializer.Deserialize<List<TaskJudgement>>(Judgements, StepDetailJson.Options) ?? [],
         Transfer = Transfer,
     };
 }

@@ -44,8 +44,8 @@ public sealed class ModelHistory(NpgsqlDataSource dataSource)
             gates.TryGetValue(run.Id, out var gate);
             return new AttemptView(
                 run, steps[run.Id].ToList(), gate?.Decision(),
-                gate is null ? [] : JsonSerializer.Deserialize<List<TaskMetrics>>(gate.CandidateMetrics) ?? [],
-                gate?.ProductionMetrics is null ? null : JsonSerializer.Deserialize<List<TaskMetrics>>(gate.ProductionMetrics),
+                gate is null ? [] : JsonSerializer.Deserialize<List<TaskMetrics>>(gate.CandidateMetrics, StepDetailJson.Options) ?? [],
+                gate?.ProductionMetrics is null ? null : JsonSerializer.Deserialize<List<TaskMetrics>>(gate.ProductionMetrics, StepDetailJson.Options),
                 gate?.ProductionVersion, versions.GetValueOrDefault(run.Id), promotions.GetValueOrDefault(run.Id));
         }).ToList())).ToList();
     }

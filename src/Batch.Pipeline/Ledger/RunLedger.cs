@@ -189,8 +189,8 @@ public sealed class RunLedger(NpgsqlDataSource dataSource)
         return new RunReport(
             run,
             gate?.Decision(),
-            gate is null ? [] : JsonSerializer.Deserialize<List<TaskMetrics>>(gate.CandidateMetrics) ?? [],
-            gate?.ProductionMetrics is null ? null : JsonSerializer.Deserialize<List<TaskMetrics>>(gate.ProductionMetrics),
+            gate is null ? [] : JsonSerializer.Deserialize<List<TaskMetrics>>(gate.CandidateMetrics, StepDetailJson.Options) ?? [],
+            gate?.ProductionMetrics is null ? null : JsonSerializer.Deserialize<List<TaskMetrics>>(gate.ProductionMetrics, StepDetailJson.Options),
             gate?.ProductionVersion,
             version?.Version,
             version?.Status,

@@ -51,14 +51,14 @@ public static class ModelEvaluation
         private readonly GateUsage _usage = new();
         private readonly (string Name, int Task, int? Among)[] _measured;
         private readonly List<float>[] _scores;
-        private readonly List<bool>[] _labels;
+        private readonly List<float>[] _labels; // 0/1, or a regression's value
 
         public Scores(MultiTaskModel model)
         {
             _model = model;
             _measured = Measured(model.Tasks);
             _scores = [.. _measured.Select(_ => new List<float>())];
-            _labels = [.. _measured.Select(_ => new List<bool>())];
+            _labels = [.. _measured.Select(_ => new List<float>())];
         }
 
         public void Add(EncodedFrame encoded)
@@ -72,28 +72,28 @@ public static class ModelEvaluation
                 {
                     if (among is { } parent && encoded.Target(i, parent) <= 0) continue;
                     _scores[m].Add(scores[i]);
-                    _labels[m].Add(encoded.Target(i, task) > 0);
+                    var target = encoded.Target(i, task);
+                    _labels[m].Add(_model.Tasks.Tasks[task].IsRegression ? (float)(Math.Exp(target) - 1) : target > 0 ? 1 : 0);
                 }
             }
         }
 
         public (IReadOnlyList<TaskScores> Scores, ModelDiagnostics Diagnostics) Result() =>
         (
-            [.. _measured.Select((m, k) => new TaskScores(m.Name, [.. _scores[k]], [.. _labels[k]]))],
+            [.. _measured.Select((m, k) => _model.Tasks.Tasks[m.Task].IsRegression
+                ? TaskScores.Regression(m.Name, [.. _scores[k]], [.. _labels[k]])
+                : new TaskScores(m.Name, [.. _scores[k]], [.. _labels[k].Select(l => l > 0)]))],
             new ModelDiagnostics(_usage.Means(), _model.Network.OpenRouteFraction())
         );
     }
 
     /// <summary>
     /// What is measured, in the order of <see cref="TaskSet.Outputs"/>: every task's own probability against its label
-    /// (a chained task's among its parent's events: CVR among clicks), then every chain product against the task's
-    /// label over all impressions (CTCVR).
+    /// (a chained task's among its parent's events: CVR among clicks) or a regression's value against the true one,
+    /// then every chain product against the task's label over all impressions (CTCVR).
     /// </summary>
     private static (string Name, int Task, int? Among)[] Measured(TaskSet tasks)
     {
-        if (tasks.Tasks.FirstOrDefault(t => t.IsRegression) is { } regression)
-            throw new NotSupportedException(
-                $"Task '{regression.Name}' is a regression: it trains and scores, but the evaluate step measures binary tasks only so far.");
         var chained = Enumerable.Range(0, tasks.Count).Where(t => tasks.ParentOf(t) is not null);
         return
         [
@@ -102,11 +102,11 @@ public static class ModelEvaluation
         ];
     }
 
-    /// <summary>AUC and logloss of each task's scores.</summary>
+    /// <summary>AUC and logloss of each probability's scores; RMSE and MAE of each regression's.</summary>
     public static List<TaskMetrics> Measure(IReadOnlyList<TaskScores> scores)
     {
         ArgumentNullException.ThrowIfNull(scores);
-        return scores.Select(s => TaskEvaluator.Evaluate(s.Task, s.Probabilities, s.Labels)).ToList();
+        return scores.Select(TaskEvaluator.Evaluate).ToList();
     }
 
     public static (List<TaskMetrics> Metrics, ModelDiagnostics Diagnostics) Evaluate(MultiTaskModel model, DayFrame frame, EncodedFrame? encoded = null)

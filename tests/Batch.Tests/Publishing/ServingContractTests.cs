@@ -27,7 +27,15 @@ public sealed class ServingContractTests
 
     [Theory]
     [MemberData(nameof(Served))]
-    public void TheManifestAndTheWeightsAlone_ScoreAsTheProjectDoes(string architecture)
+    public void TheManifestAndTheWeightsAlone_ScoreAsTheProjectDoes(string architecture) => ScoresAsTheProjectDoes(architecture, TaskSet.Default);
+
+    public static TheoryData<string> ServedWithShopTasks() => ["ple+wide", "mmoe+fm", "shared-bottom+dcn-v2", "ple+task-embeddings+fm+wide+shortcut", "logistic"];
+
+    [Theory]
+    [MemberData(nameof(ServedWithShopTasks))]
+    public void AShopsFourTasks_ScoreFromTheManifestsTasks_AsTheProjectDoes(string architecture) => ScoresAsTheProjectDoes(architecture, ModelingFixtures.ShopTasks(value: true));
+
+    private static void ScoresAsTheProjectDoes(string architecture, TaskSet tasks)
     {
         var frame = ModelingFixtures.Frame(120);
         var fm = architecture.Contains("fm", StringComparison.Ordinal);
@@ -48,21 +56,22 @@ public sealed class ServingContractTests
         }
         var encoders = FeatureEncoders.Fit(frame, features);
         var options = ModelingFixtures.Architecture(architecture);
-        using var model = MultiTaskModel.Create(encoders, options, CPU, seed: 4);
-        Trainer.Train(model, encoders.Encode(frame), new TrainingOptions { Epochs = 1, BatchSize = 32, LearningRate = 0.05, Seed = 2, MinStepsPerEpoch = 0, EmbeddingLearningRate = null, StartAtBaseRates = false, EmbeddingWeightDecay = 0, Patience = 2, ValidationDays = 0 }, CancellationToken.None);
-        var expected = Scorer.Predict(model, encoders.Encode(frame));
+        using var model = MultiTaskModel.Create(encoders, options, CPU, seed: 4, tasks);
+        var encoded = tasks == TaskSet.Default ? encoders.Encode(frame) : ModelingFixtures.ShopEncoded(frame, encoders);
+        Trainer.Train(model, encoded, new TrainingOptions { Epochs = 1, BatchSize = 32, LearningRate = 0.05, Seed = 2, MinStepsPerEpoch = 0, EmbeddingLearningRate = null, StartAtBaseRates = false, EmbeddingWeightDecay = 0, Patience = 2, ValidationDays = 0 }, CancellationToken.None);
+        var expected = Scorer.Predict(model, encoded);
 
         using var weights = new MemoryStream();
         model.SaveWeights(weights);
-        using var manifest = JsonDocument.Parse(JsonSerializer.Serialize(new { architecture = options, features = encoders }, ModelManifest.Json));
+        using var manifest = JsonDocument.Parse(JsonSerializer.Serialize(new { architecture = options, features = encoders, tasks = tasks.Tasks }, ModelManifest.Json));
         var served = new ReferenceScorer(manifest.RootElement, weights.ToArray());
 
+        Assert.Equal(tasks.Outputs, expected.Names);
         for (var row = 0; row < frame.Count; row++)
         {
-            var (ctr, cvr) = served.Score(RawRow(frame, row));
-            Assert.Equal(expected["ctr"][row], ctr, 1e-5);
-            Assert.Equal(expected["cvr"][row], cvr, 1e-5);
-            Assert.Equal(expected["ctcvr"][row], ctr * cvr, 1e-5);
+            var outputs = served.Score(RawRow(frame, row));
+            Assert.Equal(expected.Names, outputs.Keys);
+            foreach (var (output, value) in outputs) Assert.Equal(expected[output][row], value, 1e-5 * Math.Max(1, Math.Abs(value)));
         }
     }
 
@@ -81,15 +90,47 @@ public sealed class ServingContractTests
         private readonly JsonElement _architecture;
         private readonly JsonElement _features;
         private readonly Dictionary<string, Tensor> _w;
+        private readonly JsonElement[] _tasks;
 
         public ReferenceScorer(JsonElement manifest, byte[] safetensors)
         {
             _architecture = manifest.GetProperty("architecture");
             _features = manifest.GetProperty("features");
+            _tasks = [.. manifest.GetProperty("tasks").EnumerateArray()];
             _w = ReadSafetensors(safetensors);
         }
 
-        public (float Ctr, float Cvr) Score(Dictionary<string, object?> raw)
+        private int T => _tasks.Length;
+
+        /// <summary>
+        /// Every output by name: each task's own (sigmoid of its logit; a regression's max(0, expm1(logit))), then each
+        /// chained task's product — its `given` task's entire-space output times its own — named by `product`, or
+        /// `{given's output}_{name}`.
+        /// </summary>
+        public Dictionary<string, float> Score(Dictionary<string, object?> raw)
+        {
+            var logits = Logits(raw);
+            var (outputs, whole) = (new Dictionary<string, float>(), new Dictionary<string, (string Name, float P)>());
+            foreach (var (task, t) in _tasks.Select((task, t) => (task, t)))
+            {
+                var name = task.GetProperty("name").GetString()!;
+                var regression = task.GetProperty("kind").GetString() == "regression";
+                var own = regression ? Math.Max(0f, MathF.Exp(logits[t]) - 1) : 1 / (1 + MathF.Exp(-logits[t]));
+                outputs[name] = own;
+                whole[name] = task.TryGetProperty("given", out var given) && given.ValueKind == JsonValueKind.String
+                    ? (task.TryGetProperty("product", out var product) && product.ValueKind == JsonValueKind.String ? product.GetString()! : $"{whole[given.GetString()!].Name}_{name}",
+                       whole[given.GetString()!].P * own)
+                    : (name, own);
+            }
+            foreach (var task in _tasks.Where(t => t.TryGetProperty("given", out var g) && g.ValueKind == JsonValueKind.String))
+            {
+                var (product, p) = whole[task.GetProperty("name").GetString()!];
+                outputs[product] = p;
+            }
+            return outputs;
+        }
+
+        private float[] Logits(Dictionary<string, object?> raw)
         {
             using var scope = NewDisposeScope();
             var (slots, values) = Encode(raw);
@@ -97,15 +138,14 @@ public sealed class ServingContractTests
             var wide = _architecture.GetProperty("wide").GetBoolean() || name == "logistic";
             var shortcut = _architecture.GetProperty("shortcut").GetBoolean() && name != "logistic";
             var deepPrefix = (wide || shortcut) && name != "logistic" ? "deep." : "";
-            var logits = name == "logistic" ? zeros(2) : Deep(name, deepPrefix, slots, values);
+            var logits = name == "logistic" ? zeros(T) : Deep(name, deepPrefix, slots, values);
             if (wide) logits = logits + Wide(slots, values);
             if (shortcut) // logit_t += shortcut.{t}.weight · x_t, x_t being task t's input
             {
-                var inputs = TaskEmbeddings(name) ? [$"{deepPrefix}task_inputs.0.", $"{deepPrefix}task_inputs.1."] : new[] { deepPrefix + "input.", deepPrefix + "input." };
+                var inputs = Enumerable.Range(0, T).Select(t => TaskEmbeddings(name) ? $"{deepPrefix}task_inputs.{t}." : deepPrefix + "input.");
                 logits = logits + stack([.. inputs.Select((input, t) => matmul(_w[$"shortcut.{t}.weight"][0], Input(input, slots, values)))]);
             }
-            var p = logits.sigmoid();
-            return (p[0].item<float>(), p[1].item<float>());
+            return logits.data<float>().ToArray();
         }
 
         // Fields: categorical columns, then quantile-bucketed numerics, then crosses; values: the other numerics.
@@ -163,37 +203,33 @@ public sealed class ServingContractTests
             {
                 case "shared-bottom":
                     var bottom = Mlp(x, p + "bottom.");
-                    return Towers(p, [bottom, bottom]);
+                    return Towers(p, [.. Enumerable.Repeat(bottom, T)]);
                 case "omoe":
                     Assert.Equal(_architecture.GetProperty("settings").GetProperty(name).GetProperty("experts").GetInt32(), Experts(p + "experts.", x).Count);
                     var mixed = Mix(p + "gate.", x, Experts(p + "experts.", x));
-                    return Towers(p, [mixed, mixed]);
+                    return Towers(p, [.. Enumerable.Repeat(mixed, T)]);
                 case "mmoe":
                     var experts = Experts(p + "experts.", x);
-                    return Towers(p, [Mix(p + "gates.0.", x, experts), Mix(p + "gates.1.", x, experts)]);
+                    return Towers(p, [.. Enumerable.Range(0, T).Select(t => Mix(p + $"gates.{t}.", x, experts))]);
                 default: // cgc and ple: CGC levels
                     var settings = _architecture.GetProperty("settings").GetProperty(name);
-                    Tensor[] states = TaskEmbeddings(name) // task 0, task 1, shared
-                        ? [Input(p + "task_inputs.0.", slots, values), Input(p + "task_inputs.1.", slots, values), x]
-                        : [x, x, x];
+                    Tensor[] states = TaskEmbeddings(name) // each task's, then the shared one
+                        ? [.. Enumerable.Range(0, T).Select(t => Input(p + $"task_inputs.{t}.", slots, values)), x]
+                        : [.. Enumerable.Repeat(x, T + 1)];
                     var levels = name == "cgc" ? 1 : settings.GetProperty("levels").GetInt32();
                     for (var l = 0; l < levels; l++)
                     {
                         var level = $"{p}levels.{l}.";
-                        var shared = Experts(level + "shared.", states[2]);
-                        var specific = new[] { Experts(level + "specific.0.", states[0]), Experts(level + "specific.1.", states[1]) };
+                        var shared = Experts(level + "shared.", states[T]);
+                        var specific = Enumerable.Range(0, T).Select(t => Experts(level + $"specific.{t}.", states[t])).ToArray();
                         Assert.Equal(settings.GetProperty("sharedExperts").GetInt32(), shared.Count);
                         Assert.Equal(settings.GetProperty("specificExperts").GetInt32(), specific[0].Count);
-                        var next = new List<Tensor>
-                        {
-                            Mix(level + "task_gates.0.", states[0], [.. specific[0], .. shared]),
-                            Mix(level + "task_gates.1.", states[1], [.. specific[1], .. shared]),
-                        };
+                        var next = Enumerable.Range(0, T).Select(t => Mix(level + $"task_gates.{t}.", states[t], [.. specific[t], .. shared])).ToList();
                         if (l < levels - 1) // a shared gate below the top level
-                            next.Add(Mix(level + "shared_gate.0.", states[2], [.. specific[0], .. specific[1], .. shared]));
+                            next.Add(Mix(level + "shared_gate.0.", states[T], [.. specific.SelectMany(s => s), .. shared]));
                         states = [.. next];
                     }
-                    return Towers(p, states[..2]);
+                    return Towers(p, states[..T]);
             }
         }
 
@@ -248,7 +284,7 @@ public sealed class ServingContractTests
             var rows = _w["wide.tables.0.weight"].shape[0];
             var cardinalities = TableSizes(slots.Length, rows);
             for (var j = 1; j < slots.Length; j++) starts[j] = starts[j - 1] + cardinalities[j - 1];
-            return cat(Enumerable.Range(0, 2).Select(t =>
+            return cat(Enumerable.Range(0, T).Select(t =>
                 (slots.Select((s, j) => _w[$"wide.tables.{t}.weight"][starts[j] + s, 0]).Aggregate((a, b) => a + b)
                  + WideNumeric(values, t)).reshape(1)).ToList());
         }

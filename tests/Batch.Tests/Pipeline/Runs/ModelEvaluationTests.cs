@@ -1,4 +1,5 @@
 using Batch.Core.Frames;
+using Batch.Evaluation;
 using Batch.Pipeline.Runs;
 using Batch.Tests.Modeling;
 using Batch.Tests.Support;
@@ -67,12 +68,26 @@ public sealed class ModelEvaluationTests
     }
 
     [Fact]
-    public void ARegressionTask_IsNotMeasuredYet_AndSaysSo()
+    public void ARegressionTask_IsMeasuredByRmseAndMae_OfItsValue_OverEveryImpression()
     {
         var (frame, encoders) = ModelingFixtures.Fitted(50);
         using var model = Batch.Modeling.Training.MultiTaskModel.Create(encoders, ModelingFixtures.Ple(), CPU, seed: 3, ModelingFixtures.ShopTasks());
-        var error = Assert.Throws<NotSupportedException>(() => ModelEvaluation.Score(model, ModelingFixtures.ShopEncoded(frame, encoders)));
-        Assert.Contains("Task 'value' is a regression", error.Message, StringComparison.Ordinal);
+        var encoded = ModelingFixtures.ShopEncoded(frame, encoders);
+
+        var (scores, _) = ModelEvaluation.Score(model, encoded);
+        var metrics = ModelEvaluation.Measure(scores);
+
+        var value = Assert.Single(scores, s => s.Task == "value");
+        var price = frame.Numeric.Single(c => c.Name == "price").Values;
+        // The true values are the labels' (the price of a purchase, else 0), through log1p and back.
+        Assert.Equal(frame.Count, value.Values!.Length);
+        for (var i = 0; i < frame.Count; i++) Assert.Equal(frame.Converted[i] ? price[i] : 0, value.Values[i], 1e-4 * (1 + price[i]));
+        var predicted = Batch.Modeling.Training.Scorer.Predict(model, encoded)["value"];
+        Assert.Equal(predicted, value.Probabilities);
+        var measured = Assert.Single(metrics, m => m.Task == "value");
+        Assert.Equal(Metrics.Rmse(predicted, value.Values), measured.Rmse!.Value, 12);
+        Assert.Equal(Metrics.Mae(predicted, value.Values), measured.Mae!.Value, 12);
+        Assert.True(double.IsNaN(measured.Auc));
     }
 
     private static DayFrame Part(DayFrame frame, int start, int count)
