@@ -105,6 +105,17 @@ public static class ComparisonPrinter
         var c = CultureInfo.InvariantCulture;
         PrintPerEpoch(result.Rows.Where(r => !r.Yardstick), $"task weights ({TaskNames(result, ", ")}), gradient cosine on the shared dense parameters and share of conflicting steps, per epoch:", e => string.Create(c,
             $"[{string.Join(", ", e.Weights.Select(w => w.ToString("F3", c)))}] cos {(e.GradientCosine is { } cos ? cos.ToString("+0.000;-0.000", c) : "-")} conflict {(e.ConflictRate is { } rate ? rate.ToString("P0", c) : "-")}"), output);
+        // With more than two tasks, each pair's cosine and conflict rate (the mean above hides a pair that fights).
+        if (result.Rows.SelectMany(r => r.History).Any(e => e.PairCosines is { Count: > 1 }))
+            PrintPerEpoch(result.Rows.Where(r => !r.Yardstick), "gradient cosine and share of conflicting steps per pair of tasks, per epoch:", PairsOf, output);
+    }
+
+    /// <summary>An epoch's pairs: <c>ctr~cart +0.120 (30 %)</c>, or <c>-</c> where not measured.</summary>
+    private static string PairsOf(Batch.Modeling.Training.EpochLoss epoch)
+    {
+        if (epoch.PairCosines is not { } pairs || epoch.PairConflictRates is not { } conflicts) return "-";
+        var c = CultureInfo.InvariantCulture;
+        return string.Join(", ", pairs.Select(p => $"{p.Key} {p.Value.ToString("+0.000;-0.000", c)} ({conflicts[p.Key].ToString("P0", c)})"));
     }
 
     /// <summary>The names the first trained row's losses are kept under (its tasks'), joined by <paramref name="separator"/>.</summary>

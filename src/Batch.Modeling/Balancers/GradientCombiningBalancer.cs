@@ -66,7 +66,7 @@ public abstract class GradientCombiningBalancer : LossBalancer
         if (below.Count == 0) { }
         else if (representation is not null) CombinedThroughRepresentation(representation, perParameter[^1], beta, below);
         else CombinedIntoTables(losses, beta, below);
-        return new BalancerStep(beta, k == 2 ? Cosine(gram, 0, 1) : MeanCosine(gram));
+        return new BalancerStep(beta, PairCosines(gram));
     }
 
     /// <summary>
@@ -105,13 +105,15 @@ public abstract class GradientCombiningBalancer : LossBalancer
         return denominator == 0 ? 0 : gram[i, j] / denominator;
     }
 
-    private static double MeanCosine(double[,] gram)
+    /// <summary>The cosine of every pair (i, j), i &lt; j, in that order.</summary>
+    public static IReadOnlyList<double> PairCosines(double[,] gram)
     {
+        ArgumentNullException.ThrowIfNull(gram);
         var k = gram.GetLength(0);
         var cosines = new List<double>();
         for (var i = 0; i < k; i++)
             for (var j = i + 1; j < k; j++) cosines.Add(Cosine(gram, i, j));
-        return cosines.Count == 0 ? 1 : cosines.Average();
+        return cosines;
     }
 
     /// <summary>The Gram matrix of gradients given as rows of <paramref name="grads"/> [tasks, n].</summary>

@@ -49,7 +49,12 @@ public sealed record BalancerContext(IReadOnlyList<Parameter> Shared, IReadOnlyL
 }
 
 /// <summary>What one balancing step did: the task weights used and, when measured, the cosine between the task gradients on the shared dense parameters.</summary>
-public sealed record BalancerStep(IReadOnlyList<double> Weights, double? GradientCosine);
+/// <param name="PairCosines">the cosine between the task gradients of every pair (i, j), i &lt; j, in that order; null where not measured</param>
+public sealed record BalancerStep(IReadOnlyList<double> Weights, IReadOnlyList<double>? PairCosines)
+{
+    /// <summary>The mean over the pairs.</summary>
+    public double? GradientCosine => PairCosines is { Count: > 0 } pairs ? pairs.Average() : null;
+}
 
 /// <summary>
 /// The contract of every loss-balancing strategy: given the per-task losses of a batch, fill the gradients of

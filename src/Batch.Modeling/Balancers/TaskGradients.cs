@@ -49,13 +49,13 @@ public static class TaskGradients
         return denominator == 0 ? 0 : a.dot(b).item<float>() / denominator;
     }
 
-    /// <summary>Mean cosine over every pair of task gradients.</summary>
-    public static double MeanPairCosine(IReadOnlyList<Tensor> grads)
+    /// <summary>The cosine of every pair of task gradients (i, j), i &lt; j, in that order.</summary>
+    public static IReadOnlyList<double> PairCosines(IReadOnlyList<Tensor> grads)
     {
         ArgumentNullException.ThrowIfNull(grads);
         var cosines = new List<double>();
         for (var i = 0; i < grads.Count; i++)
             for (var j = i + 1; j < grads.Count; j++) cosines.Add(Cosine(grads[i], grads[j]));
-        return cosines.Count == 0 ? 1 : cosines.Average();
+        return cosines;
     }
 }

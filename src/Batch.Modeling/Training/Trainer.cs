@@ -14,6 +14,12 @@ public sealed record EpochLoss(int Epoch, IReadOnlyDictionary<string, double> Lo
 {
     public IReadOnlyDictionary<string, double>? ValidationLosses { get; init; }
 
+    /// <summary>Per pair of tasks (<c>ctr~ctcvr</c>, by loss name): the mean cosine of their gradients on the shared dense parameters, where measured.</summary>
+    public IReadOnlyDictionary<string, double>? PairCosines { get; init; }
+
+    /// <summary>Per pair of tasks: how often their gradients' cosine was negative, where measured.</summary>
+    public IReadOnlyDictionary<string, double>? PairConflictRates { get; init; }
+
     /// <summary>The epoch whose weights the model kept (the best validation loss).</summary>
     public bool Kept { get; init; }
 }

@@ -44,6 +44,7 @@ internal sealed class TrainingSession : IDisposable
         var lossSums = new double[tasks.Count];
         var weightSums = new double[tasks.Count];
         var cosines = new List<double>();
+        var pairs = Enumerable.Range(0, tasks.Count * (tasks.Count - 1) / 2).Select(_ => new List<double>()).ToArray();
         var (batches, seen) = (0, 0);
         // The epoch's batches are read (from memory or disk) on a background thread, a few ahead.
         using var reader = new BatchReader(_data, _order, _options.BatchSize);
@@ -52,14 +53,22 @@ internal sealed class TrainingSession : IDisposable
             ct.ThrowIfCancellationRequested();
             var (losses, weights, cosine) = Step(batch);
             for (var t = 0; t < tasks.Count; t++) (lossSums[t], weightSums[t]) = (lossSums[t] + losses[t], weightSums[t] + weights[t]);
-            if (cosine is { } c) cosines.Add(c);
+            if (cosine is { Count: > 0 } c)
+            {
+                cosines.Add(c.Average());
+                for (var p = 0; p < pairs.Length; p++) pairs[p].Add(c[p]);
+            }
             (batches, seen) = (batches + 1, seen + batch.Count);
             _onBatch?.Invoke(new TrainingProgress(epoch, _options.Epochs, batches, _batchesPerEpoch,
                 (long)(epoch - 1) * _data.Rows + seen, (long)_options.Epochs * _data.Rows));
         }
         var means = lossSums.Select(l => l / batches).ToArray();
         var mean = new EpochLoss(epoch, tasks.ByLossName(means), weightSums.Select(w => w / batches).ToArray(),
-            cosines.Count == 0 ? null : cosines.Average(), cosines.Count == 0 ? null : (double)cosines.Count(c => c < 0) / cosines.Count);
+            cosines.Count == 0 ? null : cosines.Average(), cosines.Count == 0 ? null : (double)cosines.Count(c => c < 0) / cosines.Count)
+        {
+            PairCosines = cosines.Count == 0 ? null : Pairs(tasks, pairs.Select(p => p.Average()).ToArray()),
+            PairConflictRates = cosines.Count == 0 ? null : Pairs(tasks, pairs.Select(p => (double)p.Count(c => c < 0) / p.Count).ToArray()),
+        };
         if (!means.All(double.IsFinite))
             throw new InvalidOperationException(
                 $"Training diverged in epoch {epoch} ({string.Join(", ", mean.Losses.Select(l => $"{l.Key} loss {l.Value}"))}); lower Training:LearningRate.");
@@ -67,8 +76,18 @@ internal sealed class TrainingSession : IDisposable
         return mean;
     }
 
-    /// <summary>One optimizer step on a batch: its losses, the balancer's weights, and the gradient cosine where measured.</summary>
-    private (double[] Losses, IReadOnlyList<double> Weights, double? Cosine) Step(EncodedBatch batch)
+    /// <summary>Per pair of tasks (i &lt; j, in order), keyed <c>{i's loss name}~{j's}</c>.</summary>
+    private static Dictionary<string, double> Pairs(TaskSet tasks, double[] values)
+    {
+        var keyed = new Dictionary<string, double>(StringComparer.Ordinal);
+        var p = 0;
+        for (var i = 0; i < tasks.Count; i++)
+            for (var j = i + 1; j < tasks.Count; j++) keyed[$"{tasks.LossNames[i]}~{tasks.LossNames[j]}"] = values[p++];
+        return keyed;
+    }
+
+    /// <summary>One optimizer step on a batch: its losses, the balancer's weights, and the pairs' gradient cosines where measured.</summary>
+    private (double[] Losses, IReadOnlyList<double> Weights, IReadOnlyList<double>? Cosines) Step(EncodedBatch batch)
     {
         using var scope = NewDisposeScope();
         var device = _model.Device;
@@ -76,13 +95,13 @@ internal sealed class TrainingSession : IDisposable
         var logits = _model.Network.forward(indices, values); // [batch, tasks]
         var losses = _model.Tasks.Losses(logits, ModelInputs.Targets(batch, device));
 
-        double? measured = null;
+        IReadOnlyList<double>? measured = null;
         var measure = _options.DiagnosticsEvery > 0 && _step % _options.DiagnosticsEvery == 0 && _context.SharedDense.Count > 0;
         _optimizer.ZeroGrad();
         if (measure && !_balancer.MeasuresGradients)
-            measured = TaskGradients.MeanPairCosine(TaskGradients.Compute(losses, _context.SharedDense, keepGraph: true));
+            measured = TaskGradients.PairCosines(TaskGradients.Compute(losses, _context.SharedDense, keepGraph: true));
         var result = _balancer.Backward(losses, _context);
-        if (measure) measured ??= result.GradientCosine;
+        if (measure) measured ??= result.PairCosines;
         // SNR's L0 penalty depends on the routing parameters only, not on the batch's graph.
         _model.Network.AuxiliaryLoss()?.backward();
         _optimizer.Step();

@@ -84,5 +84,9 @@ public class ThreeTaskStrategyTests
         // g1 = (1, 0), g2 = (0, 1), g3 = (1, 1): cosines 0, √½, √½.
         var step = pcGrad.Backward([theta[0] * 1, theta[1] * 1, theta.sum()], context);
         Assert.Equal((0 + 2 * Math.Sqrt(0.5)) / 3, step.GradientCosine!.Value, 6);
+        Assert.Equal(3, step.PairCosines!.Count);
+        Assert.Equal(0, step.PairCosines[0], 6);
+        Assert.Equal(Math.Sqrt(0.5), step.PairCosines[1], 6);
+        Assert.Equal(Math.Sqrt(0.5), step.PairCosines[2], 6);
     }
 }

@@ -31,7 +31,15 @@ public class ManyTaskTrainingTests
         Assert.Equal(["ctr", "ctr_cart", "ctr_cart_purchase", "value"], epoch.Losses.Keys);
         Assert.All(epoch.Losses.Values, l => Assert.True(double.IsFinite(l) && l >= 0, $"{balancer} × {architecture}: {string.Join(", ", epoch.Losses)}"));
         Assert.Equal(4, epoch.Weights.Count);
-        if (model.Network.SharedParameters().Any()) Assert.InRange(epoch.GradientCosine!.Value, -1.0, 1.0);
+        if (model.Network.SharedParameters().Any())
+        {
+            Assert.InRange(epoch.GradientCosine!.Value, -1.0, 1.0);
+            // Every pair of the four tasks, by loss name, each a cosine.
+            Assert.Equal(6, epoch.PairCosines!.Count);
+            Assert.Contains("ctr~ctr_cart", epoch.PairCosines.Keys);
+            Assert.All(epoch.PairCosines.Values, c => Assert.InRange(c, -1.0, 1.0));
+            Assert.All(epoch.PairConflictRates!.Values, r => Assert.InRange(r, 0.0, 1.0));
+        }
         var predictions = Scorer.Predict(model, data);
         Assert.Equal(ModelingFixtures.ShopTasks().Outputs, predictions.Names);
         for (var i = 0; i < data.Rows; i++)
