@@ -136,13 +136,8 @@ public static class GatePolicy
         ArgumentNullException.ThrowIfNull(production);
         ArgumentNullException.ThrowIfNull(options);
         var paired = PairedLogLoss.Compare(candidate.Probabilities, production.Probabilities, candidate.Labels);
-        var se = paired.StandardError / paired.B; // of the relative change
-        var rise = paired.RelativeDifference;
-        var test = new Test(rise, options.MaxLogLossIncrease, se, options.Alpha); // worse = a rise
-        var rule = string.Create(C,
-            $"{task}: logloss {paired.A:F5} vs production {paired.B:F5}, change {SignedNumber.Format(100 * rise, "F2")} % (95 % CI {SignedNumber.Format(100 * (rise - Z95 * se), "F2")} % … {SignedNumber.Format(100 * (rise + Z95 * se), "F2")} %); {test.Why("rise", $"{100 * options.MaxLogLossIncrease:F2} %")}");
-        return new TaskJudgement(task, "logloss", paired.A, paired.B, rise, rise - Z95 * se, rise + Z95 * se, test.PWorse, test.PBetter, test.PBeyondMargin,
-            test.Movement, rule, test.Passed, candidate.Positives);
+        return JudgeRise(task, "logloss", paired.A, paired.B, paired.StandardError, options.MaxLogLossIncrease, options.Alpha, candidate.Positives,
+            string.Create(C, $"logloss {paired.A:F5} vs production {paired.B:F5}, change"));
     }
 
     /// <summary>
@@ -156,13 +151,24 @@ public static class GatePolicy
         ArgumentNullException.ThrowIfNull(options);
         var values = candidate.Values ?? throw new ArgumentException($"{task} is not a regression's scores.", nameof(candidate));
         var paired = PairedSquaredError.Compare(candidate.Probabilities, production.Probabilities, values);
-        var se = paired.StandardError / paired.B; // of the relative change
-        var rise = paired.RelativeDifference;
-        var test = new Test(rise, options.MaxSquaredErrorIncrease, se, options.Alpha); // worse = a rise
+        return JudgeRise(task, "mse", paired.A, paired.B, paired.StandardError, options.MaxSquaredErrorIncrease, options.Alpha, candidate.Positives,
+            string.Create(C, $"RMSE {Math.Sqrt(paired.A):G5} vs production {Math.Sqrt(paired.B):G5}, squared error change"));
+    }
+
+    /// <summary>
+    /// A mean loss compared by the paired mean of per-row differences (<paramref name="a"/> − <paramref name="b"/>, its
+    /// standard error <paramref name="standardError"/>), as a change relative to production's: rejected when the rise
+    /// exceeds <paramref name="margin"/> significantly.
+    /// </summary>
+    private static TaskJudgement JudgeRise(string task, string measure, double a, double b, double standardError, double margin, double alpha, int positives, string what)
+    {
+        var se = standardError / b; // of the relative change
+        var rise = (a - b) / b;
+        var test = new Test(rise, margin, se, alpha); // worse = a rise
         var rule = string.Create(C,
-            $"{task}: RMSE {Math.Sqrt(paired.A):G5} vs production {Math.Sqrt(paired.B):G5}, squared error change {SignedNumber.Format(100 * rise, "F2")} % (95 % CI {SignedNumber.Format(100 * (rise - Z95 * se), "F2")} % … {SignedNumber.Format(100 * (rise + Z95 * se), "F2")} %); {test.Why("rise", $"{100 * options.MaxSquaredErrorIncrease:F2} %")}");
-        return new TaskJudgement(task, "mse", paired.A, paired.B, rise, rise - Z95 * se, rise + Z95 * se, test.PWorse, test.PBetter, test.PBeyondMargin,
-            test.Movement, rule, test.Passed, candidate.Positives);
+            $"{task}: {what} {SignedNumber.Format(100 * rise, "F2")} % (95 % CI {SignedNumber.Format(100 * (rise - Z95 * se), "F2")} % … {SignedNumber.Format(100 * (rise + Z95 * se), "F2")} %); {test.Why("rise", $"{100 * margin:F2} %")}");
+        return new TaskJudgement(task, measure, a, b, rise, rise - Z95 * se, rise + Z95 * se, test.PWorse, test.PBetter, test.PBeyondMargin,
+            test.Movement, rule, test.Passed, positives);
     }
 
     /// <summary>A first model's regression: its RMSE must not exceed the day's standard deviation, the RMSE of predicting the day's mean.</summary>
