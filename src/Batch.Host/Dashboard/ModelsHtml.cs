@@ -124,14 +124,20 @@ public static class ModelsHtml
         html.Append("</td></tr>\n");
     }
 
-    /// <summary>Per judged task: both AUCs, the change with its 95 % interval, and the movement; without a gate, the candidate's metrics.</summary>
+    /// <summary>
+    /// Per judged output: both AUCs (a regression's RMSEs and its squared error's relative change), the change with its
+    /// 95 % interval, and the movement; without a gate, the candidate's metrics.
+    /// </summary>
     private static void Metrics(StringBuilder html, AttemptView a)
     {
-        var auc = a.Gate?.Judgements.Where(j => j.Measure == "auc").ToList() ?? [];
-        if (auc.Count > 0)
+        var judged = a.Gate?.Judgements.Where(j => j.Measure is "auc" or "mse").ToList() ?? [];
+        if (judged.Count > 0)
         {
-            foreach (var j in auc)
-                html.Append(C, $"<div class=\"batch-judgement\" data-task=\"{HtmlEncode(j.Task)}\">{HtmlEncode(j.Task)} AUC {j.Candidate:F4} vs {j.Production:F4}: {SignedNumber.Format(j.Change, "F4")} [{SignedNumber.Format(j.Low, "F4")}, {SignedNumber.Format(j.High, "F4")}] {j.Movement}</div>");
+            foreach (var j in judged)
+            {
+                if (j.Measure == "auc") html.Append(C, $"<div class=\"batch-judgement\" data-task=\"{HtmlEncode(j.Task)}\">{HtmlEncode(j.Task)} AUC {j.Candidate:F4} vs {j.Production:F4}: {SignedNumber.Format(j.Change, "F4")} [{SignedNumber.Format(j.Low, "F4")}, {SignedNumber.Format(j.High, "F4")}] {j.Movement}</div>");
+                else html.Append(C, $"<div class=\"batch-judgement\" data-task=\"{HtmlEncode(j.Task)}\">{HtmlEncode(j.Task)} RMSE {Math.Sqrt(j.Candidate):G5} vs {Math.Sqrt(j.Production):G5}: squared error {SignedNumber.Format(100 * j.Change, "F2")} % [{SignedNumber.Format(100 * j.Low, "F2")} %, {SignedNumber.Format(100 * j.High, "F2")} %] {j.Movement}</div>");
+            }
             return;
         }
         foreach (var m in a.Metrics)

@@ -88,7 +88,7 @@ public sealed class RegressionGateTests
     }
 
     [Fact]
-    public void AFirstRegression_MustPredictBetterThanTheDaysMean()
+    public void AFirstRegression_MustPredictBetterThanTheDaysMean_OnTheLog1pScale()
     {
         var (values, good, _) = Day(5_000, 5, worseNoise: 3);
         float[] constant = [.. values.Select(_ => 100f)];
@@ -99,7 +99,7 @@ public sealed class RegressionGateTests
         Assert.Equal((true, GatePolicy.FirstModelApproved), (approved.Approved, approved.Verdict));
         Assert.False(rejected.Approved);
         Assert.StartsWith("spend: RMSE ", Assert.Single(rejected.Reasons), StringComparison.Ordinal);
-        Assert.Contains("> the day's standard deviation", rejected.Reasons[0], StringComparison.Ordinal);
+        Assert.Contains("> the day's standard deviation of log1p", rejected.Reasons[0], StringComparison.Ordinal);
     }
 
     [Fact]

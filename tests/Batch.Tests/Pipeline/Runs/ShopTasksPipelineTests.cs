@@ -70,4 +70,26 @@ public sealed class ShopTasksPipelineTests(StackFixture stack) : IClassFixture<S
         Assert.StartsWith($"Scored {scored.Frame.Count} impressions", ScoreFile.Summary(scored, "x.csv"), StringComparison.Ordinal);
         Assert.Contains(", ctr_cart AUC ", ScoreFile.Summary(scored, "x.csv"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AMainRegression_IsJudgedAgainstProduction_ByItsSquaredErrors_OnTheModelsPage()
+    {
+        const string Main = "shop-value";
+        var settings = Tasks.ToDictionary(t => t.Key.Replace($":{Model}:", $":{Main}:", StringComparison.Ordinal), t => t.Value);
+        settings[$"Batch:Models:{Main}:Tasks:3:Role"] = "main";
+        await using var rig = new PipelineRig(stack.Postgres, stack.Blobs, stack.ContainerName, [Main], extra: settings);
+        await new SyntheticSeeder(rig.Services.GetRequiredService<Npgsql.NpgsqlDataSource>()).SeedAsync(
+            PipelineRig.LastDay, 5, 3000, seed: 6, rig.Options.TimeZone(), rig.Options.ConversionWindowDays, CancellationToken.None, new ShopWorld(0.5));
+
+        Assert.True((await rig.RunAsync(Main, PipelineRig.LastDay.AddDays(-1))).Promoted);
+        var second = await rig.RunAsync(Main);
+
+        var (manifest, _) = await rig.Store.ReadVersionAsync(Main, second.Version!, CancellationToken.None);
+        var judgement = Assert.Single(manifest.Gate.Judgements, j => j.Task == "order_value");
+        Assert.Equal("mse", judgement.Measure);
+        Assert.Contains("order_value: RMSE ", string.Join("\n", manifest.Gate.Reasons), StringComparison.Ordinal);
+        var page = Batch.Host.Dashboard.ModelsHtml.Render(await Batch.Host.Dashboard.ModelsView.LoadAsync(rig.Services, CancellationToken.None), u => u);
+        Assert.Contains("data-task=\"order_value\">order_value RMSE ", page, StringComparison.Ordinal);
+        Assert.Contains("data-task=\"ctr_cart_purchase\">ctr_cart_purchase AUC ", page, StringComparison.Ordinal);
+    }
 }
