@@ -106,7 +106,7 @@ public static class DayValidator
 
     /// <summary>
     /// The held-out day against the training window: a day with a fraction of its usual impressions, or with a
-    /// click or conversion rate far from the window's, is more likely a broken load than a real change.
+    /// click, conversion or further label's rate far from the window's, is more likely a broken load than a real change.
     /// </summary>
     public static IReadOnlyList<ValidationFinding> Drift(DayFrame heldOut, DayFrame train, int trainingDays, ValidationOptions options) =>
         Drift(RowSummary.Of(heldOut), RowSummary.Of(train), trainingDays, options);
@@ -125,13 +125,16 @@ public static class DayValidator
         if (volume < options.MinVolumeRatio || volume > options.MaxVolumeRatio)
             findings.Add(new("held-out-volume", subject, string.Create(C, $"{heldOut.Count} impressions, {volume:F2}× the training window's {perDay:F0} per day"),
                 string.Create(C, $"{options.MinVolumeRatio}–{options.MaxVolumeRatio}×"), $"day {DayText(heldOut.FirstDay)} (is it fully loaded?)"));
-        foreach (var (name, held, trained) in new[] { ("click", heldOut.Clicks, train.Clicks), ("conversion", heldOut.Conversions, train.Conversions) })
+        // The click and conversion rates, and each further label's share of rows with its event (or a value above 0).
+        var rates = new List<(string Check, string Name, long Held, long Trained)> { ("held-out-click-rate", "click", heldOut.Clicks, train.Clicks), ("held-out-conversion-rate", "conversion", heldOut.Conversions, train.Conversions) };
+        rates.AddRange(train.LabelPositives.Select(l => ("held-out-label-rate", $"label {l.Key}", heldOut.LabelPositives.GetValueOrDefault(l.Key), l.Value)));
+        foreach (var (check, name, held, trained) in rates)
         {
             var trainRate = (double)trained / train.Count;
             if (trainRate == 0) continue;
             var ratio = (double)held / heldOut.Count / trainRate;
             if (ratio < options.MinRateRatio || ratio > options.MaxRateRatio)
-                findings.Add(new($"held-out-{name}-rate", subject, string.Create(C, $"{name} rate {ratio:F2}× the training window's {trainRate:P2}"),
+                findings.Add(new(check, subject, string.Create(C, $"{name} rate {ratio:F2}× the training window's {trainRate:P2}"),
                     string.Create(C, $"{options.MinRateRatio}–{options.MaxRateRatio}×"), $"day {DayText(heldOut.FirstDay)} (are its labels complete?)"));
         }
         return findings;

@@ -17,6 +17,7 @@ public sealed class RowSummary(DateOnly first, DateOnly last, FeatureOptions? fe
     private readonly List<long> _orphans = [];
     private readonly List<(string Column, int[] PerDay, List<long>[] First)> _nulls = [];
     private readonly List<NumericSummary> _numeric = [];
+    private readonly Dictionary<string, long> _labels = new(StringComparer.Ordinal);
 
     public DateOnly FirstDay { get; } = first;
     public DateOnly LastDay { get; } = last;
@@ -24,6 +25,9 @@ public sealed class RowSummary(DateOnly first, DateOnly last, FeatureOptions? fe
     public long Clicks { get; private set; }
     public long Conversions { get; private set; }
     public int[] RowsPerDay { get; } = new int[last.DayNumber - first.DayNumber + 1];
+    /// <summary>Per further label of the frames (<see cref="DayFrame.Labels"/>, by key): rows with the event, or with a value above 0.</summary>
+    public IReadOnlyDictionary<string, long> LabelPositives => _labels;
+
     public int OrphanCount { get; private set; }
     public IReadOnlyList<long> FirstOrphans => _orphans;
 
@@ -65,6 +69,8 @@ public sealed class RowSummary(DateOnly first, DateOnly last, FeatureOptions? fe
                 if (_orphans.Count < Kept) _orphans.Add(part.Ids[i]);
             }
         }
+        foreach (var label in part.Labels)
+            _labels[label.Key] = _labels.GetValueOrDefault(label.Key) + label.Values.Count(v => v > 0);
         for (var n = 0; n < part.Numeric.Count; n++)
         {
             var (column, count, firstIds) = _nonFinite[n];

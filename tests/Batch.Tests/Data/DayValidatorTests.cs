@@ -109,4 +109,23 @@ public class DayValidatorTests
         Assert.Equal("held-out-click-rate", unlabeled.Check);
         Assert.Contains("click rate 0.20× the training window's 5.00 %", unlabeled.Observed, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Drift_FlagsAFurtherLabelWhoseHeldOutRateIsFarFromTheWindows()
+    {
+        static DayFrame WithCarts(DayFrame frame, int carts) =>
+            new()
+            {
+                FirstDay = frame.FirstDay, LastDay = frame.LastDay, Ids = frame.Ids, DayOffsets = frame.DayOffsets, Clicked = frame.Clicked,
+                Converted = frame.Converted, Categorical = frame.Categorical, Numeric = frame.Numeric,
+                Labels = [new LabelColumn("event:carts", [.. Enumerable.Range(0, frame.Count).Select(i => i < carts ? 1f : 0f)])],
+            };
+        var options = new ValidationOptions();
+        var train = WithCarts(Frame(7000, 350, 35), 140); // carts on 2 % of the rows
+
+        Assert.Empty(DayValidator.Drift(WithCarts(Frame(1000, 50, 5), 20), train, 7, options));
+        // The carts of the held-out day not loaded yet: none, against 2 % in the window.
+        var finding = Assert.Single(DayValidator.Drift(WithCarts(Frame(1000, 50, 5), 0), train, 7, options));
+        Assert.Equal("[held-out-label-rate] held-out day 2026-01-10: label event:carts rate 0.00× the training window's 2.00 % (threshold: 0.33–3×); first offending: day 2026-01-10 (are its labels complete?)", finding.ToString());
+    }
 }
