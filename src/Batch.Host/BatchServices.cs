@@ -23,13 +23,22 @@ namespace Batch.Host;
 /// <summary>The wiring shared by every verb: options, data access, blob store, pipeline and Hangfire.</summary>
 public static class BatchServices
 {
-    /// <summary>appsettings.json beside the executable, then the working directory's, then BATCH_-free environment variables.</summary>
+    /// <summary>
+    /// appsettings.json beside the executable, then the working directory's; with <c>DOTNET_ENVIRONMENT</c> set (e.g.
+    /// <c>Shop</c>), appsettings.{environment}.json beside the executable and in the working directory on top (.NET's
+    /// convention: the lab's shop profile lives in appsettings.Shop.json); then BATCH_-free environment variables.
+    /// </summary>
     public static void AddBatchConfiguration(this IConfigurationBuilder configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
-            .AddEnvironmentVariables();
+        var files = new List<string> { "appsettings.json" };
+        if (Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is { Length: > 0 } environment) files.Add($"appsettings.{environment}.json");
+        foreach (var file in files)
+        {
+            configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, file), optional: true)
+                .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), file), optional: true);
+        }
+        configuration.AddEnvironmentVariables();
     }
 
     public static IServiceCollection AddBatch(this IServiceCollection services, IConfiguration configuration)

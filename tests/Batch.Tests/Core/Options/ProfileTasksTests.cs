@@ -1,4 +1,5 @@
 using Batch.Core.Options;
+using Microsoft.Extensions.Configuration;
 using Xunit;
 
 namespace Batch.Tests.Core.Options;
@@ -73,5 +74,22 @@ public sealed class ProfileTasksTests
         Assert.Contains("Source:Events:conversions: 'conversions' is the name of Source:Conversions; give the relation another name", problems);
         Assert.Contains("Source:Events:Bad-Name: an event's name is 1 to 32 lower-case letters, digits and '_'", problems);
         Assert.Contains(problems, p => p.StartsWith("Source:Events:Bad-Name:Table", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheShopProfile_IsReadOnlyWithItsEnvironmentsFile_WithFourValidTasks()
+    {
+        var plain = new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build();
+        var shop = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"))
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.Shop.json")).Build();
+
+        Assert.Equal(["ranker"], plain.GetSection("Batch:Models").GetChildren().Select(c => c.Key));
+        Assert.Equal(["ranker", "shop"], shop.GetSection("Batch:Models").GetChildren().Select(c => c.Key).Order(StringComparer.Ordinal));
+        var profile = shop.GetSection("Batch:Models:shop").Get<ModelProfile>()!;
+        Assert.Empty(profile.Problems());
+        Assert.Equal(["ctr", "cart", "purchase", "order_value"], profile.Tasks.Select(t => t.Name));
+        Assert.Equal(["ctr", "ctr_cart", "ctr_cart_purchase"], profile.JudgedOutputs);
+        Assert.Equal("carts", profile.Source.Events["carts"].Table);
     }
 }
