@@ -178,7 +178,7 @@ public static class GatePolicy
     /// </summary>
     private static (bool Passed, string Rule) FirstRegression(string task, TaskScores candidate)
     {
-        float[] Log(float[] v) => [.. v.Select(x => (float)Math.Log(1 + Math.Max(0, x)))];
+        float[] Log(float[] v) => [.. v.Select(x => (float)TaskOptions.TrainedScale(Math.Max(0, x)))];
         var (predicted, values) = (Log(candidate.Probabilities), Log(candidate.Values!));
         var rmse = Metrics.Rmse(predicted, values);
         var spread = Metrics.StandardDeviation(values);

@@ -26,6 +26,5 @@ internal static class ManifestSchemaV1
             settings[name!] = new JsonObject(own.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
         foreach (var (key, _) in own) architecture.Remove(key);
         architecture["settings"] = settings;
-        manifest["schemaVersion"] = ModelManifest.CurrentSchemaVersion;
     }
 }

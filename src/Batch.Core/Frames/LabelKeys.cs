@@ -21,6 +21,13 @@ public static class LabelKeys
         return label.Event == SourceOptions.ConversionsEvent ? Converted : $"event:{label.Event}";
     }
 
+    /// <summary>The extra labels a profile's tasks need, with its clicked column as mapped.</summary>
+    public static IReadOnlyList<ExtraLabel> Extra(ModelProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return Extra(profile.EffectiveTasks, profile.Source.Impressions.Clicked);
+    }
+
     /// <summary>The extra labels (neither clicked nor converted) the tasks need, each once, in task order.</summary>
     public static IReadOnlyList<ExtraLabel> Extra(IReadOnlyList<TaskOptions> tasks, string clickedColumn)
     {

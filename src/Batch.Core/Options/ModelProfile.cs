@@ -76,7 +76,7 @@ public sealed class ModelProfile
         {
             var task = tasks.FirstOrDefault(t => t.Name == output || t.OutputName(tasks) == output);
             if (task is null)
-                yield return $"Gate:Tasks names '{output}', which is no task's output (the outputs: {string.Join(", ", tasks.SelectMany(t => t.Given is null ? [t.Name] : new[] { t.Name, t.OutputName(tasks) }))})";
+                yield return $"Gate:Tasks names '{output}', which is no task's output (the outputs: {string.Join(", ", TaskOptions.Outputs(tasks))})";
             else if (!task.IsMain)
                 yield return $"Gate:Tasks names '{output}' of the auxiliary task '{task.Name}': auxiliary tasks are trained and reported, never gated";
         }

@@ -46,8 +46,8 @@ public sealed class SourceOptions
         foreach (var (name, relation) in Events)
         {
             if (name == ConversionsEvent) yield return $"Source:Events:{name}: '{ConversionsEvent}' is the name of Source:Conversions; give the relation another name";
-            else if (name.Length == 0 || name.Length > 32 || !name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_'))
-                yield return $"Source:Events:{name}: an event's name is 1 to 32 lower-case letters, digits and '_'";
+            else if (!TaskOptions.IsName(name))
+                yield return $"Source:Events:{name}: an event's name is {TaskOptions.NameRule}";
             foreach (var problem in relation.Problems(EventKey(name))) yield return problem;
         }
         if (ChangeDetection is not (RowVersion or NoChangeDetection) && string.IsNullOrEmpty(ChangeColumn))

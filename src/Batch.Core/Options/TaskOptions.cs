@@ -46,6 +46,22 @@ public sealed class TaskOptions
     /// <summary>The frame's label this task trains on (<see cref="Frames.LabelKeys"/>), with the impressions' clicked column as mapped.</summary>
     public string LabelKey(string clickedColumn) => Frames.LabelKeys.Of(Label, IsRegression, clickedColumn);
 
+    /// <summary>What a regression is trained on: log1p of its value (a value of 0 or more).</summary>
+    public static double TrainedScale(double value) => Math.Log(1 + value);
+
+    /// <summary>A regression's value back from <see cref="TrainedScale"/>.</summary>
+    public static double ValueScale(double trained) => Math.Exp(trained) - 1;
+
+    /// <summary>
+    /// Every output of the tasks by name, in the order the model writes them: each task's own, then each chained task's
+    /// product (<see cref="OutputName"/>).
+    /// </summary>
+    public static IReadOnlyList<string> Outputs(IReadOnlyList<TaskOptions> tasks)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        return [.. tasks.Select(t => t.Name), .. tasks.Where(t => t.Given is not null).Select(t => t.OutputName(tasks))];
+    }
+
     /// <summary>The entire-space output of a chained task, or the task's own name.</summary>
     public string OutputName(IReadOnlyList<TaskOptions> tasks)
     {
@@ -105,7 +121,8 @@ public sealed class TaskOptions
         if (tasks.Count > 0 && !tasks.Any(t => t.IsMain)) yield return "Tasks needs at least one main task for the gate to judge";
     }
 
-    private static bool IsName(string? name) =>
+    /// <summary>Whether <paramref name="name"/> follows <see cref="NameRule"/> (task, product and event relation names).</summary>
+    internal static bool IsName(string? name) =>
         name is { Length: >= 1 and <= 32 } && name[0] is >= 'a' and <= 'z' && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_');
 }
 

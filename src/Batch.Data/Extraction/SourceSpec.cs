@@ -28,7 +28,7 @@ public sealed record SourceSpec(SourceOptions Source, FeatureOptions Features, T
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(settings);
         return new(profile.Source, profile.Features, settings.TimeZone(), settings.ConversionWindowDays,
-            LabelKeys.Extra(profile.EffectiveTasks, profile.Source.Impressions.Clicked));
+            LabelKeys.Extra(profile));
     }
 
     /// <summary>The same source read with other feature columns (production's, when they differ).</summary>

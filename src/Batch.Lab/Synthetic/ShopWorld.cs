@@ -13,15 +13,22 @@ public sealed record ShopFunnel(DateTimeOffset? CartAt, DateTimeOffset? Purchase
 /// probability is known. <see cref="Correlation"/> is the MMoE study's knob: how much the cart and purchase logits share
 /// with the click logit (0: nothing, only the world's own buying signal; 1: the click logit alone).
 /// </summary>
-/// <param name="Correlation">in [0, 1]; the share of the click logit in the cart and purchase logits</param>
-public sealed record ShopWorld(double Correlation = 0.5)
+public sealed record ShopWorld
 {
+    /// <param name="correlation">in [0, 1]; the share of the click logit in the cart and purchase logits</param>
+    public ShopWorld(double correlation = 0.5)
+    {
+        if (correlation is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(correlation), $"The shop's correlation {correlation} is not within [0, 1].");
+        Correlation = correlation;
+    }
+
+    public double Correlation { get; }
+
     /// <summary>A clicked impression's funnel; nothing for an impression not clicked (the draws are made either way, so a knob changes no click).</summary>
     public ShopFunnel Funnel(Random random, SyntheticImpression impression, bool clicked, DateTimeOffset shownAt, int conversionWindowDays)
     {
         ArgumentNullException.ThrowIfNull(random);
         ArgumentNullException.ThrowIfNull(impression);
-        if (Correlation is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(impression), $"The shop's correlation {Correlation} is not within [0, 1].");
         // Both signals centred near 0 on this world's impressions: the click logit's and the buying logit's deviations.
         var click = SyntheticWorld.Logit(impression.PClick) + 3.0;
         var buy = SyntheticWorld.Logit(impression.PConvert) + 2.6;

@@ -25,7 +25,7 @@ public sealed class TaskSet
         _parent = [.. tasks.Select(t => t.Given is null ? -1 : IndexOf(t.Given))];
         _weights = [.. tasks.Select(t => (float)(t.Weight ?? 1))];
         LossNames = [.. tasks.Select(t => t.OutputName(tasks))];
-        Outputs = [.. tasks.Select(t => t.Name), .. tasks.Where(t => t.Given is not null).Select(t => t.OutputName(tasks))];
+        Outputs = TaskOptions.Outputs(tasks);
         LabelKeys = [.. tasks.Select(t => t.LabelKey(clickedColumn))];
         ExtraLabels = Core.Frames.LabelKeys.Extra(tasks, clickedColumn);
     }
@@ -73,7 +73,7 @@ public sealed class TaskSet
         if (!(label >= 0) || double.IsInfinity(label))
             throw new InvalidDataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"Task '{Tasks[task].Name}' is a regression on log1p of its value, which must be a number of 0 or more; a row has {label}. Fix the label's source, or map it through a view that keeps values of 0 or more."));
-        return (float)Math.Log(1 + label);
+        return (float)TaskOptions.TrainedScale(label);
     }
 
     /// <summary>Every task's output, [batch] each, in task order: its probability (given its parent) or its value's log1p.</summary>

@@ -1,4 +1,5 @@
 using Batch.Core.Frames;
+using Batch.Core.Options;
 using Batch.Core.Results;
 using Batch.Evaluation;
 using Batch.Modeling.Features;
@@ -73,7 +74,7 @@ public static class ModelEvaluation
                     if (among is { } parent && encoded.Target(i, parent) <= 0) continue;
                     _scores[m].Add(scores[i]);
                     var target = encoded.Target(i, task);
-                    _labels[m].Add(_model.Tasks.Tasks[task].IsRegression ? (float)(Math.Exp(target) - 1) : target > 0 ? 1 : 0);
+                    _labels[m].Add(_model.Tasks.Tasks[task].IsRegression ? (float)TaskOptions.ValueScale(target) : target > 0 ? 1 : 0);
                 }
             }
         }

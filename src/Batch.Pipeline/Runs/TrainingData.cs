@@ -62,7 +62,7 @@ public static class TrainingData
     /// <summary>A window's shards read into one frame in memory.</summary>
     private static DayFrame InMemory(ShardedWindow window, ModelProfile profile)
     {
-        var labels = TaskSet.Of(profile).ExtraLabels.Select(l => l.Key).ToList();
+        var labels = LabelKeys.Extra(profile).Select(l => l.Key).ToList();
         var builder = new WindowBuilder(window.FirstDay, window.LastDay, profile.Features.Categorical, profile.Features.Numeric, labels);
         foreach (var part in window.Days()) builder.Add(part);
         return builder.Build();

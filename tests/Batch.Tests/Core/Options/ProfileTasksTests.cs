@@ -59,7 +59,7 @@ public sealed class ProfileTasksTests
         var problems = profile.Problems().ToList();
 
         Assert.Contains("Gate:Tasks names 'order_value' of the auxiliary task 'order_value': auxiliary tasks are trained and reported, never gated", problems);
-        Assert.Contains(problems, p => p.StartsWith("Gate:Tasks names 'ctcvr', which is no task's output (the outputs: ctr, cart, ctr_cart, purchase, ctr_cart_purchase, order_value)", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Gate:Tasks names 'ctcvr', which is no task's output (the outputs: ctr, cart, purchase, order_value, ctr_cart, ctr_cart_purchase)", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class ProfileTasksTests
         var problems = profile.Problems().ToList();
 
         Assert.Contains("Source:Events:conversions: 'conversions' is the name of Source:Conversions; give the relation another name", problems);
-        Assert.Contains("Source:Events:Bad-Name: an event's name is 1 to 32 lower-case letters, digits and '_'", problems);
+        Assert.Contains("Source:Events:Bad-Name: an event's name is 1 to 32 lower-case letters, digits and '_', starting with a letter", problems);
         Assert.Contains(problems, p => p.StartsWith("Source:Events:Bad-Name:Table", StringComparison.Ordinal));
     }
 
